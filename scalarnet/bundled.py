@@ -1,0 +1,32 @@
+"""The exercises shipped inside the package, found by name."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .spec import SpecError, load
+
+
+def bundled_dir() -> Path:
+    return Path(str(resources.files("scalarnet") / "exercises"))
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in bundled_dir().glob("*.toml"))
+
+
+def bundled_titles() -> list[tuple[str, str]]:
+    return [(name, load(bundled_dir() / f"{name}.toml").title) for name in bundled_names()]
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A file path as it is, or the path of the bundled exercise of that name."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    stem = path.name[:-5] if path.name.endswith(".toml") else path.name
+    if str(path.parent) == "." and stem in bundled_names():
+        return bundled_dir() / f"{stem}.toml"
+    raise SpecError(f"{name_or_path}: no such file, and no bundled exercise of that name; "
+                    f"the bundled exercises are {', '.join(bundled_names())} (see `scalarnet examples`)")

@@ -1,0 +1,240 @@
+"""Neurons, layers and multi-layer perceptrons made of scalar nodes; activations, losses, SGD.
+
+A neuron's net input Σ wᵢ·aᵢ + b is one n-ary sum node over the products, as a textbook
+writes it, and its activation is one more node.
+
+Parameter names in an ``MLP`` are deterministic: ``W{l}[i,j]`` is the weight from unit i
+of layer l−1 to unit j of layer l (layers counted from 1, units from 0, W of shape
+(inputs, outputs) as in Z = A·W + b), and ``b{l}[j]`` the bias of unit j of layer l.
+Textbook names can replace them (``names``); a name used twice is one shared parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ops
+from .node import Node, apply, sum_nodes
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+OUTPUT_ACTIVATIONS = (*ACTIVATIONS, "softmax")
+LOSSES = ("half_squared_error", "squared_error", "cross_entropy")
+
+_ACTIVATION_OPS = {"sigmoid": ops.SIGMOID, "tanh": ops.TANH, "relu": ops.RELU}
+
+
+def activate(z: Node, activation: str, name: str | None = None) -> Node:
+    """``activation(z)`` as one node; ``linear`` returns ``z`` itself."""
+    if activation == "linear":
+        return z
+    return apply(_ACTIVATION_OPS[activation], z, name=name)
+
+
+class Neuron:
+    """out = f(Σ wᵢ·aᵢ + b)."""
+
+    def __init__(self, weights: Sequence[Node], bias: Node | None, activation: str) -> None:
+        self.weights = list(weights)
+        self.bias = bias
+        self.activation = activation
+
+    def net(self, inputs: Sequence[Node], name: str | None = None) -> Node:
+        terms = [w * a for w, a in zip(self.weights, inputs, strict=True)]
+        if self.bias is not None:
+            terms.append(self.bias)
+        return sum_nodes(terms, name=name)
+
+    def __call__(self, inputs: Sequence[Node]) -> Node:
+        return activate(self.net(inputs), self.activation)
+
+    def parameters(self) -> list[Node]:
+        return self.weights + ([self.bias] if self.bias is not None else [])
+
+
+@dataclass
+class LayerTrace:
+    """What one layer computed for one example: net inputs z and activations a."""
+
+    nets: list[Node]
+    outs: list[Node]
+
+
+class MLP:
+    """A fully connected network; ``weights[l]`` has shape (n_in, n_out) as in Z = A·W + b."""
+
+    def __init__(
+        self,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray | None],
+        hidden: str = "sigmoid",
+        output: str = "linear",
+        names: dict[str, list] | None = None,
+    ) -> None:
+        self.hidden, self.output = hidden, output
+        self.sizes = [int(np.shape(weights[0])[0])] + [int(np.shape(w)[1]) for w in weights]
+        self.W: list[list[list[Node]]] = []
+        self.b: list[list[Node] | None] = []
+        by_name: dict[str, Node] = {}
+
+        def param(name: str, value: float) -> Node:
+            node = by_name.get(name)
+            if node is None:
+                node = by_name[name] = Node(float(value), name=name)
+            elif node.value != float(value):
+                raise ValueError(f"parameter {name} is shared but given two values: {node.value!r} and {value!r}")
+            return node
+
+        names = names or {}
+        for layer, (w, b) in enumerate(zip(weights, biases), start=1):
+            w = np.asarray(w, dtype=np.float64)
+            w_names = names.get(f"W{layer}")
+            self.W.append([
+                [param(w_names[i][j] if w_names else f"W{layer}[{i},{j}]", w[i, j]) for j in range(w.shape[1])]
+                for i in range(w.shape[0])
+            ])
+            if b is None:
+                self.b.append(None)
+            else:
+                b_names = names.get(f"b{layer}")
+                self.b.append([param(b_names[j] if b_names else f"b{layer}[{j}]", v) for j, v in enumerate(b)])
+        self._parameters = list(by_name.values())
+
+    @classmethod
+    def initialised(
+        cls,
+        sizes: Sequence[int],
+        hidden: str = "sigmoid",
+        output: str = "linear",
+        bias: bool = True,
+        seed: int = 0,
+        scale: float = 0.1,
+        names: dict[str, list] | None = None,
+    ) -> MLP:
+        """W_l = scale · default_rng(seed).standard_normal((n_in, n_out)), layer by layer
+        from one generator; biases zero."""
+        weights, biases = initial_weights(sizes, seed, scale, bias)
+        return cls(weights, biases, hidden, output, names)
+
+    def layer_activation(self, layer: int) -> str:
+        return self.output if layer == len(self.W) else self.hidden
+
+    def trace(self, inputs: Sequence[Node], unit_names: Sequence[Sequence[str]] | None = None) -> list[LayerTrace]:
+        """Run one example through the network, naming each net input ``z{l}[j]`` and
+        each activation ``a{l}[j]`` (or ``net_{u}`` / ``out_{u}`` with unit names)."""
+        a = list(inputs)
+        traces = []
+        for layer, (w, b) in enumerate(zip(self.W, self.b), start=1):
+            act = self.layer_activation(layer)
+            nets, outs = [], []
+            for j in range(len(w[0])):
+                unit = unit_names[layer - 1][j] if unit_names else None
+                z_name = f"net_{unit}" if unit else f"z{layer}[{j}]"
+                neuron = Neuron([row[j] for row in w], b[j] if b is not None else None, act)
+                nets.append(neuron.net(a, name=z_name))
+            if act == "softmax":
+                outs = [
+                    apply(ops.EXP, ls, name=f"out_{unit_names[layer - 1][j]}" if unit_names else f"a{layer}[{j}]")
+                    for j, ls in enumerate(log_softmax(nets))
+                ]
+            else:
+                for j, z in enumerate(nets):
+                    a_name = f"out_{unit_names[layer - 1][j]}" if unit_names else f"a{layer}[{j}]"
+                    outs.append(activate(z, act, name=a_name))
+            traces.append(LayerTrace(nets, outs))
+            a = outs
+        return traces
+
+    def __call__(self, inputs: Sequence[Node]) -> list[Node]:
+        return self.trace(inputs)[-1].outs
+
+    def parameters(self) -> list[Node]:
+        return list(self._parameters)
+
+    def zero_grad(self) -> None:
+        for p in self._parameters:
+            p.grad = 0.0
+
+
+def initial_weights(
+    sizes: Sequence[int], seed: int, scale: float, bias: bool
+) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    rng = np.random.default_rng(seed)
+    weights = [scale * rng.standard_normal((n_in, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    biases = [np.zeros(n) if bias else None for n in sizes[1:]]
+    return weights, biases
+
+
+# -- softmax and losses --------------------------------------------------------------
+def log_softmax(z: Sequence[Node]) -> list[Node]:
+    """zᵢ − log Σ exp(z): stable because log-sum-exp is computed around its maximum."""
+    lse = apply(ops.LOGSUMEXP, *z)
+    return [zi - lse for zi in z]
+
+
+def softmax(z: Sequence[Node]) -> list[Node]:
+    return [ls.exp() for ls in log_softmax(z)]
+
+
+def half_squared_error(outputs: Sequence[Node], targets: Sequence[Node]) -> Node:
+    """Σ ½(o − y)²"""
+    return sum_nodes([0.5 * (o - y) ** 2 for o, y in zip(outputs, targets, strict=True)])
+
+
+def squared_error(outputs: Sequence[Node], targets: Sequence[Node]) -> Node:
+    """Σ (o − y)²"""
+    return sum_nodes([(o - y) ** 2 for o, y in zip(outputs, targets, strict=True)])
+
+
+def cross_entropy(logits: Sequence[Node], targets: Sequence[Node]) -> Node:
+    """−Σ y·log softmax(z), from the net inputs z (the logits), never from rounded
+    probabilities, so it stays finite for any z."""
+    return -sum_nodes([y * ls for y, ls in zip(targets, log_softmax(logits), strict=True)])
+
+
+def loss_of(kind: str, traces: list[LayerTrace], targets: Sequence[Node], name: str | None = None) -> Node:
+    """The per-example loss ``kind`` of a traced network."""
+    last = traces[-1]
+    if kind == "cross_entropy":
+        loss = cross_entropy(last.nets, targets)
+    elif kind == "half_squared_error":
+        loss = half_squared_error(last.outs, targets)
+    elif kind == "squared_error":
+        loss = squared_error(last.outs, targets)
+    else:
+        raise ValueError(f"unknown loss {kind!r}; expected one of {', '.join(LOSSES)}")
+    loss.name = name
+    return loss
+
+
+def mean(losses: Sequence[Node], name: str | None = None) -> Node:
+    """The batch loss: the mean of the per-example losses (one of them is returned as is)."""
+    if len(losses) == 1:
+        return losses[0]
+    return apply(ops.DIV, sum_nodes(losses), Node.constant(len(losses)), name=name)
+
+
+class SGD:
+    """p ← p − lr·v with v ← momentum·v + grad (plain SGD when momentum is 0)."""
+
+    def __init__(self, params: Sequence[Node], lr: float, momentum: float = 0.0) -> None:
+        self.params = list(params)
+        self.lr = lr
+        self.momentum = momentum
+        self.velocity = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        lr, mu = self.lr, self.momentum
+        if mu == 0.0:
+            for p in self.params:
+                p.value -= lr * p.grad
+            return
+        for k, p in enumerate(self.params):
+            v = self.velocity[k] = mu * self.velocity[k] + p.grad
+            p.value -= lr * v
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = 0.0

@@ -1,0 +1,1 @@
+"""Views read step records and node graphs; they never drive the engine."""
