@@ -37,6 +37,7 @@ class StepRecord:
     params: dict[str, float]  # every param after the update
     learning_rate: float
     loss_name: str = "E"
+    trainable: list[str] = field(default_factory=list)
 
     def params_before(self) -> dict[str, float]:
         return {name: self.values[name][0] for name in self.grads}
@@ -179,6 +180,12 @@ class Exercise:
 
     def step(self) -> StepRecord:
         """Run the next training step and return what it computed."""
+        return self.run_step()[0]
+
+    def run_step(self, update: bool = True) -> tuple[StepRecord, BatchGraph]:
+        """The next step's record and its batch graph (the nodes hold this step's forward
+        values and gradients). With ``update=False`` the parameters are left as they were
+        and the step is not counted: ``record.params`` then shows what the update would give."""
         epoch, examples = self.batch_of_step(self.steps_done + 1)
         batch = self.forward_backward(examples)
         names = list(batch.slots[0])
@@ -192,10 +199,36 @@ class Exercise:
             params={},
             learning_rate=self.learning_rate,
             loss_name=self.loss_name,
+            trainable=[p.name for p in self.optimizer.params],
         )
-        self._update()
-        record.params = {name: p.value for name, p in self.params.items()}
-        return record
+        if update:
+            self._update()
+            record.params = {name: p.value for name, p in self.params.items()}
+        else:
+            after = self.optimizer.preview()
+            record.params = {name: after.get(name, p.value) for name, p in self.params.items()}
+        return record, batch
+
+    def advance_to(self, step: int) -> None:
+        """Apply updates until the next step to run is ``step`` (counted from 1)."""
+        if step < self.steps_done + 1:
+            raise ValueError(f"step {step} has already run; load the exercise again to go back")
+        while self.steps_done + 1 < step:
+            _, examples = self.batch_of_step(self.steps_done + 1)
+            self.forward_backward(examples)
+            self._update()
+
+    def role(self, name: str) -> str:
+        """What a named node is: param, input, target, loss or node (an intermediate)."""
+        if name in self.params:
+            return "param"
+        if name in self.spec.inputs:
+            return "input"
+        if name in self.spec.targets:
+            return "target"
+        if name == self.loss_name:
+            return "loss"
+        return "node"
 
     def steps(self, n: int) -> Iterator[StepRecord]:
         for _ in range(n):
@@ -220,3 +253,7 @@ class Exercise:
     def _update(self) -> None:
         self.optimizer.step()
         self.steps_done += 1
+        for name, p in self.params.items():
+            if p.value - p.value != 0.0:
+                raise ExerciseError(f"{self.spec.path}: step {self.steps_done}: the update made {name} = "
+                                    f"{p.value!r}; try a smaller learning rate")

@@ -235,6 +235,11 @@ class SGD:
             v = self.velocity[k] = mu * self.velocity[k] + p.grad
             p.value -= lr * v
 
+    def preview(self) -> dict[str, float]:
+        """What ``step()`` would set each parameter to, without changing anything."""
+        mu = self.momentum
+        return {p.name: p.value - self.lr * (mu * v + p.grad) for p, v in zip(self.params, self.velocity)}
+
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = 0.0

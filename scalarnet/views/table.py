@@ -40,7 +40,7 @@ def step_table(record: StepRecord, title: str = "") -> str:
     before = record.params_before()
     loss = "L" if len(examples) > 1 else record.loss_name
     rows = [[name, number(before[name]), number(g), number(record.params[name]),
-             "" if record.params[name] != before[name] or g == 0.0 else "(not trained)"]
+             "" if name in record.trainable else "not trained"]
             for name, g in record.grads.items()]
     out += _rows(["param", "value", f"∂{loss}/∂param", "after update", "note"], rows)
     return "\n".join(out) + "\n"
