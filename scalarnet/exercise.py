@@ -10,60 +10,16 @@ batch's inputs and targets into the constant leaves, re-evaluates and back-propa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 from . import formula, nn
+from .engine import Engine, ExerciseError, StepRecord, TrainResult
 from .graph import Graph
 from .node import Node, NumericError
 from .spec import ExerciseSpec, load
 
-
-class ExerciseError(ArithmeticError):
-    """Training hit a non-finite value; the message names the step, the example and the node."""
-
-
-@dataclass
-class StepRecord:
-    """What one training step computed, in the exercise's own names."""
-
-    step: int
-    epoch: int
-    examples: list[int]
-    loss: float  # the batch loss, before the update
-    values: dict[str, list[float]]  # every named node, one value per example of the batch
-    grads: dict[str, float]  # d(batch loss)/d(param), for every param
-    params: dict[str, float]  # every param after the update
-    learning_rate: float
-    loss_name: str = "E"
-    trainable: list[str] = field(default_factory=list)
-
-    def params_before(self) -> dict[str, float]:
-        return {name: self.values[name][0] for name in self.grads}
-
-    def to_json(self) -> dict:
-        single = len(self.examples) == 1
-        return {
-            "step": self.step,
-            "examples": list(self.examples),
-            "loss": self.loss,
-            "values": {k: (v[0] if single else list(v)) for k, v in self.values.items()},
-            "grads": dict(self.grads),
-            "params": dict(self.params),
-        }
-
-
-@dataclass
-class TrainResult:
-    epoch_losses: list[float] = field(default_factory=list)
-    params: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        return {
-            "epochs": [{"epoch": k, "loss": loss} for k, loss in enumerate(self.epoch_losses, start=1)],
-            "params": dict(self.params),
-        }
+__all__ = ["BatchGraph", "Exercise", "ExerciseError", "StepRecord", "TrainResult"]
 
 
 class BatchGraph:
@@ -77,12 +33,13 @@ class BatchGraph:
         self.graph = Graph(loss)
 
 
-class Exercise:
-    """A loaded exercise with its parameters as live leaf nodes."""
+class Exercise(Engine):
+    """A loaded exercise with its parameters as live leaf nodes: the scalar engine."""
+
+    name = "scalar"
 
     def __init__(self, spec: ExerciseSpec, learning_rate: float | None = None) -> None:
-        self.spec = spec
-        self.learning_rate = spec.train.learning_rate if learning_rate is None else learning_rate
+        super().__init__(spec, learning_rate)
         if spec.network is not None:
             weights, biases = spec.network.matrices()
             self.mlp: nn.MLP | None = nn.MLP(weights, biases, spec.network.hidden, spec.network.output,
@@ -91,33 +48,12 @@ class Exercise:
         else:
             self.mlp = None
             self.params = {name: Node(value, name=name) for name, value in spec.params.items()}
-        trainable = spec.train.trainable if spec.train.trainable is not None else list(self.params)
-        self.optimizer = nn.SGD([self.params[n] for n in trainable], self.learning_rate, spec.train.momentum)
-        self.batch_size = spec.train.batch or spec.n_examples
-        self.steps_done = 0
+        self.optimizer = nn.SGD([self.params[n] for n in self.trainable], self.learning_rate, spec.train.momentum)
         self._graphs: dict[int, BatchGraph] = {}
 
     @classmethod
     def load(cls, path: str | Path, learning_rate: float | None = None) -> Exercise:
         return cls(load(path), learning_rate)
-
-    @property
-    def title(self) -> str:
-        return self.spec.title
-
-    @property
-    def loss_name(self) -> str:
-        return self.spec.loss_name
-
-    # -- data order --------------------------------------------------------------------
-    def epoch_batches(self) -> list[list[int]]:
-        n, b = self.spec.n_examples, self.batch_size
-        return [list(range(start, min(start + b, n))) for start in range(0, n, b)]
-
-    def batch_of_step(self, step: int) -> tuple[int, list[int]]:
-        """(epoch, example indices) of step ``step`` (counted from 1)."""
-        batches = self.epoch_batches()
-        return (step - 1) // len(batches) + 1, batches[(step - 1) % len(batches)]
 
     # -- graphs --------------------------------------------------------------------------
     def example_nodes(self, example: int) -> tuple[dict[str, Node], dict[str, Node]]:
@@ -165,7 +101,9 @@ class Exercise:
             return work()
         except NumericError as err:
             epoch, _ = self.batch_of_step(self.steps_done + 1)
-            which = f"example {example}" if example is not None else f"examples {examples}"
+            if example is None and len(examples) == 1:
+                example = examples[0]
+            which = f"example {example}" if example is not None else f"examples {examples[0]}–{examples[-1]}"
             raise ExerciseError(f"{self.spec.path}: step {self.steps_done + 1} (epoch {epoch}, {which}): {err}. "
                                 "Try a smaller learning rate or check the formulas and data.") from None
 
@@ -178,29 +116,15 @@ class Exercise:
         self._guarded(batch.graph.backward, examples)
         return batch
 
-    def step(self) -> StepRecord:
-        """Run the next training step and return what it computed."""
-        return self.run_step()[0]
-
     def run_step(self, update: bool = True) -> tuple[StepRecord, BatchGraph]:
         """The next step's record and its batch graph (the nodes hold this step's forward
         values and gradients). With ``update=False`` the parameters are left as they were
         and the step is not counted: ``record.params`` then shows what the update would give."""
-        epoch, examples = self.batch_of_step(self.steps_done + 1)
+        _, examples = self.batch_of_step(self.steps_done + 1)
         batch = self.forward_backward(examples)
-        names = list(batch.slots[0])
-        record = StepRecord(
-            step=self.steps_done + 1,
-            epoch=epoch,
-            examples=examples,
-            loss=batch.loss.value,
-            values={name: [slot[name].value for slot in batch.slots] for name in names},
-            grads={name: p.grad for name, p in self.params.items()},
-            params={},
-            learning_rate=self.learning_rate,
-            loss_name=self.loss_name,
-            trainable=[p.name for p in self.optimizer.params],
-        )
+        record = self._record(examples, batch.loss.value,
+                              {name: [slot[name].value for slot in batch.slots] for name in batch.slots[0]},
+                              {name: p.grad for name, p in self.params.items()})
         if update:
             self._update()
             record.params = {name: p.value for name, p in self.params.items()}
@@ -209,46 +133,13 @@ class Exercise:
             record.params = {name: after.get(name, p.value) for name, p in self.params.items()}
         return record, batch
 
-    def advance_to(self, step: int) -> None:
-        """Apply updates until the next step to run is ``step`` (counted from 1)."""
-        if step < self.steps_done + 1:
-            raise ValueError(f"step {step} has already run; load the exercise again to go back")
-        while self.steps_done + 1 < step:
-            _, examples = self.batch_of_step(self.steps_done + 1)
-            self.forward_backward(examples)
-            self._update()
+    def _train_batch(self, examples: list[int]) -> float:
+        loss = self.forward_backward(examples).loss.value
+        self._update()
+        return loss
 
-    def role(self, name: str) -> str:
-        """What a named node is: param, input, target, loss or node (an intermediate)."""
-        if name in self.params:
-            return "param"
-        if name in self.spec.inputs:
-            return "input"
-        if name in self.spec.targets:
-            return "target"
-        if name == self.loss_name:
-            return "loss"
-        return "node"
-
-    def steps(self, n: int) -> Iterator[StepRecord]:
-        for _ in range(n):
-            yield self.step()
-
-    def train(self, epochs: int, on_epoch: Callable[[int, float], None] | None = None) -> TrainResult:
-        """Train ``epochs`` epochs; an epoch's loss is the mean of its batch losses, each taken
-        before its update."""
-        result = TrainResult()
-        batches = self.epoch_batches()
-        for epoch in range(1, epochs + 1):
-            total = 0.0
-            for examples in batches:
-                total += self.forward_backward(examples).loss.value
-                self._update()
-            result.epoch_losses.append(total / len(batches))
-            if on_epoch is not None:
-                on_epoch(epoch, result.epoch_losses[-1])
-        result.params = {name: p.value for name, p in self.params.items()}
-        return result
+    def param_values(self) -> dict[str, float]:
+        return {name: p.value for name, p in self.params.items()}
 
     def _update(self) -> None:
         self.optimizer.step()

@@ -90,7 +90,7 @@ def _check(node: ast.expr, text: str, known_set: set[str], known: list[str]) -> 
 def _unknown_name(name: str, text: str, known: list[str]) -> str:
     if name in ops.FUNCTIONS:
         return f"{text!r}: {name} is a function; call it as {name}(...)"
-    close = difflib.get_close_matches(name, known, n=3)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""
     return (f"{text!r}: unknown name {name}{hint}; a formula may use the params, inputs, targets "
             f"and the graph entries above it: {', '.join(known) or '(none)'}")

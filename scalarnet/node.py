@@ -144,7 +144,15 @@ def evaluate(op: Op, parents: tuple[Node, ...], name: str | None = None) -> floa
     """Run ``op`` on the parents' values; a domain error or a non-finite result is
     reported as a ``NumericError`` that names the node."""
     try:
-        value = op.forward(*[p.value for p in parents])
+        # One and two parents are nearly every node: pass their values without building
+        # an argument list (which would cost five times the op itself).
+        n = len(parents)
+        if n == 2:
+            value = op.forward(parents[0].value, parents[1].value)
+        elif n == 1:
+            value = op.forward(parents[0].value)
+        else:
+            value = op.forward(*[p.value for p in parents])
     except DomainError as err:
         raise NumericError(f"{_describe(op, parents, name)}: {err}") from None
     if value - value != 0.0:
@@ -160,7 +168,7 @@ def apply(op: Op, *parents: Node, name: str | None = None) -> Node:
     node.parents = parents
     node.op = op
     node.name = name
-    node.requires_grad = any(p.requires_grad for p in parents)
+    node.requires_grad = True in [p.requires_grad for p in parents]
     return node
 
 
@@ -204,6 +212,6 @@ def _number(v: float) -> str:
 
 def _describe(op: Op, parents: tuple[Node, ...], name: str | None) -> str:
     shown = op.format_value([_operand(p, 3) for p in parents])
-    values = ", ".join(f"{p.label() if p.name or p.op else _number(p.value)} = {p.value!r}" for p in parents)
+    values = ", ".join(f"{p.label()} = {p.value!r}" for p in parents if p.name is not None or p.op is not None)
     head = f"node {name} = {shown}" if name else f"node {shown}"
-    return f"{head} (with {values})"
+    return f"{head} (with {values})" if values else head

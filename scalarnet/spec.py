@@ -137,6 +137,10 @@ class _Reader:
         targets = {k: v * n if len(v) == 1 else v for k, v in targets.items()}
         spec = ExerciseSpec(self.path, title, description, {}, inputs, targets, n, TrainSpec())
         defined: dict[str, str] = {}
+        if "network" not in doc:
+            spec.params = {k: v[0] for k, v in self.numbers_table(doc, "params", lists=False).items()}
+            for name in spec.params:
+                self.define(defined, name, "params")
         for section in ("inputs", "targets"):
             for name in doc.get(section, {}):
                 self.define(defined, name, section)
@@ -148,9 +152,6 @@ class _Reader:
             self.define(defined, NETWORK_LOSS_NAME, "network (the per-example loss)")
             spec.params = self.network_params(spec.network)
         else:
-            spec.params = {k: v[0] for k, v in self.numbers_table(doc, "params", lists=False).items()}
-            for name in spec.params:
-                self.define(defined, name, "params")
             spec.formulas, spec.graph = self.graph(doc["graph"], defined)
         spec.train = self.train(doc.get("train", {}), spec)
         return spec
@@ -209,13 +210,14 @@ class _Reader:
         for name, text in table.items():
             where = f"[graph] {name}"
             self.define(defined, name, "graph")
+            above = [k for k in defined if k != name]
             try:
-                trees[name] = formula.parse(text, list(defined))
+                trees[name] = formula.parse(text, above)
             except formula.FormulaError as err:
-                raise self.error(where, str(err)) from None
-            if name in formula.names_in(trees[name]):
-                raise self.error(where, f"{text!r} uses {name} itself; a formula may only use the names "
-                                        "defined above it")
+                message = str(err)
+                if f"unknown name {name} " in message or f"unknown name {name};" in message:
+                    message = f"{text!r} uses {name} itself; a formula may only use the names defined above it"
+                raise self.error(where, message) from None
             formulas[name] = text
         return formulas, trees
 
