@@ -10,7 +10,6 @@ Python frees by reference counting alone (no cycles for the garbage collector to
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Union
 
 from . import ops
 from .ops import DomainError, Op
@@ -20,7 +19,7 @@ class NumericError(ArithmeticError):
     """A value or gradient left the real numbers; the message names the node."""
 
 
-Number = Union[int, float]
+Number = int | float
 
 
 class Node:

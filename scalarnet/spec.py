@@ -356,9 +356,9 @@ class _Reader:
         where = "[network] names"
         if not isinstance(table, dict):
             raise self.error(where, 'expected { W1 = [["w1", "w2"], ["w3", "w4"]], b1 = ["b1", "b1"], ... }')
-        allowed = {f"W{l}": s for l, s in enumerate(shapes, start=1)}
+        allowed = {f"W{k}": s for k, s in enumerate(shapes, start=1)}
         if bias:
-            allowed.update({f"b{l}": (1, s[1]) for l, s in enumerate(shapes, start=1)})
+            allowed.update({f"b{k}": (1, s[1]) for k, s in enumerate(shapes, start=1)})
         out = {}
         for key, value in table.items():
             if key not in allowed:
