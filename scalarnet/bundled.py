@@ -16,6 +16,16 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in bundled_dir().glob("*.toml"))
 
 
+def dataset_dir() -> Path:
+    """Exercises at the seeds' scale, on data files (Iris, ...): found by name like the others,
+    but not in ``bundled_names()``, whose exercises are small enough to step through by hand."""
+    return bundled_dir() / "data"
+
+
+def dataset_names() -> list[str]:
+    return sorted(p.stem for p in dataset_dir().glob("*.toml"))
+
+
 def bundled_titles() -> list[tuple[str, str]]:
     return [(name, load(bundled_dir() / f"{name}.toml").title) for name in bundled_names()]
 
@@ -28,5 +38,8 @@ def resolve(name_or_path: str | Path) -> Path:
     stem = path.name[:-5] if path.name.endswith(".toml") else path.name
     if str(path.parent) == "." and stem in bundled_names():
         return bundled_dir() / f"{stem}.toml"
+    if str(path.parent) == "." and stem in dataset_names():
+        return dataset_dir() / f"{stem}.toml"
     raise SpecError(f"{name_or_path}: no such file, and no bundled exercise of that name; "
-                    f"the bundled exercises are {', '.join(bundled_names())} (see `scalarnet examples`)")
+                    f"the bundled exercises are {', '.join(bundled_names() + dataset_names())} "
+                    "(see `scalarnet examples`)")

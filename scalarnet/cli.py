@@ -13,57 +13,134 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from .bundled import bundled_titles, resolve
+from .bundled import bundled_titles, dataset_names, resolve
+from .engine import Engine
 from .exercise import Exercise, ExerciseError
-from .spec import SpecError
+from .matrix import MatrixExercise, open_engine
+from .spec import SpecError, load
 from .views.table import number, step_table
 
-ENGINES = ("scalar",)
+ENGINES = ("scalar", "matrix", "compiled")
 
 
 def _exercise(args: argparse.Namespace) -> Exercise:
     return Exercise.load(resolve(args.file), learning_rate=args.lr)
 
 
-def _check_engine(args: argparse.Namespace) -> None:
-    print(f"engine: {args.engine}", file=sys.stderr)
+def _engine(args: argparse.Namespace, default: str | None = None) -> Engine:
+    """The exercise on the engine of --engine, else on ``default``, else (None) on the matrix
+    engine for a big [network] file and the scalar engine otherwise; standard error says which."""
+    if args.engine == "compiled":  # the scalar engine training on a tape (steps still walk the nodes)
+        from .compiled import CompiledExercise
+
+        ex, note = CompiledExercise(load(resolve(args.file)), args.lr), "engine: compiled"
+    else:
+        ex, note = open_engine(load(resolve(args.file)), args.engine or default, args.lr)
+    print(f"scalarnet: {note}", file=sys.stderr)
+    return ex
 
 
 def cmd_step(args: argparse.Namespace) -> int:
-    ex = _exercise(args)
-    _check_engine(args)
+    ex = _engine(args, default="scalar")  # stepping shows the scalar nodes unless asked otherwise
     if args.json:
         records = [r.to_json() for r in ex.steps(args.steps)]
-        json.dump({"engine": args.engine, "steps": records}, sys.stdout)
+        json.dump({"engine": ex.name, "steps": records}, sys.stdout)
         sys.stdout.write("\n")
         return 0
-    for record in ex.steps(args.steps):
-        sys.stdout.write(step_table(record, ex.title) + "\n")
+    for _ in range(args.steps):
+        record, trace = ex.run_step()
+        if isinstance(ex, MatrixExercise):
+            from .views.matrix_table import matrix_step_table
+
+            sys.stdout.write(matrix_step_table(record, trace, ex) + "\n")
+        else:
+            sys.stdout.write(step_table(record, ex.title) + "\n")
     return 0
 
 
+SHOWN_PARAMS = 40  # parameters listed after training; --json has them all
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    ex = _exercise(args)
-    _check_engine(args)
+    from .evaluate import AccuracyPerEpoch, is_classification, train_test_metrics
+
+    ex = _engine(args)
     epochs = args.epochs if args.epochs is not None else ex.spec.train.epochs
-    bar = ProgressBar(epochs, sys.stderr) if sys.stderr.isatty() else None
-    result = ex.train(epochs, on_epoch=bar.update if bar else None)
+    bar = progress_bar(epochs, sys.stderr)
+    accuracy = AccuracyPerEpoch(ex) if args.plot and is_classification(ex.spec) else None
+    callbacks = [c for c in (bar.update if bar else None, accuracy) if c is not None]
+    started = time.monotonic()
+    result = ex.train(epochs, on_epoch=(lambda e, loss: [c(e, loss) for c in callbacks]) if callbacks else None)
+    seconds = time.monotonic() - started
     if bar:
         bar.close()
+    result.metrics = train_test_metrics(ex)
+    if args.plot:
+        from .views.plot import PlotError, plot_training
+
+        try:
+            plot_training(args.plot, ex, result, accuracy.values if accuracy else None)
+        except PlotError as err:
+            print(f"scalarnet: error: {err}", file=sys.stderr)
+            return 2
+        print(f"scalarnet: wrote {args.plot}", file=sys.stderr)
     if args.json:
-        json.dump({"engine": args.engine, **result.to_json()}, sys.stdout)
+        json.dump({"engine": ex.name, **result.to_json(), "seconds": seconds}, sys.stdout)
         sys.stdout.write("\n")
         return 0
     losses = result.epoch_losses
     marks = sorted({1, *range(max(1, epochs // 10), epochs + 1, max(1, epochs // 10)), epochs})
-    print(f"{ex.title}: {epochs} epochs, learning rate {number(ex.learning_rate)}")
+    print(f"{ex.title}: {epochs} epochs, learning rate {number(ex.learning_rate)}, {ex.name} engine, "
+          f"{seconds:.1f} s")
     for k in marks:
         print(f"  epoch {k:>{len(str(epochs))}}  loss {number(losses[k - 1])}")
+    for part, m in result.metrics.items():
+        score = f", accuracy {100 * m['accuracy']:.1f}%" if "accuracy" in m else \
+            (f", MSE {number(m['mse'], 6)}" if "mse" in m else "")
+        print(f"{part} ({m['examples']} examples): loss {number(m['loss'], 6)}{score}")
     print("parameters after training:")
-    width = max(len(n) for n in result.params)
-    for name, value in result.params.items():
+    width = max(len(n) for n in list(result.params)[:SHOWN_PARAMS])
+    for name, value in list(result.params.items())[:SHOWN_PARAMS]:
         print(f"  {name:<{width}}  {number(value)}")
+    if len(result.params) > SHOWN_PARAMS:
+        print(f"  (+{len(result.params) - SHOWN_PARAMS} more; --json lists them all)")
     return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from . import compare
+
+    spec = load(resolve(args.file))
+    result = compare.compare(spec, args.steps, args.lr, args.tol)
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(compare.table(result))
+    return 0 if result.ok else 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import check
+
+    spec = load(resolve(args.file))
+    try:
+        function = check.load_function(args.against)
+        result = check.check(spec, function, args.step, args.rtol, args.atol,
+                             path=Path(args.against.rpartition(":")[0]))
+    except check.CheckError as err:
+        print(f"scalarnet: error: {err}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(check.report(result))
+        if result.derivation:
+            print(f"\nthe correct derivation of {result.wrong[0]}:\n{result.derivation}", file=sys.stderr)
+    return 0 if result.ok else 1
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
@@ -71,6 +148,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
     width = max(len(n) for n, _ in rows)
     for name, title in rows:
         print(f"{name:<{width}}  {title}")
+    print("\nat the seeds' scale, on data files (scalarnet train NAME): " + ", ".join(dataset_names()))
     return 0
 
 
@@ -84,6 +162,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("Try: scalarnet step sigmoid-2-2-2 --steps 10   ·   scalarnet train curve-fit-1-5-1   ·   "
           "scalarnet step mazur-2-2-2 --json")
     return 0
+
+
+def progress_bar(total: int, stream: TextIO):
+    """A progress bar with the loss on a terminal (tqdm when installed), nothing on a pipe."""
+    if not stream.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return ProgressBar(total, stream)
+    return TqdmBar(tqdm(total=total, file=stream, unit="epoch", dynamic_ncols=True, mininterval=0.1))
+
+
+class TqdmBar:
+    """tqdm behind ProgressBar's two methods."""
+
+    def __init__(self, bar) -> None:
+        self.bar = bar
+
+    def update(self, done: int, loss: float) -> None:
+        self.bar.set_postfix_str(f"loss {loss:.6g}", refresh=False)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 class ProgressBar:
@@ -105,6 +208,112 @@ class ProgressBar:
         self.stream.write("\n")
 
 
+def _unknown_param(ex: Exercise, name: str | None) -> bool:
+    """True (after saying so) when ``name`` is given but is not one of the exercise's parameters."""
+    if name is None or name in ex.params:
+        return False
+    import difflib
+
+    close = difflib.get_close_matches(name, list(ex.params), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    print(f"scalarnet: error: --param {name}: not a parameter of {ex.spec.path}{hint}; the parameters "
+          f"are {', '.join(ex.params)}", file=sys.stderr)
+    return True
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    """Write out the chain rule for one parameter's gradient (or every one's) at one step."""
+    from .derive import StepDerivations
+    from .views import derivation
+
+    ex = _exercise(args)
+    if not args.all and args.param is None:
+        print("scalarnet: error: say which parameter: --param NAME (or --all); the parameters are "
+              + ", ".join(ex.params), file=sys.stderr)
+        return 2
+    if _unknown_param(ex, args.param):
+        return 2
+    steps = StepDerivations.at(ex, args.step)
+    found = [steps.derive(name, args.max_paths) for name in (steps.params if args.all else [args.param])]
+    fmt = "json" if args.json else args.format
+    if fmt == "json":
+        doc = derivation.to_json(found[0]) if not args.all else {
+            "step": args.step, "derivations": [derivation.to_json(d) for d in found]}
+        json.dump(doc, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("\n".join(derivation.render(d, fmt) for d in found))
+    return 0 if all(d.agrees for d in found) else 1
+
+
+def cmd_step_html(args: argparse.Namespace) -> int:
+    """``step --html OUT.html``: the step-through viewer; without --html, the usual step."""
+    if args.html is None:
+        return cmd_step(args)
+    from .views.diagram import DiagramError
+    from .views.viewer import write_html
+
+    ex = _exercise(args)
+    if _unknown_param(ex, args.param):
+        return 2
+    try:
+        path = write_html(ex, args.steps, args.html, param=args.param)
+    except DiagramError as err:
+        print(f"scalarnet: error: {err}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Write the diagram(s) of one training step and print their paths."""
+    from pathlib import Path
+
+    from .views import diagram
+
+    ex = _exercise(args)
+    try:
+        subject = diagram.subject_of(ex, args.step, args.example)
+        pics = diagram.pictures(subject, phase=args.phase, level=args.level, param=args.param,
+                                symbolic=args.symbolic, frames=args.frames)
+    except ValueError as err:  # DiagramError: too big, unknown parameter; a bad --example
+        print(f"scalarnet: error: {err}", file=sys.stderr)
+        return 2
+    for note in pics[0].notes:
+        print(f"scalarnet: note: {note}", file=sys.stderr)
+    stem = Path(args.file).stem
+    name = f"{stem}-step{args.step}-" + ("frames" if args.frames else args.phase) + f"-{pics[0].level}"
+    name += f"-{args.param}" if args.param else ""
+    out = Path(args.out)
+    if args.frames:
+        width = max(3, len(str(len(pics))))
+        paths = [out / name / f"frame-{k:0{width}d}" for k in range(1, len(pics) + 1)]
+    else:
+        paths = [out / name]
+    try:
+        written = diagram.save_all([p.graph for p in pics], paths, args.format)
+    except diagram.NotRendered as err:
+        print("\n".join(str(p) for p in err.written))
+        print(f"scalarnet: {err}", file=sys.stderr)
+        return 1
+    print("\n".join(str(p) for p in written))
+    return 0
+
+
+def cmd_diagrams(args: argparse.Namespace) -> int:
+    """Regenerate the gallery of diagrams (the repository's diagrams/ folder)."""
+    from .views.diagram.gallery import regenerate
+    from .views.render import RenderError
+
+    try:
+        written = regenerate(args.out, args.format)
+    except RenderError as err:
+        print(f"scalarnet: error: {err}", file=sys.stderr)
+        return 1
+    print("\n".join(str(p) for p in written))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scalarnet", description="Backpropagation made visible.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,7 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
         p.add_argument("--lr", type=float, help="learning rate (default: the file's [train] learning_rate)")
         p.add_argument("--json", action="store_true", help="print JSON only on standard output")
-        p.add_argument("--engine", choices=ENGINES, default="scalar", help="the engine to run (default: scalar)")
+        p.add_argument("--engine", choices=ENGINES, help="scalar (nodes), matrix (numpy, [network] files) or compiled "
+                       "(the scalar graph replayed over numpy, any file); default: "
+                       "scalar for step; for train the matrix engine when a [network] file has more than 2000 "
+                       "scalar nodes per batch")
         return p
 
     p = exercise_command("step", "run training steps and show every value and gradient of each")
@@ -122,9 +334,76 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_step)
     p = exercise_command("train", "train for some epochs and show the loss")
     p.add_argument("--epochs", type=_positive, help="how many epochs (default: the file's [train] epochs)")
+    p.add_argument("--plot", metavar="FILE.png", help="draw the loss curve, and the fitted curve (1-D regression) "
+                                                      "or the accuracy per epoch (classification); needs matplotlib")
     p.set_defaults(run=cmd_train)
     sub.add_parser("examples", help="list the bundled exercises").set_defaults(run=cmd_examples)
     sub.add_parser("demo", help="step through every bundled exercise").set_defaults(run=cmd_demo)
+    p = sub.add_parser("derive", help="write out the chain rule for a parameter's gradient, path by path",
+                       description="Write out the chain rule for a parameter's gradient at one training step: "
+                                   "every path from the loss through the named nodes, each local derivative as "
+                                   "a symbol, a formula and a number, and a check against the engine.")
+    p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
+    p.add_argument("--param", help="the parameter, e.g. w1")
+    p.add_argument("--all", action="store_true", help="every parameter")
+    p.add_argument("--step", type=_positive, default=1, help="the training step, as `step --json` numbers them "
+                                                                  "(default 1)")
+    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text",
+                   help="text for a terminal (default), markdown with LaTeX, a LaTeX fragment, or JSON")
+    p.add_argument("--max-paths", type=_positive, default=64,
+                   help="list at most this many paths; more are summarised in the delta form (default 64)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the file's [train] learning_rate)")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
+    p.set_defaults(run=cmd_derive)
+    p = sub.choices["step"]
+    p.add_argument("--html", metavar="OUT.html", help="write a self-contained step-through viewer of the steps")
+    p.add_argument("--param", help="with --html: the parameter whose derivation the viewer shows first")
+    p.set_defaults(run=cmd_step_html)
+    p = sub.add_parser("render", help="draw the diagram of a training step (values, gradients, partials)",
+                       description="Draw the node graph of one example at one training step with Graphviz: every "
+                                   "value, every gradient and every local partial. Prints the paths written.")
+    p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
+    p.add_argument("--step", type=_positive, default=1, help="the training step, as `step --json` numbers them")
+    p.add_argument("--example", type=int, default=0, help="which example of the step's batch (default 0)")
+    p.add_argument("--phase", choices=("forward", "backward", "update"), default="backward",
+                   help="forward: values; backward: and gradients (default); update: and the updated params")
+    p.add_argument("--level", choices=("primitive", "named", "neuron", "layer"),
+                   help="detail: every op node, named nodes, neurons or layers (default: the finest readable)")
+    p.add_argument("--param", help="highlight every path from the loss to this parameter")
+    p.add_argument("--frames", action="store_true", help="one file per node of the backward walk, in its order")
+    p.add_argument("--symbolic", action="store_true", help="also write each partial as a formula")
+    p.add_argument("--format", choices=("svg", "png", "pdf", "dot"), default="svg", help="default svg")
+    p.add_argument("--out", default=".", help="the folder to write into (default: the current folder)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the file's [train] learning_rate)")
+    p.set_defaults(run=cmd_render)
+    p = sub.add_parser("diagrams", help="regenerate the diagrams/ folder for the bundled exercises")
+    p.add_argument("--out", default="diagrams", help="the folder (default: diagrams)")
+    p.add_argument("--format", choices=("svg", "png", "pdf"), default="svg", help="default svg")
+    p.set_defaults(run=cmd_diagrams)
+    p = sub.add_parser("compare", help="run the exercise on every engine and compare the numbers",
+                       description="From the same weights, run N update steps on every engine available (scalar; "
+                                   "matrix for [network] files; PyTorch when installed) and compare every loss, "
+                                   "gradient and updated parameter pair by pair; central finite differences of the "
+                                   "first step are shown beside them. Exit status 1 when two engines differ.")
+    p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
+    p.add_argument("--steps", type=_positive, default=1, help="how many update steps (default 1)")
+    p.add_argument("--tol", type=float, default=1e-10, help="engines agree when |a − b| ≤ tol·max(1, |a|, |b|) "
+                                                           "(default 1e-10)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the file's [train] learning_rate)")
+    p.add_argument("--json", action="store_true", help="print JSON only on standard output")
+    p.set_defaults(run=cmd_compare)
+    p = sub.add_parser("check", help="check a hand-written backprop function against the engine",
+                       description="Call your function with a dict of every named value of one training step and "
+                                   "compare the dict of gradients it returns with the engine's, parameter by "
+                                   "parameter. Exit status 1 when a gradient is wrong.")
+    p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
+    p.add_argument("--against", required=True, metavar="FILE.py:FUNCTION", help="your function, e.g. "
+                                                                                "my_backprop.py:back_propagate")
+    p.add_argument("--step", type=_positive, default=1, help="the training step to check (default 1)")
+    p.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance (default 1e-6)")
+    p.add_argument("--atol", type=float, default=1e-10, help="absolute tolerance floor (default 1e-10)")
+    p.add_argument("--json", action="store_true", help="print JSON only on standard output")
+    p.set_defaults(run=cmd_check)
     return parser
 
 

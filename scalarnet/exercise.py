@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import formula, nn
+from . import formula, nn, ops
 from .engine import Engine, ExerciseError, StepRecord, TrainResult
-from .graph import Graph
-from .node import Node, NumericError
+from .graph import Graph, topological_order
+from .node import Node, NumericError, apply, evaluate
 from .spec import ExerciseSpec, load
 
 __all__ = ["BatchGraph", "Exercise", "ExerciseError", "StepRecord", "TrainResult"]
@@ -31,6 +31,19 @@ class BatchGraph:
         self.data_leaves = data_leaves  # per example: input/target name -> its constant leaf
         self.loss = loss
         self.graph = Graph(loss)
+        # Named nodes the loss does not depend on (the softmax outputs, when the loss is the
+        # cross-entropy of the logits) are shown too: re-evaluate them after the loss's graph.
+        reached = {id(n) for n in self.graph.order}
+        stray = [n for slot in slots for n in slot.values() if id(n) not in reached]
+        below = topological_order(apply(ops.SUM, *stray))[:-1] if stray else []  # one walk, without the sum
+        self.stray = [n for n in below if n.op is not None and id(n) not in reached]
+
+    def forward(self) -> float:
+        """Recompute every node from the leaves' current values; returns the batch loss."""
+        loss = self.graph.forward()
+        for node in self.stray:
+            node.value = evaluate(node.op, node.parents, node.name)
+        return loss
 
 
 class Exercise(Engine):
@@ -93,7 +106,7 @@ class Exercise(Engine):
             for table in (spec.inputs, spec.targets):
                 for name, values in table.items():
                     leaves[name].value = values[e]
-        self._guarded(cached.graph.forward, examples)
+        self._guarded(cached.forward, examples)
         return cached
 
     def _guarded(self, work: Callable, examples: list[int], example: int | None = None):
@@ -140,6 +153,11 @@ class Exercise(Engine):
 
     def param_values(self) -> dict[str, float]:
         return {name: p.value for name, p in self.params.items()}
+
+    def load_params(self, values: dict[str, float]) -> None:
+        """Set parameters by name (for instance from the matrix engine's ``param_values()``)."""
+        for name, value in values.items():
+            self.params[name].value = float(value)
 
     def _update(self) -> None:
         self.optimizer.step()

@@ -99,13 +99,15 @@ def _unknown_name(name: str, text: str, known: list[str]) -> str:
 def build(tree: ast.expr, env: Mapping[str, Node], name: str | None = None) -> Node:
     """The node of a parsed formula, its leaves looked up in ``env``; the top node gets ``name``
     (a formula that is a bare name is that node itself)."""
-    node = _build(tree, env)
+    node = _build(tree, env, name)
     if name is not None and node.name is None:
         node.name = name
     return node
 
 
-def _build(tree: ast.expr, env: Mapping[str, Node]) -> Node:
+def _build(tree: ast.expr, env: Mapping[str, Node], name: str | None = None) -> Node:
+    """The node of ``tree``; ``name`` goes to the top node as it is made, so that an error
+    in computing it names it."""
     if isinstance(tree, ast.Constant):
         return Node.constant(float(tree.value))
     if isinstance(tree, ast.Name):
@@ -114,18 +116,19 @@ def _build(tree: ast.expr, env: Mapping[str, Node]) -> Node:
         if isinstance(tree.operand, ast.Constant):  # -2 is a number, not neg(2)
             value = float(tree.operand.value)
             return Node.constant(-value if isinstance(tree.op, ast.USub) else value)
-        operand = _build(tree.operand, env)
-        return apply(ops.NEG, operand) if isinstance(tree.op, ast.USub) else operand
+        if isinstance(tree.op, ast.UAdd):
+            return _build(tree.operand, env, name)
+        return apply(ops.NEG, _build(tree.operand, env), name=name)
     if isinstance(tree, ast.Call):
-        return apply(ops.FUNCTIONS[tree.func.id], _build(tree.args[0], env))
+        return apply(ops.FUNCTIONS[tree.func.id], _build(tree.args[0], env), name=name)
     assert isinstance(tree, ast.BinOp)
     if isinstance(tree.op, ast.Add):
         terms = _sum_terms(tree)
         if len(terms) > 2:
-            return apply(ops.SUM, *[_build(t, env) for t in terms])
+            return apply(ops.SUM, *[_build(t, env) for t in terms], name=name)
     if isinstance(tree.op, ast.Pow):
-        return power(_build(tree.left, env), _build(tree.right, env))
-    return apply(_BINARY[type(tree.op)], _build(tree.left, env), _build(tree.right, env))
+        return power(_build(tree.left, env), _build(tree.right, env), name=name)
+    return apply(_BINARY[type(tree.op)], _build(tree.left, env), _build(tree.right, env), name=name)
 
 
 def _sum_terms(tree: ast.expr) -> list[ast.expr]:

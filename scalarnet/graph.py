@@ -1,30 +1,50 @@
 """Walking the node graph: topological order, forward re-evaluation and backward.
 
 Everything here is iterative, so a chain of a million nodes needs no recursion.
+
+Speed comes from the shape of the work: the order is computed once per graph (``Graph``),
+every node is visited once per pass, the passes call an op with its parents' values
+directly (one and two parents are nearly every node, so no argument list is built per
+node), and the two ops that make nine in ten nodes of a network, products and sums, have
+their rules written out in the loops (the same rules as in ops.py, checked against torch
+and finite differences on random graphs in tests/test_graph.py).
 """
 
 from __future__ import annotations
 
+import math
+from operator import attrgetter
+
 from .node import Node, NumericError, evaluate
+from .ops import MUL, SUM, DomainError
+
+_EXPANDED = object()  # on the stack: "the node below me has all its parents in the order"
+_grad = attrgetter("grad")
 
 
 def topological_order(root: Node) -> list[Node]:
     """Every node ``root`` depends on (and ``root`` itself), parents before children.
 
-    Depth-first, post-order, with an explicit stack of (node, iterator over its parents)."""
+    Depth-first, post-order, parents left to right: the order a recursive walk gives,
+    with an explicit stack. A node met for the first time goes back on the stack under a
+    marker with its parents on top; when the marker comes up again, its parents are done."""
     order: list[Node] = []
-    seen = {id(root)}
-    stack = [(root, iter(root.parents))]
+    seen: set[Node] = set()
+    stack: list = [root]
+    pop, push = stack.pop, stack.append  # bound once: this loop runs once per node
     while stack:
-        node, pending = stack[-1]
-        for parent in pending:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+        node = pop()
+        if node is _EXPANDED:
+            order.append(pop())
+        elif node not in seen:
+            seen.add(node)
+            parents = node.parents
+            if parents:
+                push(node)
+                push(_EXPANDED)
+                stack.extend(parents[::-1])  # leftmost parent on top: walked first
+            else:
+                order.append(node)
     return order
 
 
@@ -36,26 +56,56 @@ def backward(root: Node, order: list[Node] | None = None) -> None:
     need no gradient (constants and what is made only of constants) are skipped."""
     if order is None:
         order = topological_order(root)
-    for node in order:
-        if node.op is not None:
-            node.grad = 0.0
+    interior = [n for n in order if n.op is not None]
+    _backward(root, order, interior, [n for n in reversed(interior) if n.requires_grad])
+
+
+def _backward(root: Node, order: list[Node], interior: list[Node], walk: list[Node]) -> None:
+    """``walk``: the interior nodes that need a gradient, root first."""
+    for node in interior:
+        node.grad = 0.0
     if root.op is not None:
         root.grad = 1.0
     else:
         root.grad += 1.0
-    for node in reversed(order):
+    for node in walk:
         g = node.grad
-        if node.op is None or g == 0.0 or not node.requires_grad:
+        if g == 0.0:
             continue
-        parents = node.parents
-        local = node.op.local_grads(node.value, *[p.value for p in parents])
-        for parent, d in zip(parents, local):
-            if parent.requires_grad:
-                parent.grad += g * d
-    for node in reversed(order):  # name the non-finite gradient nearest the root
-        g = node.grad
-        if g - g != 0.0:
-            raise NumericError(f"node {node.label()}: its gradient {g!r} is not finite")
+        op, parents = node.op, node.parents
+        if op is MUL:  # MUL.local_grads written out: ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
+            a, b = parents
+            if a.requires_grad:
+                a.grad += g * b.value
+            if b.requires_grad:
+                b.grad += g * a.value
+        elif op is SUM:  # SUM.local_grads written out: every partial is 1, g passes through
+            for parent in parents:
+                if parent.requires_grad:
+                    parent.grad += g
+        elif len(parents) == 2:
+            a, b = parents
+            da, db = op.local_grads(node.value, a.value, b.value)
+            if a.requires_grad:
+                a.grad += g * da
+            if b.requires_grad:
+                b.grad += g * db
+        elif len(parents) == 1:
+            a = parents[0]
+            if a.requires_grad:
+                a.grad += g * op.local_grads(node.value, a.value)[0]
+        else:
+            for parent, d in zip(parents, op.local_grads(node.value, *[p.value for p in parents])):
+                if parent.requires_grad:
+                    parent.grad += g * d
+    # A non-finite gradient anywhere makes this sum non-finite (the converse may fail by
+    # overflow; then the scan simply finds nothing).
+    total = sum(map(_grad, order))
+    if total - total != 0.0:
+        for node in reversed(order):  # name the non-finite gradient nearest the root
+            g = node.grad
+            if g - g != 0.0:
+                raise NumericError(f"node {node.label()}: its gradient {g!r} is not finite")
 
 
 def zero_grad(nodes: list[Node]) -> None:
@@ -67,21 +117,42 @@ class Graph:
     """A fixed graph below ``root`` whose topological order is computed once and reused:
     change leaf values, then ``forward()`` and ``backward()`` again without rebuilding."""
 
-    __slots__ = ("root", "order", "interior")
+    __slots__ = ("root", "order", "interior", "walk")
 
     def __init__(self, root: Node) -> None:
         self.root = root
         self.order = topological_order(root)
         self.interior = [n for n in self.order if n.op is not None]
+        self.walk = [n for n in reversed(self.interior) if n.requires_grad]
 
     def forward(self) -> float:
-        """Recompute every interior node from the leaves' current values."""
+        """Recompute every interior node from the leaves' current values.
+
+        ``node.evaluate`` inlined, with products and sums written out (MUL.forward,
+        SUM.forward), since they are most of a network's nodes; a domain error or a
+        non-finite value is evaluated again by ``evaluate``, whose error names the node."""
         for node in self.interior:
-            node.value = evaluate(node.op, node.parents, node.name)
+            op, parents = node.op, node.parents
+            try:
+                if op is MUL:
+                    value = parents[0].value * parents[1].value
+                elif op is SUM:
+                    value = math.fsum([p.value for p in parents])
+                elif len(parents) == 2:
+                    value = op.forward(parents[0].value, parents[1].value)
+                elif len(parents) == 1:
+                    value = op.forward(parents[0].value)
+                else:
+                    value = op.forward(*[p.value for p in parents])
+            except (DomainError, OverflowError):  # fsum overflows by raising
+                value = math.nan
+            if value - value != 0.0:
+                evaluate(op, parents, node.name)  # raises
+            node.value = value
         return self.root.value
 
     def backward(self) -> None:
-        backward(self.root, self.order)
+        _backward(self.root, self.order, self.interior, self.walk)
 
     def zero_grad(self) -> None:
         zero_grad(self.order)

@@ -167,17 +167,21 @@ def apply(op: Op, *parents: Node, name: str | None = None) -> Node:
     node.parents = parents
     node.op = op
     node.name = name
-    node.requires_grad = True in [p.requires_grad for p in parents]
+    node.requires_grad = False
+    for parent in parents:  # a plain loop: any() over a generator costs more than the op
+        if parent.requires_grad:
+            node.requires_grad = True
+            break
     return node
 
 
-def power(base: Node, exponent: Node) -> Node:
+def power(base: Node, exponent: Node, name: str | None = None) -> Node:
     if exponent.requires_grad and base.value <= 0.0:
         raise NumericError(
-            f"{_describe(ops.POW, (base, exponent), None)}: a power with a trainable exponent needs "
+            f"{_describe(ops.POW, (base, exponent), name)}: a power with a trainable exponent needs "
             f"a positive base (d/de bᵉ = bᵉ·ln b), got base {base.value!r}"
         )
-    return apply(ops.POW, base, exponent)
+    return apply(ops.POW, base, exponent, name=name)
 
 
 def sum_nodes(terms: Iterable[Node | Number], name: str | None = None) -> Node:
@@ -194,15 +198,20 @@ def formula(node: Node, depth: int = 4) -> str:
     """A node written as a formula of its named ancestors (for messages and labels)."""
     if node.op is None or depth == 0:
         return node.name if node.name is not None else _number(node.value)
-    args = [_operand(p, depth - 1) for p in node.parents]
-    return node.op.format_value(args)
+    return node.op.format_value(_operands(node.op, node.parents, depth - 1))
 
 
-def _operand(node: Node, depth: int) -> str:
+def _operands(op: Op, parents: tuple[Node, ...], depth: int) -> list[str]:
+    # A function's own parentheses suffice: ln(x − 3), not ln((x − 3)).
+    bare = op.arity == 1 and "({0})" in op.value_template[0]
+    return [_operand(p, depth, bare) for p in parents]
+
+
+def _operand(node: Node, depth: int, bare: bool = False) -> str:
     if node.name is not None or node.op is None:
         return node.name if node.name is not None else _number(node.value)
     text = formula(node, depth)
-    return f"({text})" if node.op.arity != 1 or node.op is ops.NEG else text
+    return f"({text})" if not bare and (node.op.arity != 1 or node.op is ops.NEG) else text
 
 
 def _number(v: float) -> str:
@@ -210,7 +219,7 @@ def _number(v: float) -> str:
 
 
 def _describe(op: Op, parents: tuple[Node, ...], name: str | None) -> str:
-    shown = op.format_value([_operand(p, 3) for p in parents])
+    shown = op.format_value(_operands(op, parents, 3))
     values = ", ".join(f"{p.label()} = {p.value!r}" for p in parents if p.name is not None or p.op is not None)
     head = f"node {name} = {shown}" if name else f"node {shown}"
     return f"{head} (with {values})" if values else head

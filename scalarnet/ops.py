@@ -19,6 +19,7 @@ Domain errors (log of a non-positive value, division by zero, overflow) raise
 from __future__ import annotations
 
 import math
+from typing import Any
 
 
 class DomainError(ArithmeticError):
@@ -48,6 +49,13 @@ class Op:
         template = self.partial_templates[min(i, len(self.partial_templates) - 1)]
         return template[latex].format(*args, out=out)
 
+    def symbolic_grads(self, out: Any, *x: Any) -> tuple[Any, ...]:
+        """The local partials with symbolic operands (``scalarnet.symbolic`` expressions):
+        the same rule as ``local_grads``. The default *is* ``local_grads``, whose arithmetic
+        works on symbolic operands unchanged; ops whose numeric rule branches on values or
+        calls ``math`` write the rule out again here."""
+        return self.local_grads(out, *x)
+
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
@@ -71,7 +79,10 @@ class Sum(Op):
     partial_templates = (("1", "1"),)
 
     def forward(self, *x: float) -> float:
-        return math.fsum(x)
+        try:
+            return math.fsum(x)
+        except OverflowError:
+            raise DomainError("the sum overflows") from None
 
     def local_grads(self, out: float, *x: float) -> tuple[float, ...]:
         return (1.0,) * len(x)
@@ -127,7 +138,7 @@ class Div(Op):
         return a / b
 
     def local_grads(self, out: float, a: float, b: float) -> tuple[float, ...]:
-        return (1.0 / b, -a / (b * b))
+        return (1.0 / b, -a / b / b)  # not b*b, which underflows to 0 for |b| < 1e-162
 
 
 class Pow(Op):
@@ -157,9 +168,19 @@ class Pow(Op):
             try:
                 d_base = exponent * math.pow(base, exponent - 1.0)
             except (ValueError, ZeroDivisionError, OverflowError):
-                raise DomainError(f"the derivative of {base!r} ** {exponent!r} is not finite") from None
-        d_exponent = out * math.log(base) if base > 0.0 else 0.0
+                d_base = math.inf  # a vertical slope (√x at 0): backward names the node
+        if base > 0.0:
+            d_exponent = out * math.log(base)
+        else:  # 0 at b = 0 (0ᵉ = 0 for e > 0); for b < 0 not real: NaN, reported if e needs a gradient
+            d_exponent = 0.0 if base == 0.0 else math.nan
         return (d_base, d_exponent)
+
+    def symbolic_grads(self, out: Any, base: Any, exponent: Any) -> tuple[Any, ...]:
+        # A number base <= 0 has no logarithm: its exponent is then a constant (power()
+        # refuses a trainable one), so that partial is never used; 0 keeps it printable.
+        constant_base = getattr(base, "value", None)
+        d_exponent = 0.0 if constant_base is not None and constant_base <= 0.0 else out * base.log()
+        return (exponent * base ** (exponent - 1), d_exponent)
 
 
 class Exp(Op):
@@ -231,6 +252,9 @@ class Relu(Op):
     def local_grads(self, out: float, a: float) -> tuple[float, ...]:
         return (1.0 if a > 0.0 else 0.0,)
 
+    def symbolic_grads(self, out: Any, a: Any) -> tuple[Any, ...]:
+        return (a.positive(),)  # the indicator [a > 0]
+
 
 class LogSumExp(Op):
     """log Σ exp(xᵢ), computed as m + log Σ exp(xᵢ − m) with m = max xᵢ so it never
@@ -245,6 +269,9 @@ class LogSumExp(Op):
 
     def local_grads(self, out: float, *x: float) -> tuple[float, ...]:
         return tuple(math.exp(v - out) for v in x)
+
+    def symbolic_grads(self, out: Any, *x: Any) -> tuple[Any, ...]:
+        return tuple((v - out).exp() for v in x)
 
     def format_value(self, args: list[str], latex: bool = False) -> str:
         if latex:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import formula, nn, ops
+from . import data, formula, nn, ops
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,7 +27,7 @@ class SpecError(ValueError):
     """A bad exercise file; the message says where and what to do."""
 
 
-SECTIONS = ("title", "description", "params", "inputs", "targets", "graph", "network", "train")
+SECTIONS = ("title", "description", "params", "inputs", "targets", "data", "graph", "network", "train")
 TRAIN_KEYS = ("loss", "learning_rate", "batch", "trainable", "epochs", "momentum")
 NETWORK_KEYS = ("sizes", "hidden", "output", "bias", "init", "loss", "weights", "biases", "names", "units")
 NETWORK_LOSS_NAME = "E"
@@ -82,6 +82,10 @@ class ExerciseSpec:
     graph: dict[str, ast.expr] | None = None
     formulas: dict[str, str] | None = None
     network: NetworkSpec | None = None
+    # [data]: the held-out examples (empty without a test split) and where the rows came from
+    test_inputs: dict[str, list[float]] = field(default_factory=dict)
+    test_targets: dict[str, list[float]] = field(default_factory=dict)
+    data_source: str = ""
 
     @property
     def loss_name(self) -> str:
@@ -130,19 +134,23 @@ class _Reader:
         description = doc.get("description", "")
         if not isinstance(description, str):
             raise self.error("description", "must be a string")
-        inputs = self.numbers_table(doc, "inputs")
-        targets = self.numbers_table(doc, "targets")
+        dataset = self.data(doc) if "data" in doc else None
+        inputs = dataset.inputs if dataset else self.numbers_table(doc, "inputs")
+        targets = dataset.targets if dataset else self.numbers_table(doc, "targets")
         n = self.example_count(inputs, targets)
         inputs = {k: v * n if len(v) == 1 else v for k, v in inputs.items()}
         targets = {k: v * n if len(v) == 1 else v for k, v in targets.items()}
         spec = ExerciseSpec(self.path, title, description, {}, inputs, targets, n, TrainSpec())
+        if dataset:
+            spec.test_inputs, spec.test_targets = dataset.test_inputs, dataset.test_targets
+            spec.data_source = dataset.source
         defined: dict[str, str] = {}
         if "network" not in doc:
             spec.params = {k: v[0] for k, v in self.numbers_table(doc, "params", lists=False).items()}
             for name in spec.params:
                 self.define(defined, name, "params")
-        for section in ("inputs", "targets"):
-            for name in doc.get(section, {}):
+        for section, table in (("inputs", inputs), ("targets", targets)):
+            for name in table:
                 self.define(defined, name, section)
         if "network" in doc:
             if "params" in doc:
@@ -155,6 +163,15 @@ class _Reader:
             spec.formulas, spec.graph = self.graph(doc["graph"], defined)
         spec.train = self.train(doc.get("train", {}), spec)
         return spec
+
+    def data(self, doc: dict[str, Any]) -> data.Dataset:
+        """The examples of [data] (a CSV file or a scikit-learn data set), split and scaled."""
+        if "inputs" in doc or "targets" in doc:
+            raise self.error("[data]", "give the examples either in [inputs]/[targets] or in [data], not both")
+        try:
+            return data.load(doc["data"], Path(self.path).parent)
+        except data.DataError as err:
+            raise self.error(f"[data] {err.key}".rstrip(), str(err)) from None
 
     def define(self, defined: dict[str, str], name: str, section: str) -> None:
         where = f"[{section.split(' ')[0]}] {name}"
@@ -221,13 +238,18 @@ class _Reader:
             formulas[name] = text
         return formulas, trees
 
+    def table(self, value: Any, section: str, keys: tuple[str, ...]) -> dict:
+        """``value`` checked to be a table whose keys are among ``keys``."""
+        if not isinstance(value, dict):
+            raise self.error(f"[{section}]", "must be a table")
+        for key in value:
+            if key not in keys:
+                raise self.error(f"[{section}] {key}", f"unknown key{_did_you_mean(key, keys)}; the keys are "
+                                                       + ", ".join(keys))
+        return value
+
     def train(self, table: Any, spec: ExerciseSpec) -> TrainSpec:
-        if not isinstance(table, dict):
-            raise self.error("[train]", "must be a table")
-        for key in table:
-            if key not in TRAIN_KEYS:
-                raise self.error(f"[train] {key}", f"unknown key{_did_you_mean(key, TRAIN_KEYS)}; the keys are "
-                                                   + ", ".join(TRAIN_KEYS))
+        table = self.table(table, "train", TRAIN_KEYS)
         train = TrainSpec()
         if spec.network is not None:
             if "loss" in table:
@@ -273,12 +295,7 @@ class _Reader:
         return train
 
     def network(self, table: Any, inputs: dict, targets: dict) -> NetworkSpec:
-        if not isinstance(table, dict):
-            raise self.error("[network]", "must be a table")
-        for key in table:
-            if key not in NETWORK_KEYS:
-                raise self.error(f"[network] {key}", f"unknown key{_did_you_mean(key, NETWORK_KEYS)}; the keys are "
-                                                     + ", ".join(NETWORK_KEYS))
+        table = self.table(table, "network", NETWORK_KEYS)
         sizes = table.get("sizes")
         if (not isinstance(sizes, list) or len(sizes) < 2
                 or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)):

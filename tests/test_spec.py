@@ -30,6 +30,11 @@ def write(tmp_path, text: str):
     return path
 
 
+def assert_mentions(message: str, parts: list[str]) -> None:
+    for part in parts:
+        assert part in message, (part, message)
+
+
 def error_of(tmp_path, text: str) -> str:
     path = write(tmp_path, text)
     with pytest.raises(SpecError) as info:
@@ -79,9 +84,7 @@ def test_scalars_are_broadcast_over_the_examples(tmp_path):
 def test_bad_files_get_one_clear_message(tmp_path, change, expected):
     old, new = change
     assert old in GOOD
-    message = error_of(tmp_path, GOOD.replace(old, new))
-    for part in expected:
-        assert part in message, (part, message)
+    assert_mentions(error_of(tmp_path, GOOD.replace(old, new)), expected)
 
 
 @pytest.mark.parametrize(
@@ -97,9 +100,7 @@ def test_bad_files_get_one_clear_message(tmp_path, change, expected):
     ],
 )
 def test_bad_train_sections(tmp_path, train, expected):
-    message = error_of(tmp_path, GOOD + "[train]\n" + train + "\n")
-    for part in expected:
-        assert part in message, (part, message)
+    assert_mentions(error_of(tmp_path, GOOD + "[train]\n" + train + "\n"), expected)
 
 
 def test_not_toml_and_missing_file(tmp_path):
@@ -161,6 +162,4 @@ def test_network_default_names_follow_the_documented_scheme(tmp_path):
 def test_bad_network_sections(tmp_path, change, expected):
     old, new = change
     assert old in NETWORK
-    message = error_of(tmp_path, NETWORK.replace(old, new))
-    for part in expected:
-        assert part in message, (part, message)
+    assert_mentions(error_of(tmp_path, NETWORK.replace(old, new)), expected)

@@ -1,0 +1,270 @@
+"""Benchmark: scalarnet against micrograd, torch and plain numpy, in one run.
+
+    pip install -e ".[bench]"      # micrograd==0.1.0 and torch==2.13.0, for the benchmark only
+    python benchmarks/run.py       # a few minutes; writes benchmarks/RESULTS.md
+
+Contenders run interleaved (one sample of each in turn), so a slow moment of the machine
+hits them all alike; the tables show medians. A sample is the mean of at least three
+epochs in a row (a training loop's steady state, the garbage collector's work included)
+and lasts at least about 20 ms; what garbage it leaves is collected after it, untimed.
+Before timing, every contender's first epoch must give the same loss as the numpy
+reference's: they all do the same arithmetic. Peers that are not installed are left out.
+
+Workloads: (A) the seeds' 5-layer network per epoch, (B) [2,16,16,1] tanh on 100
+samples per epoch, (C) a chain of N nodes, build and backward, (D) bytes per node,
+(E) an Iris-sized [4,100,20,3] softmax network per epoch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # peers.py, when run as a script
+
+import peers  # noqa: E402
+
+from scalarnet.node import Node  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SAMPLE_SECONDS = 0.02
+
+# Names of the contenders, in table order.
+MICROGRAD, MICROGRAD_NO_GC = "micrograd 0.1.0 (as users run it)", "micrograd, collector off (diagnostic)"
+NODE, NODE_REBUILT = "scalarnet node-by-node", "scalarnet node-by-node, graph rebuilt each epoch"
+COMPILED, MATRIX, NUMPY, TORCH = "scalarnet compiled", "scalarnet matrix", "numpy reference", "torch CPU float64"
+
+
+# -- timing ------------------------------------------------------------------------------
+def interleaved(contenders: dict[str, Callable[[], object]], samples: int, min_repeat: int = 1) -> dict[str, float]:
+    """Median seconds per call of each contender, sampled in turn. A sample is at least
+    ``min_repeat`` calls in a row (a training loop's steady state, garbage included) and
+    lasts about SAMPLE_SECONDS; the garbage a sample leaves is collected after it, untimed,
+    so that it does not slow down the next contender."""
+    repeat = {}
+    for name, run in contenders.items():  # warm up, and size a sample
+        start = time.perf_counter()
+        run()
+        repeat[name] = max(min_repeat, int(SAMPLE_SECONDS / max(time.perf_counter() - start, 1e-9)))
+        gc.collect()
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    for k in range(samples):
+        for name in names[k % len(names):] + names[:k % len(names)]:  # a different one goes first each round
+            start = time.perf_counter()
+            for _ in range(repeat[name]):
+                contenders[name]()
+            times[name].append((time.perf_counter() - start) / repeat[name])
+            gc.collect()
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def check_same_loss(epochs: dict[str, Callable[[], float]], reference: str) -> None:
+    """Every contender's first epoch gives the reference's loss (they compute the same thing)."""
+    losses = {name: run() for name, run in epochs.items()}
+    for name, loss in losses.items():
+        if abs(loss - losses[reference]) > 1e-9 * max(1.0, abs(losses[reference])):
+            raise SystemExit(f"benchmark: {name} computed loss {loss!r}, {reference} {losses[reference]!r}")
+
+
+def epoch_contenders(w: peers.Workload, micrograd: bool) -> dict[str, Callable[[], float]]:
+    made = {
+        MICROGRAD: peers.micrograd_epoch(w) if micrograd else None,
+        MICROGRAD_NO_GC: peers.micrograd_epoch(w, collector=False) if micrograd else None,
+        NODE: peers.scalarnet_epoch(w),
+        NODE_REBUILT: peers.scalarnet_epoch(w, rebuild=True),
+        COMPILED: peers.compiled_epoch(w),
+        MATRIX: peers.matrix_epoch(w),
+        NUMPY: peers.numpy_epoch(w),
+        TORCH: peers.torch_epoch(w),
+    }
+    return {name: run for name, run in made.items() if run is not None}
+
+
+def per_epoch(w: peers.Workload, samples: int, micrograd: bool = True) -> dict[str, float]:
+    epochs = epoch_contenders(w, micrograd)
+    check_same_loss(epochs, NUMPY)
+    return interleaved(epochs, samples, min_repeat=3)
+
+
+# -- (C) chain and (D) memory --------------------------------------------------------------
+def scalarnet_chain(n: int) -> Node:
+    x = Node(0.5, name="x")
+    y = x
+    for _ in range(n):
+        y = y + x
+    return y
+
+
+def micrograd_chain(n: int):
+    Value = peers.micrograd_value()
+    x = Value(0.5)
+    y = x
+    for _ in range(n):
+        y = y + x
+    return y
+
+
+def chain_times(make: Callable[[int], object], n: int) -> tuple[float, float | str, float]:
+    """(build seconds, backward seconds or why it failed, processor seconds of both)."""
+    gc.collect()
+    cpu, start = time.process_time(), time.perf_counter()
+    root = make(n)
+    built = time.perf_counter()
+    try:
+        root.backward()
+    except RecursionError:
+        return built - start, "RecursionError", time.process_time() - cpu
+    return built - start, time.perf_counter() - built, time.process_time() - cpu
+
+
+def chains(sizes: list[int], samples: int, micrograd_max: int) -> list[tuple[int, str, float, float | str, float]]:
+    rows = []
+    makers = {"scalarnet": scalarnet_chain}
+    if peers.micrograd_value() is not None:
+        makers["micrograd"] = micrograd_chain
+    for n in sizes:
+        for name, make in makers.items():
+            if name == "micrograd" and n > micrograd_max:
+                rows.append((n, name, float("nan"), f"not run (about {n * 700 // 2**20} MB)", float("nan")))
+                continue
+            runs = [chain_times(make, n) for _ in range(samples)]
+            failed = [b for _, b, _ in runs if isinstance(b, str)]
+            backward = failed[0] if failed else statistics.median(b for _, b, _ in runs)
+            rows.append((n, name, statistics.median(b for b, _, _ in runs), backward,
+                         statistics.median(c for *_, c in runs)))
+    return rows
+
+
+def bytes_per_node(make: Callable[[int], object], n: int = 100_000) -> float:
+    gc.collect()
+    tracemalloc.start()
+    root = make(n)
+    size, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del root
+    return size / n
+
+
+# -- report ------------------------------------------------------------------------------
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return (f"{cpu}, {os.cpu_count()} cores · {platform.system()} · Python {platform.python_version()} · "
+            f"numpy {version('numpy')} · torch {version('torch')} · micrograd {version('micrograd')}")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f} ms" if seconds < 1.0 else f"{seconds:.2f} s"
+
+
+def epoch_table(w: peers.Workload, times: dict[str, float], reference: str) -> list[str]:
+    lines = [f"### ({w.key}) {w.title}, per epoch", "",
+             f"| engine | median per epoch | {reference} ÷ engine | engine ÷ numpy |", "|---|---:|---:|---:|"]
+    for name, t in times.items():
+        lines.append(f"| {name} | {ms(t)} | {times[reference] / t:.1f}× | {t / times[NUMPY]:.1f}× |")
+    return lines + [""]
+
+
+def report(results: dict) -> tuple[str, list[tuple[str, bool | None]]]:
+    lines = ["# scalarnet benchmark", "", f"Machine: {results['machine']}", "",
+             "Medians of interleaved samples; `A ÷ engine` is how many times faster than A the engine is.", ""]
+    A, B, E = results["A"], results["B"], results["E"]
+    lines += epoch_table(results["workloads"]["A"], A, MICROGRAD if MICROGRAD in A else NUMPY)
+    lines += epoch_table(results["workloads"]["B"], B, MICROGRAD if MICROGRAD in B else NUMPY)
+    lines += ["### (C) a chain of N nodes (y = y + x, N times): build and backward", "",
+              "| N | engine | build | backward | total | processor time |", "|---:|---|---:|---:|---:|---:|"]
+    for n, name, build, backward, cpu in results["C"]:
+        if isinstance(backward, str):
+            ran = build == build  # not nan
+            lines.append(f"| {n:,} | {name} | {ms(build) if ran else '—'} | {backward} | {'fails' if ran else '—'} "
+                         f"| {ms(cpu) if ran else '—'} |")
+        else:
+            lines.append(f"| {n:,} | {name} | {ms(build)} | {ms(backward)} | {ms(build + backward)} | {ms(cpu)} |")
+    lines += ["", "### (D) memory per node (tracemalloc, a chain of 100,000 nodes)", "",
+              "| engine | bytes per node |", "|---|---:|"]
+    lines += [f"| {name} | {b:.0f} |" for name, b in results["D"].items()]
+    lines += [""] + epoch_table(results["workloads"]["E"], E, TORCH if TORCH in E else NUMPY)
+
+    checks: list[tuple[str, bool | None]] = []
+
+    def check(text: str, ok: bool | None) -> None:
+        checks.append((text, ok))
+
+    if MICROGRAD in A:
+        check(f"(A) node-by-node ≥ 10× faster than micrograd: {A[MICROGRAD] / A[NODE]:.1f}×",
+              A[MICROGRAD] >= 10 * A[NODE])
+        check(f"(A) node-by-node ≥ 2× faster than micrograd with its collector off: "
+              f"{A[MICROGRAD_NO_GC] / A[NODE]:.1f}×", A[MICROGRAD_NO_GC] >= 2 * A[NODE])
+    check(f"(A) compiled within 10× of the numpy matrix version: {A[COMPILED] / A[NUMPY]:.1f}×",
+          A[COMPILED] <= 10 * A[NUMPY])
+    biggest = max(n for n, *_ in results["C"])
+    big = next((b, bw) for n, name, b, bw, _ in results["C"] if n == biggest and name == "scalarnet")
+    check(f"(C) a chain of {biggest:,} nodes builds and back-propagates in < 3 s: {ms(big[0] + big[1])}",
+          big[0] + big[1] < 3.0)
+    D = results["D"]
+    if "micrograd" in D:
+        check(f"(D) ≤ 1/3 of micrograd's bytes per node: {D['scalarnet'] / D['micrograd']:.2f}",
+              3 * D["scalarnet"] <= D["micrograd"])
+    if MATRIX in E and TORCH in E:
+        check(f"(E) matrix engine at least as fast as torch CPU: torch ÷ matrix = {E[TORCH] / E[MATRIX]:.2f}×",
+              E[MATRIX] <= E[TORCH])
+    lines += ["## Targets", ""] + [f"- {'holds' if ok else 'MISSES'}: {text}" for text, ok in checks]
+    return "\n".join(lines) + "\n", checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=15, help="samples per contender (default 15)")
+    parser.add_argument("--chain", type=int, default=1_000_000, help="the longest chain (default 10^6)")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="where to write the Markdown table")
+    args = parser.parse_args(argv)
+
+    work = peers.workloads()
+    results: dict = {"machine": machine(), "workloads": work}
+    print(f"Machine: {results['machine']}", file=sys.stderr)
+    print(f"(A) {work['A'].title} …", file=sys.stderr)
+    results["A"] = per_epoch(work["A"], args.samples)
+    print(f"(B) {work['B'].title} …", file=sys.stderr)  # micrograd takes over a second an epoch here
+    results["B"] = per_epoch(work["B"], max(3, args.samples // 3))
+    print("(C) chains …", file=sys.stderr)
+    sizes = [n for n in (100, 1_000, 10_000, 100_000, 1_000_000) if n < args.chain] + [args.chain]
+    results["C"] = chains(sizes, samples=3, micrograd_max=100_000)
+    print("(D) memory …", file=sys.stderr)
+    results["D"] = {"scalarnet": bytes_per_node(scalarnet_chain)}
+    if peers.micrograd_value() is not None:
+        results["D"]["micrograd"] = bytes_per_node(micrograd_chain)
+    print(f"(E) {work['E'].title} …", file=sys.stderr)
+    results["E"] = per_epoch(work["E"], max(3, args.samples // 3), micrograd=False)
+
+    text, checks = report(results)
+    print(text)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"written to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""``scalarnet check``: a learner's hand-written backprop against the engine.
+
+The learner writes a function that receives a dict of every named value of one training
+step (inputs, targets, parameters, the graph's nodes; one number each for a single
+example, a list over the batch otherwise) and returns a dict of gradients, one per
+parameter, of the batch loss. scalarnet runs the same step and compares parameter by
+parameter; for the first wrong one it shows the correct derivation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import math
+import numbers
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .exercise import Exercise
+from .spec import ExerciseSpec
+
+RTOL = 1e-6
+ATOL = 1e-10
+
+
+class CheckError(ValueError):
+    """The learner's function could not be loaded or called, or returned something unusable."""
+
+
+@dataclass
+class ParamCheck:
+    expected: float
+    got: float | None  # None: missing or not a number
+    abs_err: float
+    rel_err: float
+    ok: bool
+    sign_flip: bool = False
+    problem: str = ""  # "missing", "not a number: ..."
+
+    def to_json(self) -> dict:
+        out = {"expected": self.expected, "got": self.got, "abs_err": _finite_or_none(self.abs_err),
+               "rel_err": _finite_or_none(self.rel_err), "ok": self.ok}
+        if self.sign_flip:
+            out["sign_flip"] = True
+        if self.problem:
+            out["problem"] = self.problem
+        return out
+
+
+@dataclass
+class CheckResult:
+    title: str
+    step: int
+    examples: list[int]
+    params: dict[str, ParamCheck]
+    extra: list[str] = field(default_factory=list)  # returned keys that are not parameters
+    messages: list[str] = field(default_factory=list)
+    derivation: str = ""  # of the first wrong parameter
+    derivation_json: dict | None = None
+    rtol: float = RTOL
+    atol: float = ATOL
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.params.values())
+
+    @property
+    def wrong(self) -> list[str]:
+        return [n for n, c in self.params.items() if not c.ok]
+
+    def to_json(self) -> dict:
+        out: dict[str, Any] = {"ok": self.ok, "params": {n: c.to_json() for n, c in self.params.items()},
+                               "step": self.step, "examples": self.examples,
+                               "tolerance": {"rtol": self.rtol, "atol": self.atol}}
+        if self.extra:
+            out["extra_keys"] = self.extra
+        if self.messages:
+            out["messages"] = self.messages
+        if self.wrong:
+            out["first_wrong"] = self.wrong[0]
+            out["derivation"] = self.derivation_json if self.derivation_json is not None else self.derivation
+        return out
+
+
+def load_function(target: str) -> Callable:
+    """``path/to/file.py:function`` → the function."""
+    path_text, sep, name = target.rpartition(":")
+    if not sep or not path_text or not name:
+        raise CheckError(f"--against {target!r}: expected path/to/file.py:function_name")
+    path = Path(path_text)
+    if not path.is_file():
+        raise CheckError(f"--against {target!r}: {path} is not a file")
+    module_spec = importlib.util.spec_from_file_location(f"_scalarnet_check_{path.stem}", path)
+    if module_spec is None or module_spec.loader is None:
+        raise CheckError(f"--against {target!r}: {path} cannot be loaded as Python (name it *.py)")
+    module = importlib.util.module_from_spec(module_spec)
+    try:
+        module_spec.loader.exec_module(module)
+    except SyntaxError as err:
+        raise CheckError(f"{path}, line {err.lineno}: syntax error: {err.msg}") from None
+    except Exception as err:  # the learner's module failed while loading: say where
+        raise CheckError(f"{path}: loading it raised {_where(err, path)}") from None
+    function = getattr(module, name, None)
+    if not callable(function):
+        found = [k for k, v in vars(module).items() if callable(v) and not k.startswith("_")
+                 and getattr(v, "__module__", None) == module.__name__]
+        close = difflib.get_close_matches(name, found, n=1)
+        raise CheckError(f"{path} has no function {name}" + (f" (did you mean {close[0]}?)" if close else "")
+                         + (f"; its functions are {', '.join(found)}" if found else ""))
+    return function
+
+
+def _where(err: BaseException, path: Path) -> str:
+    """'ZeroDivisionError: division by zero (file.py, line 12: d = a / b)': the learner's
+    innermost line, not scalarnet's."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename).resolve() == path.resolve()]
+    where = f" ({path.name}, line {frames[-1].lineno}: {(frames[-1].line or '').strip()})" if frames else ""
+    return f"{type(err).__name__}: {err}{where}"
+
+
+def step_values(record_values: Mapping[str, list[float]], single: bool) -> dict[str, Any]:
+    """What the learner's function receives: one number per name for a single example,
+    a list over the batch otherwise."""
+    return {name: (v[0] if single else list(v)) for name, v in record_values.items()}
+
+
+def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = RTOL, atol: float = ATOL,
+          path: Path | None = None) -> CheckResult:
+    """Run step ``step`` on the scalar engine, call ``function`` with its values, compare."""
+    ex = Exercise(spec)
+    ex.advance_to(step)
+    record, batch = ex.run_step(update=False)
+    values = step_values(record.values, len(record.examples) == 1)
+    try:
+        returned = function(dict(values))
+    except Exception as err:  # the learner's code raised: report it with the learner's line
+        raise CheckError(f"your function raised {_where(err, path) if path else f'{type(err).__name__}: {err}'}"
+                         ) from None
+    if isinstance(returned, (tuple, list)):
+        example = ", ".join(f"{n!r}: ..." for n in list(record.grads)[:3])
+        raise CheckError(f"your function returned a {type(returned).__name__} of {len(returned)} values; return a "
+                         f"dict from parameter name to gradient, e.g. {{{example}, ...}}")
+    if not isinstance(returned, Mapping):
+        raise CheckError(f"your function returned {type(returned).__name__} {returned!r:.80}; return a dict from "
+                         f"parameter name to gradient ({', '.join(record.grads)})")
+    result = CheckResult(spec.title, record.step, list(record.examples), {}, rtol=rtol, atol=atol)
+    for name, expected in record.grads.items():
+        result.params[name] = _compare(expected, returned.get(name, _MISSING), rtol, atol)
+    result.extra = [k for k in returned if k not in record.grads]
+    missing = [n for n, c in result.params.items() if c.problem == "missing"]
+    if missing:
+        result.messages.append(f"missing: {', '.join(missing)} (return one gradient per parameter: "
+                               f"{', '.join(record.grads)})")
+    for key in result.extra:
+        close = _suggest(str(key), missing or list(record.grads))
+        result.messages.append(f"extra key {key!r} is not a parameter" + (f" (did you mean {close}?)" if close
+                                                                            else "") + "; it is ignored")
+    for name, c in result.params.items():
+        if c.problem.startswith("not a"):
+            result.messages.append(f"{name}: {c.problem}")
+    if result.wrong:
+        result.derivation, result.derivation_json = _derivation(ex, record, batch, result.wrong[0])
+    return result
+
+
+_MISSING = object()
+
+
+def _suggest(key: str, names: list[str]) -> str | None:
+    """The name ``key`` probably meant: the same letters in another case, else a close spelling."""
+    by_case = {n.lower(): n for n in names}
+    if key.lower() in by_case:
+        return by_case[key.lower()]
+    close = difflib.get_close_matches(key, names, n=1)
+    return close[0] if close else None
+
+
+def _compare(expected: float, got: Any, rtol: float, atol: float) -> ParamCheck:
+    if got is _MISSING:
+        return ParamCheck(expected, None, math.inf, math.inf, False, problem="missing")
+    number = _as_number(got)
+    if number is None:
+        return ParamCheck(expected, None, math.inf, math.inf, False, problem=f"not a finite number: {got!r:.60}")
+    abs_err = abs(number - expected)
+    rel_err = abs_err / abs(expected) if expected != 0.0 else (0.0 if abs_err == 0.0 else math.inf)
+    ok = abs_err <= max(atol, rtol * abs(expected))
+    flip = expected != 0.0 and number != 0.0 and (expected > 0) != (number > 0)
+    return ParamCheck(expected, number, abs_err, rel_err, ok, sign_flip=flip)
+
+
+def _as_number(value: Any) -> float | None:
+    """A finite real number from a float, an int, a numpy scalar or a one-element array or
+    tensor (its ``item()``); None for anything else."""
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        return None
+    if not isinstance(value, numbers.Real):
+        try:
+            value = value.item()  # numpy and torch raise for more than one element
+        except (AttributeError, TypeError, ValueError, RuntimeError):
+            return None
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _derivation(ex: Exercise, record, batch, name: str) -> tuple[str, dict | None]:
+    """The correct derivation of ``name``'s gradient, as text and JSON (from scalarnet.derive)."""
+    try:
+        from .derive import StepDerivations
+        from .views import derivation
+    except ImportError:  # without the derivation module: the value alone
+        return f"∂{record.loss_name}/∂{name} = {record.grads[name]!r}", None
+    d = StepDerivations(ex, record, batch).derive(name)
+    return derivation.render(d, "text"), derivation.to_json(d)
+
+
+def report(result: CheckResult) -> str:
+    """The check as a table, with the messages; the derivation goes to standard error."""
+    from .views.table import _rows, number
+
+    where = f"example {result.examples[0]}" if len(result.examples) == 1 else \
+        f"examples {result.examples[0]}–{result.examples[-1]} (the gradient of the batch mean)"
+    out = [f"══ check · {result.title} · step {result.step} · {where} ══", ""]
+    rows = []
+    for name, c in result.params.items():
+        note = "ok" if c.ok else ("WRONG" + (", sign flipped" if c.sign_flip else "") if not c.problem else c.problem)
+        rows.append([name, number(c.expected), "—" if c.got is None else number(c.got),
+                     "—" if c.got is None else f"{c.abs_err:.2g}", "—" if c.got is None else f"{c.rel_err:.2g}", note])
+    out += _rows(["param", "expected", "got", "abs err", "rel err", ""], rows)
+    out += ["", f"tolerance: |got − expected| ≤ max({result.atol:g}, {result.rtol:g}·|expected|)"]
+    out += [f"note: {m}" for m in result.messages]
+    wrong = result.wrong
+    out.append("" if not wrong else f"{len(wrong)} wrong: {', '.join(wrong)}; the derivation of {wrong[0]} "
+                                    "is on standard error")
+    if not wrong:
+        out.append(f"all {len(result.params)} gradients agree")
+    return "\n".join(out) + "\n"
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+

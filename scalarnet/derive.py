@@ -1,0 +1,272 @@
+"""Chain-rule derivations of one training step's gradients, read off the engine's node graph.
+
+∂L/∂p is a sum over the paths from the loss down to p through the exercise's *named*
+nodes, each path a product of local derivatives ∂child/∂parent. The anonymous op nodes
+inside a formula (the ``0.5·(…)²`` of a loss) are folded into the one factor of their
+named node: the chain rule through them, summed over their inner paths, once as a number
+(from the ops' ``local_grads``) and once as an expression (from ``symbolic_grads``, the
+same rules), so ``0.5*(t1 - out_o1)^2`` gives the factor ``out_o1 − t1``.
+
+A batch of n examples has the loss L = (E⁽¹⁾ + … + E⁽ⁿ⁾)/n: every path starts with the
+factor ∂L/∂E = 1/n, so the sum over the paths of all examples is the mean of the
+per-example gradients, which is what the engine computes.
+
+Big networks have thousands of paths; ``Derivation.paths`` is then None and the sum is
+taken in the delta form instead: δ(n) = ∂L/∂n, passed down from the loss node by node.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from . import ops, symbolic
+from .exercise import BatchGraph, Exercise, StepRecord
+from .node import Node
+from .symbolic import Expr
+
+MAX_PATHS = 64  # more paths than this are summarised, not listed
+TOLERANCE = 1e-12  # the derivation's sum must equal the engine's gradient this closely
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One local derivative ∂node/∂wrt on a path, as an expression and as a number."""
+
+    node: str
+    wrt: str
+    symbolic: Expr
+    value: float
+
+
+@dataclass(frozen=True)
+class Path:
+    example: int  # the example's index in the data
+    nodes: tuple[str, ...]  # from the loss down to the parameter
+    factors: tuple[Factor, ...]
+
+    @property
+    def product(self) -> float:
+        return math.prod(f.value for f in self.factors)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """The last step of the delta form: δ(child) · ∂child/∂param, in one example."""
+
+    example: int
+    delta: float
+    factor: Factor
+
+    @property
+    def product(self) -> float:
+        return self.delta * self.factor.value
+
+
+@dataclass
+class Derivation:
+    param: str
+    loss: str  # the node the paths start from: the example's loss, or "L" for a batch
+    example_loss: str
+    step: int
+    examples: list[int]
+    gradient: float  # the engine's
+    total: float  # the derivation's: the sum over the paths
+    n_paths: int
+    paths: list[Path] | None  # None when there are more than max_paths
+    hops: list[Hop]  # the delta form's last step, per example and named child of the param
+    deltas: dict[str, float]  # δ of the net inputs on the paths, summed over the batch
+
+    @property
+    def difference(self) -> float:
+        return self.total - self.gradient
+
+    @property
+    def agrees(self) -> bool:
+        return abs(self.difference) <= TOLERANCE
+
+
+def fold(node: Node, partials: Callable[[Node], Sequence[T]], one: T) -> list[tuple[Node, T]]:
+    """∂node/∂n for each named node or leaf n that ``node``'s formula uses: the chain rule
+    through the formula's anonymous nodes, summed over the paths between. ``partials``
+    gives an op node's local partials, as numbers or as expressions."""
+    order, seen = [], {id(node)}  # the formula's anonymous nodes, parents before children
+    reading: dict[int, int] = {}  # the named nodes in the order the formula mentions them
+    stack = [(node, iter(node.parents))]
+    while stack:
+        current, pending = stack[-1]
+        for p in pending:
+            if p.name is not None or p.op is None:
+                reading.setdefault(id(p), len(reading))
+            elif id(p) not in seen and p.requires_grad:
+                seen.add(id(p))
+                stack.append((p, iter(p.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(current)
+    adjoint: dict[int, T] = {id(node): one}
+    found: dict[int, tuple[Node, T]] = {}
+    for current in reversed(order):
+        a = adjoint[id(current)]
+        for parent, d in zip(current.parents, partials(current)):
+            if not parent.requires_grad:
+                continue
+            if id(parent) in seen:
+                adjoint[id(parent)] = adjoint[id(parent)] + a * d if id(parent) in adjoint else a * d
+            else:
+                _, before = found.get(id(parent), (parent, None))
+                found[id(parent)] = (parent, a * d if before is None else before + a * d)
+    return sorted(found.values(), key=lambda item: reading[id(item[0])])
+
+
+def numeric_partials(node: Node) -> tuple[float, ...]:
+    return node.op.local_grads(node.value, *[p.value for p in node.parents])
+
+
+def symbolic_fold(node: Node) -> dict[str, Expr]:
+    """∂node/∂n as expressions in the exercise's names, for each named n of node's formula."""
+    exprs: dict[int, Expr] = {id(node): symbolic.Sym(node.name)}
+
+    def expr(n: Node) -> Expr:
+        if id(n) not in exprs:
+            if n.name is not None:
+                exprs[id(n)] = symbolic.Sym(n.name)
+            elif n.op is None:
+                exprs[id(n)] = symbolic.Num(n.value)
+            else:
+                exprs[id(n)] = symbolic.apply(n.op, [expr(p) for p in n.parents])
+        return exprs[id(n)]
+
+    def partials(n: Node) -> tuple[Expr, ...]:
+        return tuple(symbolic.lift(d) for d in n.op.symbolic_grads(expr(n), *[expr(p) for p in n.parents]))
+
+    return {parent.name: d for parent, d in fold(node, partials, symbolic.ONE)}
+
+
+class _Example:
+    """One example's named nodes, the folded factors between them and every δ."""
+
+    def __init__(self, loss: Node, weight: float, batch_order: list[Node]) -> None:
+        self.loss = loss
+        self.edges: dict[int, list[tuple[Node, float]]] = {}  # named node -> its named parents
+        self.nodes: dict[int, Node] = {}
+        stack = [loss]
+        while stack:
+            node = stack.pop()
+            if id(node) in self.edges or node.op is None:
+                continue
+            self.nodes[id(node)] = node
+            self.edges[id(node)] = [(p, v) for p, v in fold(node, numeric_partials, 1.0) if p.name is not None]
+            stack += [p for p, _ in self.edges[id(node)]]
+        named = set(self.edges) | {id(p) for parents in self.edges.values() for p, _ in parents}
+        self.users: dict[int, list[tuple[Node, float]]] = {}  # named node -> the named nodes using it
+        for child_id, parents in self.edges.items():
+            for p, v in parents:
+                self.users.setdefault(id(p), []).append((self.nodes[child_id], v))
+        self.order = [n for n in batch_order if id(n) in named]  # parents before children
+        self.delta: dict[int, float] = {id(loss): weight}
+        for node in reversed(self.order):
+            d = self.delta.get(id(node))
+            for parent, v in self.edges.get(id(node), ()) if d is not None else ():
+                self.delta[id(parent)] = self.delta.get(id(parent), 0.0) + d * v
+
+    @functools.cached_property
+    def level(self) -> dict[int, int]:
+        """How many named steps each node lies below the loss (the longest way): its layer."""
+        level = {id(self.loss): 0}
+        for node in reversed(self.order):
+            for parent, _ in self.edges.get(id(node), ()):
+                level[id(parent)] = max(level.get(id(parent), 0), level.get(id(node), 0) + 1)
+        return level
+
+    def path_counts(self, param: Node) -> dict[str, int]:
+        """How many paths lead from each named node down to ``param``, by name (nodes with none
+        left out). Every example's graph has the same shape, so one example's counts hold for all."""
+        count = {param.name: 1}
+        for node in self.order:
+            n = sum(count.get(p.name, 0) for p, _ in self.edges.get(id(node), ()))
+            if n:
+                count[node.name] = n
+        return count
+
+
+class StepDerivations:
+    """The derivations of every parameter's gradient at one training step.
+
+    Build it right after ``Exercise.run_step(update=False)``, before any update: the factors'
+    numbers are read from the nodes now. Or use ``at(exercise, step)``."""
+
+    def __init__(self, exercise: Exercise, record: StepRecord, batch: BatchGraph) -> None:
+        self.exercise, self.record, self.batch = exercise, record, batch
+        self.example_loss = exercise.loss_name
+        n = len(record.examples)
+        self.loss = self.example_loss if n == 1 else _free_name("L", batch.slots[0])
+        self.examples = [_Example(slot[self.example_loss], 1.0 / n, batch.graph.order) for slot in batch.slots]
+        self._symbolic: dict[str, dict[str, Expr]] = {}
+        # ∂L/∂E = 1/n, written as a fraction
+        self.batch_factor = None if n == 1 else Factor(self.loss, self.example_loss,
+                                                       symbolic.Power(symbolic.Num(n), symbolic.MINUS_ONE), 1.0 / n)
+
+    @classmethod
+    def at(cls, exercise: Exercise, step: int = 1) -> StepDerivations:
+        """Train up to ``step`` (counted from 1, as ``step --json`` numbers steps) and derive it."""
+        exercise.advance_to(step)
+        return cls(exercise, *exercise.run_step(update=False))
+
+    @property
+    def params(self) -> list[str]:
+        return list(self.exercise.params)
+
+    def factor(self, child: Node, parent: Node, value: float) -> Factor:
+        if child.name not in self._symbolic:
+            self._symbolic[child.name] = symbolic_fold(child)
+        return Factor(child.name, parent.name, self._symbolic[child.name][parent.name], value)
+
+    def derive(self, param: str, max_paths: int = MAX_PATHS) -> Derivation:
+        if param not in self.exercise.params:
+            raise KeyError(f"{param!r} is not a parameter of {self.exercise.spec.path}; the parameters are "
+                           + ", ".join(self.exercise.params))
+        p = self.exercise.params[param]
+        counts = self.examples[0].path_counts(p)
+        n_paths = counts.get(self.example_loss, 0) * len(self.examples)
+        paths = list(self._paths(p, counts)) if n_paths <= max_paths else None
+        hops = [Hop(e, ex.delta.get(id(child), 0.0), self.factor(child, p, v))
+                for e, ex in zip(self.record.examples, self.examples) for child, v in ex.users.get(id(p), ())]
+        total = math.fsum(path.product for path in paths) if paths is not None else math.fsum(
+            h.product for h in hops)
+        return Derivation(param, self.loss, self.example_loss, self.record.step, list(self.record.examples),
+                          self.record.grads[param], total, n_paths, paths, hops, self._net_deltas(p, counts))
+
+    def derive_all(self, max_paths: int = MAX_PATHS) -> list[Derivation]:
+        return [self.derive(name, max_paths) for name in self.params]
+
+    def _paths(self, param: Node, counts: dict[str, int]):
+        """Every path from the loss to ``param``, example by example, depth first."""
+        for e, ex in zip(self.record.examples, self.examples):
+            start = [self.batch_factor] if self.batch_factor else []
+            stack = [(ex.loss, [ex.loss.name], start)]
+            while stack:
+                node, names, factors = stack.pop()
+                if node is param:
+                    yield Path(e, tuple(([self.loss] if start else []) + names), tuple(factors))
+                    continue
+                for parent, v in reversed(ex.edges.get(id(node), ())):
+                    if parent.name in counts:
+                        stack.append((parent, names + [parent.name], factors + [self.factor(node, parent, v)]))
+
+    def _net_deltas(self, param: Node, counts: dict[str, int]) -> dict[str, float]:
+        """δ = ∂L/∂net of each net input (a named sum) on the paths, summed over the batch."""
+        first = self.examples[0]
+        nets = [n for n in first.order if n.name in counts and n is not param and n.op in (ops.ADD, ops.SUM)]
+        nets.sort(key=lambda n: first.level[id(n)])
+        return {n.name: math.fsum(ex.delta.get(id(slot[n.name]), 0.0) for ex, slot in
+                                  zip(self.examples, self.batch.slots)) for n in nets}
+
+
+def _free_name(name: str, taken: dict) -> str:
+    return name if name not in taken else f"{name}_batch"

@@ -1,0 +1,292 @@
+"""Derivations written out: plain text for a terminal, Markdown with LaTeX (GitHub,
+Jupyter), a LaTeX fragment (needs ``\\usepackage{amsmath}``) and JSON.
+
+A path reads as a textbook line does:
+∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5 = (out_o1 − t1) · out_o1(1 − out_o1) · out_h1 = numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import symbolic
+from ..derive import TOLERANCE, Derivation, Factor, Hop, Path
+from .table import _rows, number
+
+FORMATS = ("text", "markdown", "latex", "json")
+MAX_ROWS = 32  # rows of a summary's tables before "… more"
+
+
+# -- names and numbers -----------------------------------------------------------------
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "kappa", "lambda", "mu",
+          "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"}
+_LAYERED = re.compile(r"([A-Za-z]+)(\d+)\[(\d+(?:,\d+)*)\]")  # W1[0,3], z2[4]
+_SUBSCRIPTED = re.compile(r"([A-Za-z]+)_([A-Za-z0-9]+)")  # out_o1, E_total, y_pred
+_NUMBERED = re.compile(r"([A-Za-z]+?)(\d+)")  # w5, alpha1, b21
+
+
+def latex_name(name: str) -> str:
+    """A name in LaTeX math: w5 → w_{5}, out_o1 → \\mathrm{out}_{o1}, W1[0,3] → W^{(1)}_{0,3}."""
+    if m := _LAYERED.fullmatch(name):
+        return f"{_word(m[1])}^{{({m[2]})}}_{{{m[3]}}}"
+    if m := _SUBSCRIPTED.fullmatch(name):
+        return f"{_word(m[1])}_{{{_word(m[2])}}}"
+    if m := _NUMBERED.fullmatch(name):
+        return f"{_word(m[1])}_{{{m[2]}}}"
+    if name.isascii() and name.isalpha():
+        return _word(name)
+    escaped = re.sub(r"([\\{}_^#$%&~])", lambda m: "\\textbackslash{}" if m[1] == "\\" else "\\" + m[1], name)
+    return r"\mathrm{" + escaped.replace(" ", r"\ ") + "}"
+
+
+def _word(word: str) -> str:
+    if word in _GREEK:
+        return "\\" + word
+    return rf"\mathrm{{{word}}}" if len(word) > 1 and word.isalpha() else word
+
+
+def latex_number(v: float) -> str:
+    """``number(v)`` in LaTeX: 1.5e-05 → 1.5 \\times 10^{-5}."""
+    shown = number(abs(v) + 0.0)
+    if "e" in shown:
+        mantissa, exponent = shown.split("e")
+        shown = rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return ("-" if v < 0 else "") + shown
+
+
+def _partial(top: str, bottom: str, latex: bool) -> str:
+    if latex:
+        return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
+    return f"∂{top}/∂{bottom}"
+
+
+def _in_chain(shown: str, expr: symbolic.Expr | None, latex: bool) -> str:
+    """One factor of a product of factors: bracketed if it is a sum or starts with a minus."""
+    if isinstance(expr, symbolic.Sum) or shown.startswith(("−", "-")):
+        return rf"\left({shown}\right)" if latex else f"({shown})"
+    return shown
+
+
+def _symbolic(f: Factor, latex: bool) -> str:
+    return symbolic.latex(f.symbolic, latex_name) if latex else symbolic.text(f.symbolic)
+
+
+def _chain_lines(factors: tuple[Factor, ...], latex: bool) -> tuple[str, str, str]:
+    """The partials, the symbolic factors and the numbers of a path, each joined by dots."""
+    dot = r" \cdot " if latex else " · "
+    num = latex_number if latex else number
+    return (dot.join(_partial(f.node, f.wrt, latex) for f in factors),
+            dot.join(_in_chain(_symbolic(f, latex), f.symbolic, latex) for f in factors),
+            dot.join(_in_chain(num(f.value), None, latex) for f in factors))
+
+
+def _where(d: Derivation) -> str:
+    if len(d.examples) == 1:
+        return f"step {d.step}, example {d.examples[0]}"
+    return f"step {d.step}, examples {d.examples[0]}–{d.examples[-1]}"
+
+
+def _batch_note(d: Derivation) -> str:
+    n = len(d.examples)
+    if n == 1:
+        return ""
+    return (f"{d.loss} is the mean of {d.example_loss} over the batch of {n} examples: every path starts with "
+            f"∂{d.loss}/∂{d.example_loss} = 1/{n}, so the sum over the paths of all examples is the mean of "
+            "the per-example gradients.")
+
+
+def _count(d: Derivation) -> str:
+    paths = "1 path" if d.n_paths == 1 else f"{d.n_paths} paths"
+    per = f" ({d.n_paths // len(d.examples)} per example)" if len(d.examples) > 1 else ""
+    return f"{paths} from {d.loss} to {d.param} through the named nodes{per}"
+
+
+def _check(d: Derivation) -> str:
+    verdict = f"equal to within {TOLERANCE:g} ✓" if d.agrees else "NOT EQUAL ✗"
+    return (f"check: the engine's gradient ∂{d.loss}/∂{d.param} = {number(d.gradient)}; the sum over the paths "
+            f"= {number(d.total)}, difference {d.difference:.3g}: {verdict}")
+
+
+def _child_rules(hops: list[Hop]) -> dict[str, Factor]:
+    """∂child/∂param for each named child of the parameter (the same in every example)."""
+    return {h.factor.node: h.factor for h in hops}
+
+
+# -- text ------------------------------------------------------------------------------------
+def text(d: Derivation) -> str:
+    out = [f"∂{d.loss}/∂{d.param} at {_where(d)}: {_count(d)}"]
+    if note := _batch_note(d):
+        out.append(note)
+    out.append("")
+    if d.paths is None:
+        out += _text_summary(d)
+    else:
+        for k, path in enumerate(d.paths, start=1):
+            out += _text_path(d, path, k)
+        products = [p.product for p in d.paths]
+        terms = " + ".join(_in_chain(number(v), None, False) for v in products)
+        shown = f"{terms} = {number(d.total)}" if 1 < len(products) <= 8 else number(d.total)
+        out.append(f"∂{d.loss}/∂{d.param} = {shown}")
+    out.append(_check(d))
+    return "\n".join(out) + "\n"
+
+
+def _text_path(d: Derivation, path: Path, k: int) -> list[str]:
+    partials, symbols, numbers = _chain_lines(path.factors, latex=False)
+    label = " → ".join(path.nodes)
+    if d.n_paths > 1 or len(d.examples) > 1:
+        label = f"path {k}" + (f" (example {path.example})" if len(d.examples) > 1 else "") + f": {label}"
+    lead = f"∂{d.loss}/∂{d.param} = " if d.n_paths == 1 else ""
+    pad = " " * (len(lead) - 2)
+    return [label, f"  {lead}{partials}", f"  {pad}= {symbols}", f"  {pad}= {numbers}",
+            f"  {pad}= {number(path.product)}", ""]
+
+
+def _text_summary(d: Derivation) -> list[str]:
+    out = [f"Too many paths to list (--max-paths {d.n_paths} lists them); the delta form sums them:",
+           f"δ(n) = ∂{d.loss}/∂n, handed down from {d.loss} node by node: δ(n) = Σ over n's children c of "
+           "δ(c) · ∂c/∂n.", ""]
+    rules = _child_rules(d.hops)
+    out.append(f"∂{d.loss}/∂{d.param} = Σ over the examples and the nodes c that use {d.param} of "
+               f"δ(c) · ∂c/∂{d.param}, with " + ", ".join(f"∂{c}/∂{d.param} = {symbolic.text(f.symbolic)}"
+                                                          for c, f in rules.items()))
+    c = next(iter(rules)) if len(rules) == 1 else "c"  # name the one child in the header
+    rows = [[str(h.example), h.factor.node, number(h.delta), number(h.factor.value), number(h.product + 0.0)]
+            for h in d.hops[:MAX_ROWS]]  # + 0.0: a product −0 shows as 0
+    out += _rows(["example", "node c", f"δ({c})", f"∂{c}/∂{d.param}", "product"], rows)
+    if len(d.hops) > MAX_ROWS:
+        out.append(f"  … {len(d.hops) - MAX_ROWS} more rows")
+    out += [f"  sum = {number(d.total)}", ""]
+    if d.deltas:
+        out.append("δ = ∂L/∂net of the net inputs on the paths, summed over the batch:"
+                   .replace("∂L", f"∂{d.loss}"))
+        items = list(d.deltas.items())
+        out += _rows(["net", "δ"], [[name, number(v)] for name, v in items[:MAX_ROWS]])
+        if len(items) > MAX_ROWS:
+            out.append(f"  … {len(items) - MAX_ROWS} more")
+        out.append("")
+    return out
+
+
+# -- LaTeX and Markdown ------------------------------------------------------------------
+def _math_blocks(d: Derivation) -> list[tuple[str, list[str]]]:
+    """(a line of prose, the rows of an aligned block) for each part of the derivation."""
+    lhs = _partial(d.loss, d.param, latex=True)
+    blocks = []
+    for k, path in enumerate(d.paths or [], start=1):
+        partials, symbols, numbers = _chain_lines(path.factors, latex=True)
+        route = r" \to ".join(latex_name(n) for n in path.nodes)
+        label = ("The path" if d.n_paths == 1 else f"Path {k}") + (
+            f" (example {path.example})" if len(d.examples) > 1 else "")
+        head = f"{lhs} &= " if d.n_paths == 1 else "&"
+        blocks.append((f"{label}: ${route}$", [f"{head}{partials}", f"&= {symbols}", f"&= {numbers}",
+                                               f"&= {latex_number(path.product)}"]))
+    if d.paths is not None and d.n_paths > 1:
+        products = [p.product for p in d.paths]
+        terms = " + ".join(_in_chain(latex_number(v), None, True) for v in products)
+        rows = [f"{lhs} &= {terms}", f"&= {latex_number(d.total)}"] if len(products) <= 8 else [
+            f"{lhs} &= {latex_number(d.total)}"]
+        blocks.append((f"The sum over the {d.n_paths} paths:", rows))
+    return blocks
+
+
+def _summary_rows(d: Derivation) -> tuple[list[str], list[list[str]]]:
+    header = ["example", "node $c$", r"$\delta(c)$", rf"$\partial c / \partial {latex_name(d.param)}$", "product"]
+    rows = [[str(h.example), f"${latex_name(h.factor.node)}$", f"${latex_number(h.delta)}$",
+             f"${latex_number(h.factor.value)}$", f"${latex_number(h.product)}$"] for h in d.hops[:MAX_ROWS]]
+    return header, rows
+
+
+def _summary_prose(d: Derivation) -> list[str]:
+    loss, param = latex_name(d.loss), latex_name(d.param)
+    rules = ", ".join(f"${_partial(c, d.param, True)} = {_symbolic(f, True)}$" for c, f in _child_rules(d.hops).items())
+    return [f"{_count(d)}: too many to list. The delta form sums them: "
+            rf"$\delta(n) = \partial {loss} / \partial n$ is handed down from ${loss}$ node by node, "
+            rf"$\delta(n) = \sum_c \delta(c) \, \partial c / \partial n$ over the children $c$ of $n$, and "
+            rf"$\frac{{\partial {loss}}}{{\partial {param}}} = "
+            rf"\sum \delta(c) \, \frac{{\partial c}}{{\partial {param}}}$ over the examples and "
+            f"the nodes $c$ that use ${param}$, with {rules}."]
+
+
+def markdown(d: Derivation, heading: str = "####") -> str:
+    out = [f"{heading} ∂{d.loss}/∂{d.param} at {_where(d)}", ""]
+    if note := _batch_note(d):
+        out += [note, ""]
+    if d.paths is None:
+        out += _summary_prose(d) + [""]
+        header, rows = _summary_rows(d)
+        out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(r) + " |" for r in rows] + [f"| sum | | | | ${latex_number(d.total)}$ |", ""]
+        if d.deltas:
+            out += [rf"$\delta = \partial {latex_name(d.loss)} / \partial \mathrm{{net}}$ of the net inputs on the "
+                    "paths, summed over the batch:", "", "| net | δ |", "|---|---|"]
+            out += [f"| ${latex_name(k)}$ | ${latex_number(v)}$ |" for k, v in list(d.deltas.items())[:MAX_ROWS]]
+            out.append("")
+    else:
+        out += [f"{_count(d)}.", ""]
+        for prose, rows in _math_blocks(d):
+            out += [prose, "", "$$", r"\begin{aligned}", " \\\\\n".join(rows), r"\end{aligned}", "$$", ""]
+    out += [_check(d).replace("check:", "**Check:**", 1), ""]
+    return "\n".join(out)
+
+
+def latex(d: Derivation) -> str:
+    """A LaTeX fragment for a document whose preamble has ``\\usepackage{amsmath}``."""
+    out = [f"% scalarnet: the derivation of d{d.loss}/d{d.param} at {_where(d)}".replace("–", "-"),
+           "% needs \\usepackage{amsmath} in the preamble", ""]
+    if (n := len(d.examples)) > 1:
+        out += [rf"${latex_name(d.loss)}$ is the mean of ${latex_name(d.example_loss)}$ over the batch of {n} "
+                rf"examples: every path starts with $\partial {latex_name(d.loss)} / \partial "
+                rf"{latex_name(d.example_loss)} = 1/{n}$.", ""]
+    if d.paths is None:
+        out += [_latex_text(_summary_prose(d)[0]), ""]
+        header, rows = _summary_rows(d)
+        out += [r"\begin{tabular}{rlrrr}", " & ".join(header) + r" \\ \hline"]
+        out += [" & ".join(r) + r" \\" for r in rows]
+        out += [rf"sum & & & & ${latex_number(d.total)}$ \\", r"\end{tabular}", ""]
+    else:
+        out += [_latex_text(f"{_count(d)}."), ""]
+        for prose, rows in _math_blocks(d):
+            out += [prose, r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
+    verdict = rf"equal to within $10^{{{int(f'{TOLERANCE:e}'.split('e')[1])}}}$" if d.agrees else "NOT EQUAL"
+    out += [rf"Check: the engine's gradient is ${latex_number(d.gradient)}$; the sum over the paths is "
+            rf"${latex_number(d.total)}$, {verdict}.", ""]
+    return "\n".join(out)
+
+
+def _latex_text(prose: str) -> str:
+    """Prose with names in it, for LaTeX text mode: each name set in math."""
+    return re.sub(r"from (\S+) to (\S+) through", lambda m: f"from ${latex_name(m[1])}$ to ${latex_name(m[2])}$ "
+                  "through", prose)
+
+
+# -- JSON -------------------------------------------------------------------------------------
+def _factor_json(f: Factor) -> dict:
+    return {"node": f.node, "wrt": f.wrt, "symbolic": symbolic.text(f.symbolic),
+            "latex": symbolic.latex(f.symbolic, latex_name), "value": f.value}
+
+
+def to_json(d: Derivation) -> dict:
+    """``{"param", "loss", "value", "paths": [{"nodes", "factors", "product"}]}`` and more: the
+    products sum to ``value``, the engine's gradient (when the paths are listed)."""
+    out = {"param": d.param, "loss": d.loss, "value": d.gradient, "sum": d.total, "step": d.step,
+           "examples": list(d.examples), "n_paths": d.n_paths, "agrees": d.agrees,
+           "paths": [{"example": p.example, "nodes": list(p.nodes), "factors": [_factor_json(f) for f in p.factors],
+                      "product": p.product} for p in d.paths or []]}
+    if len(d.examples) > 1:
+        out["batch"] = _batch_note(d)
+    if d.paths is None:
+        out["summarised"] = "too many paths to list; the delta form sums them"
+        out["hops"] = [{"example": h.example, "delta": h.delta, "factor": _factor_json(h.factor),
+                        "product": h.product} for h in d.hops]
+        out["deltas"] = dict(d.deltas)
+    return out
+
+
+def render(d: Derivation, fmt: str) -> str:
+    """The derivation in one of FORMATS (json as a string)."""
+    if fmt == "json":
+        import json
+
+        return json.dumps(to_json(d), ensure_ascii=False)
+    return {"text": text, "markdown": markdown, "latex": latex}[fmt](d)

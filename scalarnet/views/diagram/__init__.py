@@ -1,0 +1,202 @@
+"""Graphviz diagrams of a training step: every value, every gradient ∂L/∂node, and every
+local partial ∂child/∂parent on the arrows, at four levels of detail.
+
+    >>> from scalarnet.views.diagram import diagram, save
+    >>> g = diagram("sigmoid-2-2-2", step=1)          # a graphviz.Digraph: Jupyter shows it
+    >>> save(g, "out/sigmoid-2-2-2.svg")              # [PosixPath('out/sigmoid-2-2-2.svg')]
+
+Levels: ``primitive`` (every op node), ``named`` (one box per named node), ``neuron`` (the
+tutorials' network picture) and ``layer`` (one box per layer, for big networks). The default
+is the finest level that stays readable."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import graphviz
+
+from ...bundled import resolve
+from ...exercise import Exercise
+from ...node import Node
+from .. import render
+from .dot import to_digraph
+from .levels import PHASES, EngineGradients, detail_scene, structure
+from .neurons import Network, find_network, layer_scene, neuron_scene
+from .scene import DiagramError, Scene, check_size, highlight
+from .subject import Subject, from_exercise, from_node
+from .text import pretty
+from .walk import replay
+
+LEVELS = ("primitive", "named", "neuron", "layer")
+READABLE = 150  # boxes + arrows a default diagram may have
+
+__all__ = ["LEVELS", "PHASES", "DiagramError", "Picture", "backward_frames", "diagram", "pictures", "save",
+           "save_all", "subject_of"]
+
+
+@dataclass
+class Picture:
+    graph: graphviz.Digraph
+    level: str
+    notes: list[str] = field(default_factory=list)  # why a level was changed, for the user
+    current: str = ""  # frames: the name of the node the walk is at
+
+
+def subject_of(source: Exercise | Node | str | Path, step: int = 1, example: int = 0) -> Subject:
+    """What to draw: an exercise (a loaded one, a file, or a bundled name) at ``step``, or a node's graph."""
+    if isinstance(source, Node):
+        return from_node(source)
+    if not isinstance(source, Exercise):
+        source = Exercise.load(resolve(source))
+    return from_exercise(source, step, example)
+
+
+def diagram(source: Exercise | Node | str | Path, *, step: int = 1, example: int = 0, phase: str = "backward",
+            level: str | None = None, param: str | None = None, symbolic: bool = False) -> graphviz.Digraph:
+    """The diagram of training step ``step`` (as ``scalarnet step --json`` numbers it) for one example."""
+    return pictures(subject_of(source, step, example), phase=phase, level=level, param=param,
+                    symbolic=symbolic)[0].graph
+
+
+def backward_frames(source: Exercise | Node | str | Path, *, step: int = 1, example: int = 0,
+                    level: str | None = None, param: str | None = None, symbolic: bool = False) -> list[Picture]:
+    """One picture per node of the backward walk, in the order the walker visits them."""
+    return pictures(subject_of(source, step, example), level=level, param=param, symbolic=symbolic, frames=True)
+
+
+def pictures(subject: Subject, *, phase: str = "backward", level: str | None = None, param: str | None = None,
+             symbolic: bool = False, frames: bool = False) -> list[Picture]:
+    if phase not in PHASES:
+        raise DiagramError(f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}")
+    if level is not None and level not in LEVELS:
+        raise DiagramError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+    if param is not None and subject.param(param) is None:
+        close = difflib.get_close_matches(param, subject.param_names(), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise DiagramError(f"no parameter {param!r}{hint}; the parameters are {', '.join(subject.param_names())}")
+    chooser = _Levels(subject)
+    chosen, notes = chooser.choose(level, frames)
+    head = _title(subject, chosen, "backward walk" if frames else phase, notes)
+    if chosen in ("neuron", "layer"):
+        build = neuron_scene if chosen == "neuron" else layer_scene
+        scene = build(subject, chooser.network, phase)  # type: ignore[arg-type]
+        check_size(chosen, scene.size, chooser.coarser(chosen))
+        return [Picture(_finish(scene, head, param, "batch" if subject.batch_loss else "loss"), chosen, notes)]
+    st = structure(subject, chosen)
+    check_size(chosen, st.size, chooser.coarser(chosen))
+    top = st.keys[id(subject.top)]
+    if not frames:
+        scene = detail_scene(subject, st, phase, EngineGradients(), symbolic)
+        return [Picture(_finish(scene, head, param, top), chosen, notes)]
+    out = []
+    walked = list(replay(subject, st))
+    for k, (node, state) in enumerate(walked, start=1):
+        scene = detail_scene(subject, st, "backward", state, symbolic)
+        scene.current = st.keys[id(node)]
+        name = scene.boxes[scene.current].tooltip or scene.boxes[scene.current].title
+        title = [*head, f"frame {k} of {len(walked)}: at {pretty(name)}"]
+        out.append(Picture(_finish(scene, title, param, top), chosen, notes, name))
+    return out
+
+
+def _finish(scene: Scene, title: list[str], param: str | None, top: str) -> graphviz.Digraph:
+    scene.title = title
+    if param is not None:
+        highlight(scene, param, top)
+    return to_digraph(scene)
+
+
+def _title(subject: Subject, level: str, what: str, notes: list[str]) -> list[str]:
+    where = []
+    if subject.step is not None:  # an exercise (a bare node graph has no steps or examples)
+        where = [f"step {subject.step}", f"example {subject.example}" + (
+            f" of a batch of {subject.batch_size}" if subject.batch_size > 1 else "")]
+    lines = [subject.title] if subject.title else []
+    return lines + [" · ".join([*where, what, f"{level} level"]), *notes]
+
+
+class _Levels:
+    """Which levels this subject has, and the default."""
+
+    def __init__(self, subject: Subject) -> None:
+        self.subject = subject
+        self._network: Network | str | None = None
+
+    @property
+    def network(self) -> Network | str:
+        if self._network is None:
+            self._network = find_network(self.subject)
+        return self._network
+
+    def available(self, level: str) -> bool:
+        return level in ("primitive", "named") or isinstance(self.network, Network)
+
+    def coarser(self, level: str) -> list[str]:
+        return [lv for lv in LEVELS[LEVELS.index(level) + 1:] if self.available(lv)]
+
+    def choose(self, level: str | None, frames: bool) -> tuple[str, list[str]]:
+        notes = []
+        if level in ("neuron", "layer") and not self.available(level):
+            notes.append(f"no {level} level here ({self.network}): showing the named level")
+            level = "named"
+        if frames and level in ("neuron", "layer"):
+            notes.append("frames follow the backward walk node by node: showing the named level")
+            level = "named"
+        if level is None:
+            level = self._default(frames)
+        return level, notes
+
+    def _default(self, frames: bool) -> str:
+        if frames or structure(self.subject, "named").size <= READABLE or not self.available("neuron"):
+            return "named"
+        neurons = neuron_scene(self.subject, self.network, "forward")  # type: ignore[arg-type]
+        return "neuron" if neurons.size <= READABLE else "layer"
+
+
+# -- files ------------------------------------------------------------------------------
+class NotRendered(render.RenderError):
+    """The requested format could not be made here; the DOT sources were written instead."""
+
+    def __init__(self, message: str, written: list[Path]) -> None:
+        super().__init__(message)
+        self.written = written
+
+
+def save(graph: graphviz.Digraph, path: str | Path, fmt: str | None = None, backend: str | None = None) -> list[Path]:
+    """Write one diagram; the format is ``fmt`` or the file's suffix (svg, png, pdf, dot)."""
+    path = Path(path)
+    return save_all([graph], [path], fmt or path.suffix.lstrip(".") or "svg", backend)
+
+
+def save_all(graphs: Sequence[graphviz.Digraph], paths: Sequence[Path], fmt: str,
+             backend: str | None = None) -> list[Path]:
+    """Write each graph to its path, rendered to ``fmt``. Where nothing here can render ``fmt``,
+    write the DOT sources next to the paths and raise ``NotRendered`` saying what to install."""
+    sources = [g.source for g in graphs]
+    paths = [Path(p).with_suffix(f".{fmt}") for p in paths]
+    try:
+        outputs = render.render_many(sources, fmt, backend)
+    except render.RenderError as err:
+        written = [p.with_suffix(".dot") for p in paths]
+        for p, s in zip(written, sources):
+            render.write_atomic(p, s.encode("utf-8"))
+        raise NotRendered(f"{err}; wrote the DOT source instead", written) from None
+    for p, s, data in zip(paths, sources, outputs):
+        render.write_atomic(p, stamp(data, s) if fmt == "svg" else data)
+    return paths
+
+
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def stamp(svg: bytes, source: str) -> bytes:
+    """The SVG with the hash of its DOT source in a comment, so a test can tell that an SVG
+    is up to date with the code without depending on which Graphviz drew it."""
+    comment = f"<!-- scalarnet dot sha256 {source_hash(source)} -->\n".encode("ascii")
+    head, sep, rest = svg.partition(b"?>\n")
+    return head + sep + comment + rest if sep else comment + svg

@@ -1,0 +1,188 @@
+"""The ``primitive`` and ``named`` levels: one box per op node, or one per named node with the
+anonymous op nodes inside a formula folded into the arrows' partials.
+
+Numbers come from a ``Gradients`` view, so the same code draws the diagram after the whole
+backward pass and every frame of the walk (where only some gradients are known yet)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ...node import Node
+from .scene import Arrow, Box, Link, Scene, fold
+from .subject import Subject
+from .text import num, pretty, sum_text
+
+PHASES = ("forward", "backward", "update")
+
+
+class Gradients(Protocol):
+    def grad(self, node: Node) -> float | None: ...  # None: not known (yet)
+    def final(self, node: Node) -> bool: ...  # False: contributions are still arriving
+    def sent(self, node: Node) -> bool: ...  # the node has passed its gradient to its parents
+
+
+class EngineGradients:
+    """The gradients the engine's backward pass left on the nodes."""
+
+    def grad(self, node: Node) -> float | None:
+        return node.grad if node.requires_grad else None
+
+    def final(self, node: Node) -> bool:
+        return True
+
+    def sent(self, node: Node) -> bool:
+        return True
+
+
+@dataclass
+class Structure:
+    """The boxes of a level (engine nodes, parents first) and the links between them."""
+
+    level: str
+    shown: list[Node]
+    links: list[Link]
+    keys: dict[int, str]  # id(node) -> box key
+
+    @property
+    def size(self) -> int:
+        return len(self.shown) + len(self.links)
+
+
+def structure(subject: Subject, level: str) -> Structure:
+    members = {id(n) for n in subject.members}
+    extra = []
+    if subject.batch_loss is not None:  # the batch mean: drawn as one box above the example's loss
+        members |= {id(subject.batch_loss), *(id(p) for p in subject.batch_loss.parents)}
+        extra = [subject.batch_loss]
+    if level == "primitive":
+        shown = [*subject.members, *extra]
+    else:
+        shown = [n for n in subject.members if id(n) in subject.names or n is subject.root] + extra
+    shown_ids = {id(n) for n in shown}
+    links = [link for n in shown if n.op is not None for link in fold(n, shown_ids, members)]
+    return Structure(level, shown, links, {id(n): f"n{k}" for k, n in enumerate(shown)})
+
+
+def detail_scene(subject: Subject, st: Structure, phase: str, grads: Gradients, symbolic: bool = False) -> Scene:
+    scene = Scene(st.level, [])
+    backward = phase != "forward"
+    loss = pretty(subject.loss_symbol)
+    contributions: dict[int, list[float]] = {}
+    arrows = []
+    for link in st.links:
+        live = link.parent.requires_grad
+        lines = []
+        if backward and live:
+            if symbolic:
+                lines.append(pretty(_symbolic(subject, link)))
+            names = _title(subject, link.child), _title(subject, link.parent)
+            lines.append(f"∂{names[0]}/∂{names[1]} = {num(link.partial)}" if all(names) else num(link.partial))
+            g = grads.grad(link.child)
+            if g is not None and grads.sent(link.child):
+                contributions.setdefault(id(link.parent), []).append(g * link.partial)
+                lines.append(f"→ {num(g * link.partial)}")
+        arrows.append(Arrow(st.keys[id(link.parent)], st.keys[id(link.child)], lines, live=live))
+    for node in st.shown:
+        scene.add(_box(subject, node, st.keys[id(node)], phase, grads, contributions.get(id(node), []), loss))
+    scene.arrows = arrows
+    return scene
+
+
+def _title(subject: Subject, node: Node) -> str | None:
+    if node is subject.batch_loss:
+        return "L"
+    names = subject.names.get(id(node))
+    return pretty(" = ".join(names)) if names else None
+
+
+def _box(subject: Subject, node: Node, key: str, phase: str, grads: Gradients, contributions: list[float],
+         loss: str) -> Box:
+    role = "batch" if node is subject.batch_loss else subject.role(node)
+    title = _title(subject, node)
+    names = subject.names.get(id(node), [])
+    if role == "const":
+        return Box(key, role, num(node.value), node=node)
+    if role == "batch":
+        lines = [f"mean of {pretty(subject.loss_name)} over {subject.batch_size} examples",
+                 f"(example {subject.example} shown)"]
+    elif node.op is None:
+        frozen = role == "param" and subject.step is not None and names and names[0] not in subject.updated
+        lines = ["param (not trained)" if frozen else role]
+    else:
+        lines = [pretty(infix(subject, node, 2 if title is None else 4))]
+    if title is None:  # an anonymous op node (primitive level) or an unnamed root
+        title = subject.loss_name if node is subject.root else node.op.name  # type: ignore[union-attr]
+    lines.append(f"value = {num(node.value)}")
+    if phase != "forward" and node.requires_grad:
+        lines += _grad_lines(subject, node, title if names or role == "batch" else "", grads, contributions, loss)
+    if phase == "update" and names and names[0] in subject.updated:
+        new = subject.updated[names[0]]
+        lines += [f"− η·∂{loss}/∂{title} = {num(new - node.value)}", f"after update = {num(new)}"]
+    params = frozenset(names) if role == "param" else frozenset()
+    return Box(key, role, title, lines, node, params, tooltip=" = ".join(names))
+
+
+def _grad_lines(subject: Subject, node: Node, title: str, grads: Gradients, contributions: list[float],
+                loss: str) -> list[str]:
+    symbol = f"∂{loss}/∂{title}" if title else "grad"
+    g = grads.grad(node)
+    if g is None:
+        return [f"{symbol} = ?"]
+    if not grads.final(node):
+        return [f"{symbol} so far = {num(g)}"]
+    lines = [f"{symbol} = {num(g)}"]
+    other = g - sum(contributions)
+    several_examples = node.op is None and subject.batch_loss is not None and abs(other) > 1e-12 * max(1.0, abs(g))
+    if len(contributions) > 1 or several_examples:
+        terms = sum_text(contributions + ([other] if several_examples else []))
+        lines.append(f"  = {terms}" + (" (the last: other examples)" if several_examples else ""))
+    return lines
+
+
+def _symbolic(subject: Subject, link: Link) -> str:
+    """The link's partial as a product of the ops' own symbolic rules (factors of 1 left out)."""
+    factors = []
+    for node, i in link.steps:
+        assert node.op is not None
+        args = [_operand(subject, p) for p in node.parents]
+        factor = node.op.format_partial(i, args, _operand(subject, node))
+        if factor != "1":
+            factors.append(factor)
+    return " · ".join(factors) or "1"
+
+
+def _operand(subject: Subject, node: Node) -> str:
+    name = subject.name(node)
+    if name is not None:
+        return name
+    if node.op is None:
+        return num(node.value)
+    return f"({infix(subject, node)})"
+
+
+_PRECEDENCE = {"add": 1, "sum": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+_ATOM = 5  # names, numbers, function calls
+
+
+def infix(subject: Subject, node: Node, depth: int = 4) -> str:
+    """``node`` as a formula of its named parents, with only the parentheses it needs."""
+    return _infix(subject, node, depth, top=True)[0]
+
+
+def _infix(subject: Subject, node: Node, depth: int, top: bool = False) -> tuple[str, int]:
+    name = subject.name(node)
+    if node.op is None or (name is not None and not top):
+        return (name if name is not None else num(node.value)), _ATOM
+    if depth == 0:
+        return "…", _ATOM
+    own = _PRECEDENCE.get(node.op.name, _ATOM)
+    args = []
+    for i, parent in enumerate(node.parents):
+        text, inner = _infix(subject, parent, depth - 1)
+        tight = node.op.name in ("sub", "div", "pow") and (i == 1 or node.op.name == "pow")
+        if own != _ATOM and (inner < own or (inner == own and tight)):
+            text = f"({text})"
+        args.append(text)
+    return node.op.format_value(args), own

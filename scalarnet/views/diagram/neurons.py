@@ -1,0 +1,266 @@
+"""The ``neuron`` and ``layer`` levels: the network picture of the tutorials.
+
+A neuron is found in the node graph, whatever file it came from: a net input Σ wᵢ·aᵢ + b
+(a sum whose terms are parameter × signal products, or bare parameters for biases), then
+either one activation node (σ, tanh, ReLU) or nothing (a linear unit). Signals are inputs
+or other neurons' outputs. What remains above the neurons must be the loss, made of neuron
+outputs and targets only. A graph of another shape has no neuron level (``find_network``
+says why)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...node import Node
+from .scene import Arrow, Box, Link, Scene, fold
+from .subject import Subject
+from .text import num, pretty, sum_text
+
+ACTIVATIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
+SUMS = ("sum", "add")
+
+
+@dataclass
+class Neuron:
+    net: Node
+    out: Node  # the activation node, or ``net`` itself for a linear unit
+    weights: list[tuple[Node, Node]]  # (signal, weight) per incoming connection
+    biases: list[Node]
+    layer: int = 0
+
+    @property
+    def activation(self) -> str | None:
+        return None if self.out is self.net else self.out.op.name  # type: ignore[union-attr]
+
+
+@dataclass
+class Network:
+    inputs: list[Node]
+    neurons: list[Neuron]  # in layer order
+    loss_links: list[Link]  # from neuron outputs and targets into the loss
+    layers: list[list[Neuron]] = field(default_factory=list)
+
+
+def find_network(subject: Subject) -> Network | str:
+    """The neurons of the subject's graph, or the reason there are none."""
+    children: dict[int, list[Node]] = {}
+    for n in subject.members:
+        for p in n.parents:
+            children.setdefault(id(p), []).append(n)
+    by_out: dict[int, Neuron] = {}
+    layer_of: dict[int, int] = {}
+    inputs = [n for n in subject.members if subject.role(n) == "input"]
+    for n in inputs:
+        layer_of[id(n)] = 0
+    inside: set[int] = set()
+    for node in subject.members:
+        neuron = _neuron(subject, node, layer_of, children)
+        if neuron is None:
+            continue
+        by_out[id(neuron.out)] = neuron
+        layer_of[id(neuron.out)] = neuron.layer
+        inside |= {id(neuron.net), id(neuron.out)} | {id(p) for p in neuron.net.parents if p.op is not None}
+    if not by_out:
+        return "no neurons (sums of weight × input products) in this graph"
+    loss_part = {id(n) for n in subject.members if n.op is not None and id(n) not in inside}
+    shown = set(by_out) | {id(n) for n in subject.members if subject.role(n) == "target"}
+    if id(subject.root) in shown:
+        return "the loss is itself a neuron"
+    links = fold(subject.root, shown, loss_part | shown | {id(subject.root)})
+    for node in subject.members:
+        if id(node) in loss_part:
+            for p in node.parents:
+                if id(p) not in loss_part and id(p) not in shown and (p.op is not None or subject.role(p) != "const"):
+                    return (f"{subject.name(p) or 'a node'} is used outside the neurons "
+                            "(only neuron outputs and targets may make up the loss)")
+    neurons = sorted(by_out.values(), key=lambda nr: nr.layer)
+    depth = max(nr.layer for nr in neurons)
+    layers = [[nr for nr in neurons if nr.layer == k] for k in range(1, depth + 1)]
+    return Network(inputs, neurons, links, layers)
+
+
+def _neuron(subject: Subject, node: Node, layer_of: dict[int, int], children: dict[int, list[Node]]) -> Neuron | None:
+    if node.op is None or node.op.name not in SUMS and not (node.op.name == "mul" and id(node) in subject.names):
+        return None  # a bare product w·a is a net input only when it is named (else it is a term)
+    terms = node.parents if node.op.name in SUMS else (node,)
+    weights, biases = [], []
+    for term in terms:
+        if subject.role(term) == "param":
+            biases.append(term)
+            continue
+        pair = _product(subject, term, layer_of)
+        if pair is None or (term is not node and len(children.get(id(term), [])) != 1):
+            return None
+        weights.append(pair)
+    if not weights:
+        return None
+    users = children.get(id(node), [])
+    out = node
+    if len(users) == 1 and users[0].op is not None and users[0].op.name in ACTIVATIONS:
+        out = users[0]
+    layer = 1 + max(layer_of[id(signal)] for signal, _ in weights)
+    return Neuron(node, out, weights, biases, layer)
+
+
+def _product(subject: Subject, term: Node, layer_of: dict[int, int]) -> tuple[Node, Node] | None:
+    """(signal, weight) of a term w·a or a·w, else None."""
+    if term.op is None or term.op.name != "mul":
+        return None
+    a, b = term.parents
+    for weight, signal in ((a, b), (b, a)):
+        if subject.role(weight) == "param" and id(signal) in layer_of:
+            return signal, weight
+    return None
+
+
+# -- drawing ---------------------------------------------------------------------------
+def _name(subject: Subject, node: Node, fallback: str) -> str:
+    names = subject.names.get(id(node))
+    return pretty(" = ".join(names)) if names else fallback
+
+
+def _param_line(subject: Subject, w: Node, phase: str, loss: str) -> list[str]:
+    name = _name(subject, w, "w")
+    lines = [f"{name} = {num(w.value)}"]
+    if phase != "forward":
+        lines.append(f"∂{loss}/∂{name} = {num(w.grad)}")
+    raw = subject.name(w)
+    if phase == "update" and raw in subject.updated:
+        lines.append(f"after update = {num(subject.updated[raw])}")
+    return lines
+
+
+def _loss_boxes(subject: Subject, scene: Scene, net: Network, key_of: dict[int, str], phase: str) -> None:
+    """The loss box, the targets and the batch mean, with the arrows into the loss."""
+    loss = pretty(subject.loss_symbol)
+    for link in net.loss_links:
+        if subject.role(link.parent) == "target" and id(link.parent) not in key_of:
+            key_of[id(link.parent)] = f"t{len(key_of)}"
+            scene.add(Box(key_of[id(link.parent)], "target", _name(subject, link.parent, "target"),
+                          ["target", f"value = {num(link.parent.value)}"], link.parent,
+                          tooltip=subject.name(link.parent) or ""))
+    root = subject.root
+    lines = [f"value = {num(root.value)}"]
+    if phase != "forward":
+        lines.append(f"∂{loss}/∂{pretty(subject.loss_name)} = {num(root.grad)}")
+    scene.add(Box("loss", "loss", pretty(subject.loss_name), lines, root, tooltip=subject.loss_name))
+    for link in net.loss_links:
+        text = []
+        if phase != "forward" and link.parent.requires_grad:
+            text = [f"∂{pretty(subject.loss_name)}/∂{_name(subject, link.parent, 'out')} = {num(link.partial)}",
+                    f"→ {num(root.grad * link.partial)}"]
+        scene.arrows.append(Arrow(key_of[id(link.parent)], "loss", text, live=link.parent.requires_grad))
+    top = subject.batch_loss
+    if top is not None:
+        scene.add(Box("batch", "batch", "L", [f"mean of {pretty(subject.loss_name)} over {subject.batch_size} examples",
+                                              f"(example {subject.example} shown)", f"value = {num(top.value)}"], top))
+        d = 1.0 / subject.batch_size
+        scene.arrows.append(Arrow("loss", "batch", [] if phase == "forward" else [f"∂L/∂{pretty(subject.loss_name)} = "
+                                                                                  f"{num(d)}"]))
+
+
+def neuron_scene(subject: Subject, net: Network, phase: str) -> Scene:
+    scene = Scene("neuron", [])
+    loss = pretty(subject.loss_symbol)
+    backward = phase != "forward"
+    key_of: dict[int, str] = {}
+    first = []
+    for k, x in enumerate(net.inputs):
+        key_of[id(x)] = f"x{k}"
+        first.append(key_of[id(x)])
+        scene.add(Box(key_of[id(x)], "input", _name(subject, x, "x"), [f"value = {num(x.value)}"], x,
+                      tooltip=subject.name(x) or ""))
+    scene.ranks.append(first)
+    consumers: dict[int, list[tuple[Node, Neuron]]] = {}
+    for nr in net.neurons:
+        for signal, w in nr.weights:
+            consumers.setdefault(id(signal), []).append((w, nr))
+    for layer in net.layers:
+        rank = []
+        for nr in layer:
+            key = key_of[id(nr.out)] = f"u{len(key_of)}"
+            rank.append(key)
+            lines = _neuron_lines(subject, nr, consumers.get(id(nr.out), []), phase, loss)
+            params = frozenset(filter(None, (subject.name(b) for b in nr.biases)))
+            scene.add(Box(key, "neuron", _name(subject, nr.out, "unit"), lines, nr.out, params,
+                          tooltip=subject.name(nr.out) or ""))
+            for signal, w in nr.weights:
+                lines = _param_line(subject, w, phase, loss)
+                if backward and signal.requires_grad:  # the share of ∂L/∂signal: w·∂L/∂net
+                    lines.append(f"→ {num(w.value * nr.net.grad)}")
+                scene.arrows.append(Arrow(key_of[id(signal)], key, lines, frozenset([subject.name(w) or ""])))
+        scene.ranks.append(rank)
+    _loss_boxes(subject, scene, net, key_of, phase)
+    return scene
+
+
+def _neuron_lines(subject: Subject, nr: Neuron, consumers: list[tuple[Node, Neuron]], phase: str,
+                  loss: str) -> list[str]:
+    net_name = _name(subject, nr.net, "net") if nr.activation else "net"
+    lines = [f"{net_name} = {num(nr.net.value)}"]
+    if nr.activation:
+        lines.append(f"{ACTIVATIONS[nr.activation]}({net_name}) = {num(nr.out.value)}")
+    for b in nr.biases:
+        lines += _param_line(subject, b, phase, loss)
+    if phase != "forward":
+        if nr.activation:
+            lines.append(f"∂{loss}/∂out = {num(nr.out.grad)}")
+            if len(consumers) > 1:  # a sum over the next layer's neurons: Σ w·δ
+                lines.append("  = " + sum_text([w.value * c.net.grad for w, c in consumers]))
+        lines.append(f"∂{loss}/∂{net_name} = {num(nr.net.grad)}")
+    return lines
+
+
+def layer_scene(subject: Subject, net: Network, phase: str) -> Scene:
+    scene = Scene("layer", [], direction="TB")  # wide tables stack better than they line up
+    loss = pretty(subject.loss_symbol)
+    backward = phase != "forward"
+    key_of: dict[int, str] = {}
+    head = ["unit", "value"]
+    rows = [[_name(subject, x, "x"), num(x.value)] for x in net.inputs]
+    scene.add(Box("layer0", "input", "inputs", _table(head, rows), None,
+                  tooltip=" ".join(subject.name(x) or "" for x in net.inputs)))
+    for x in net.inputs:
+        key_of[id(x)] = "layer0"
+    for k, layer in enumerate(net.layers, start=1):
+        key = f"layer{k}"
+        acts = sorted({nr.activation or "linear" for nr in layer})
+        head = ["unit", "net", "out"] + ([f"∂{loss}/∂out", f"∂{loss}/∂net"] if backward else [])
+        rows = []
+        for nr in layer:
+            key_of[id(nr.out)] = key
+            row = [_name(subject, nr.out, "unit"), num(nr.net.value), num(nr.out.value)]
+            rows.append(row + ([num(nr.out.grad), num(nr.net.grad)] if backward else []))
+        biases = [b for nr in layer for b in nr.biases]
+        title = f"layer {k}: {len(layer)} {'/'.join(acts)} unit{'s' if len(layer) > 1 else ''}"
+        lines = _table(head, rows) + _summary("bias", biases, subject, phase, loss)
+        scene.add(Box(key, "layer", title, lines, layer[0].out,
+                      frozenset(filter(None, (subject.name(b) for b in biases))), tooltip=title))
+        sources = sorted({key_of[id(s)] for nr in layer for s, _ in nr.weights})
+        for source in sources:
+            weights = [w for nr in layer for s, w in nr.weights if key_of[id(s)] == source]
+            scene.arrows.append(Arrow(source, key, _summary("weight", weights, subject, phase, loss),
+                                      frozenset(filter(None, (subject.name(w) for w in weights)))))
+    _loss_boxes(subject, scene, net, key_of, phase)
+    return scene
+
+
+def _summary(kind: str, params: list[Node], subject: Subject, phase: str, loss: str) -> list[str]:
+    """A few parameters one by one; many as a count and their largest gradient."""
+    unique = list({id(p): p for p in params}.values())
+    if not unique:
+        return []
+    if len(unique) <= 4:
+        return [line for p in unique for line in _param_line(subject, p, phase, loss)]
+    names = [_name(subject, p, kind) for p in unique]
+    lines = [f"{len(unique)} {kind}{'es' if kind.endswith('s') else 's'} {names[0]} … {names[-1]}"]
+    if phase != "forward":
+        biggest = max(unique, key=lambda p: abs(p.grad))
+        lines.append(f"largest |∂{loss}/∂{kind}|: {_name(subject, biggest, kind)} = {num(biggest.grad)}")
+    return lines
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    return ["  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))).rstrip()
+            for r in [head, *rows]]

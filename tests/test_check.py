@@ -1,0 +1,144 @@
+"""`check`: the seed-003 backprop is wrong exactly for w1..w4; a correct one passes; a bad
+function gets a clear message."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from scalarnet.bundled import resolve
+from scalarnet.check import CheckError, check, load_function
+from scalarnet.cli import main
+from scalarnet.spec import load
+
+SEED003 = Path(__file__).resolve().parent.parent / "examples" / "seed003_backprop.py"
+AGAINST = f"{SEED003}:back_propagate"
+
+
+def correct_backprop(v: dict) -> dict:
+    """seed 003's network done right: δ of each unit, then δ·input."""
+    sig = lambda out: out * (1 - out)  # noqa: E731
+    d_o1 = (v["out_o1"] - v["y1"]) * sig(v["out_o1"])
+    d_o2 = (v["out_o2"] - v["y2"]) * sig(v["out_o2"])
+    d_h1 = (d_o1 * v["w5"] + d_o2 * v["w6"]) * sig(v["out_h1"])
+    d_h2 = (d_o1 * v["w7"] + d_o2 * v["w8"]) * sig(v["out_h2"])
+    return {"w1": d_h1 * v["x1"], "w2": d_h2 * v["x1"], "w3": d_h1 * v["x2"], "w4": d_h2 * v["x2"],
+            "w5": d_o1 * v["out_h1"], "w6": d_o2 * v["out_h1"], "w7": d_o1 * v["out_h2"], "w8": d_o2 * v["out_h2"]}
+
+
+@pytest.mark.parametrize("name", ["sigmoid-2-2-2", "sigmoid-2-2-2-network"])
+@pytest.mark.parametrize("step", [1, 4])
+def test_the_seed003_backprop_is_wrong_exactly_for_w1_to_w4(name, step):
+    result = check(load(resolve(name)), load_function(AGAINST), step=step)
+    assert result.wrong == ["w1", "w2", "w3", "w4"]
+    assert not result.ok and result.step == step
+    for p in ("w5", "w6", "w7", "w8"):
+        assert result.params[p].abs_err <= 1e-15
+    assert result.params["w1"].sign_flip  # (d_w5 + d_w6) has the wrong sign at step 1
+    assert "path 1: E → out_o1" in result.derivation and "w5" in result.derivation
+
+
+@pytest.mark.parametrize("step", [1, 3])
+def test_a_correct_backprop_passes(step):
+    result = check(load(resolve("sigmoid-2-2-2")), correct_backprop, step=step)
+    assert result.ok and result.wrong == [] and result.derivation == ""
+    assert max(c.rel_err for c in result.params.values()) < 1e-12
+
+
+def test_tolerance_options():
+    spec = load(resolve("sigmoid-2-2-2"))
+    # w2 and w4 are 3.4% off, w1 and w3 are off by 273%
+    assert check(spec, load_function(AGAINST), rtol=0.05).wrong == ["w1", "w3"]
+    nudged = lambda v: {k: g * (1 + 1e-7) for k, g in correct_backprop(v).items()}  # noqa: E731
+    assert check(spec, nudged).ok
+    assert check(spec, nudged, rtol=1e-8).wrong == [f"w{k}" for k in range(1, 9)]
+
+
+def test_a_batch_passes_lists_over_the_examples():
+    spec = load(resolve("quadratic-5-layer"))
+    seen = {}
+
+    def learner(v):
+        seen.update(v)
+        return {}
+
+    result = check(spec, learner)
+    assert isinstance(seen["x"], list) and len(seen["x"]) == 16 and seen["x"][10] == 0.0
+    assert "E" in seen and "z1[0]" in seen and "W1[0,0]" in seen
+    assert not result.ok and result.params["W1[0,0]"].problem == "missing"
+
+
+def test_missing_extra_and_non_number_keys_get_messages():
+    def learner(v):
+        g = correct_backprop(v)
+        del g["w8"]
+        g["W5"] = g.pop("w5")
+        g["w6"] = "0.1"
+        g["w7"] = math.nan
+        return g
+
+    result = check(load(resolve("sigmoid-2-2-2")), learner)
+    assert result.wrong == ["w5", "w6", "w7", "w8"]
+    text = " | ".join(result.messages)
+    assert "missing: w5, w8" in text
+    assert "extra key 'W5' is not a parameter (did you mean w5?)" in text
+    assert "w6: not a finite number: '0.1'" in text and "w7: not a finite number: nan" in text
+    assert result.to_json()["params"]["w8"] == {"expected": result.params["w8"].expected, "got": None,
+                                                 "abs_err": None, "rel_err": None, "ok": False,
+                                                 "problem": "missing"}
+
+
+def test_numpy_and_torch_scalars_are_numbers(torch):
+    import numpy as np
+
+    def learner(v):
+        g = correct_backprop(v)
+        return {k: (np.float32(x) if k < "w5" else torch.tensor([x], dtype=torch.float64)) for k, x in g.items()}
+
+    result = check(load(resolve("sigmoid-2-2-2")), learner, rtol=1e-6)
+    assert result.ok
+
+
+def test_bad_functions_get_clear_errors(tmp_path):
+    spec = load(resolve("sigmoid-2-2-2"))
+    code = tmp_path / "mine.py"
+    code.write_text("def grads(v):\n    d = v['out_o1'] - v['y1']\n    return d / 0\n\n"
+                    "def pairs(v):\n    return (1.0, 2.0)\n")
+    with pytest.raises(CheckError, match=r"ZeroDivisionError.*mine\.py, line 3: return d / 0"):
+        check(spec, load_function(f"{code}:grads"), path=code)
+    with pytest.raises(CheckError, match=r"returned a tuple of 2 values; return a dict"):
+        check(spec, load_function(f"{code}:pairs"))
+    with pytest.raises(CheckError, match=r"no function grad \(did you mean grads\?\)"):
+        load_function(f"{code}:grad")
+    with pytest.raises(CheckError, match="is not a file"):
+        load_function(f"{tmp_path / 'nope.py'}:f")
+    with pytest.raises(CheckError, match="path/to/file.py:function_name"):
+        load_function(str(code))
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(v)\n    return {}\n")
+    with pytest.raises(CheckError, match=r"broken\.py, line 1: syntax error"):
+        load_function(f"{broken}:f")
+
+
+def test_cli_json_contract_and_exit_statuses(capsys, tmp_path):
+    assert main(["check", "sigmoid-2-2-2", "--against", AGAINST, "--json"]) == 1
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["ok"] is False and err == ""
+    assert [n for n, p in doc["params"].items() if not p["ok"]] == ["w1", "w2", "w3", "w4"]
+    for p in doc["params"].values():
+        assert set(p) >= {"expected", "got", "abs_err", "rel_err", "ok"}
+    assert doc["first_wrong"] == "w1" and doc["derivation"]["param"] == "w1"
+    assert main(["check", "sigmoid-2-2-2", "--against", AGAINST]) == 1
+    out, err = capsys.readouterr()
+    assert "4 wrong: w1, w2, w3, w4" in out and "WRONG, sign flipped" in out
+    assert "the correct derivation of w1" in err
+    good = tmp_path / "good.py"
+    good.write_text("from test_check import correct_backprop as f\n")
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{good}:f"]) == 0
+    assert "all 8 gradients agree" in capsys.readouterr().out
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{good}:g"]) == 2
+    assert "has no function g" in capsys.readouterr().err
