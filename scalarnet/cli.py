@@ -152,15 +152,18 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO = ("sigmoid-2-2-2", "mazur-2-2-2", "sigmoid-2-2-1", "curve-fit-1-5-1", "quadratic-5-layer")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Step through every bundled exercise and print its tables."""
-    for name, _ in bundled_titles():
+    """Step once through each of the seeds' textbook exercises and print its tables."""
+    for name in DEMO:
         ex = Exercise.load(resolve(name))
         print(f"$ scalarnet step {name}")
         for record in ex.steps(1):
             sys.stdout.write(step_table(record, ex.title) + "\n")
-    print("Try: scalarnet step sigmoid-2-2-2 --steps 10   ·   scalarnet train curve-fit-1-5-1   ·   "
-          "scalarnet step mazur-2-2-2 --json")
+    print("Next: scalarnet step sigmoid-2-2-2 --steps 10 · scalarnet derive mazur-2-2-2 --param w1 · "
+          "scalarnet render mazur-2-2-2 · scalarnet train iris · scalarnet examples")
     return 0
 
 

@@ -128,24 +128,34 @@ def numeric_partials(node: Node) -> tuple[float, ...]:
     return node.op.local_grads(node.value, *[p.value for p in node.parents])
 
 
+class Symbols:
+    """Nodes as expressions in the exercise's names (``name_of`` gives a node's name or None),
+    and an op node's local partials from the op's own symbolic rule, simplified."""
+
+    def __init__(self, name_of: Callable[[Node], str | None] = lambda n: n.name) -> None:
+        self.name_of = name_of
+        self.exprs: dict[int, Expr] = {}
+
+    def expr(self, n: Node) -> Expr:
+        if id(n) not in self.exprs:
+            name = self.name_of(n)
+            if name is not None:
+                self.exprs[id(n)] = symbolic.Sym(name)
+            elif n.op is None:
+                self.exprs[id(n)] = symbolic.Num(n.value)
+            else:
+                self.exprs[id(n)] = symbolic.apply(n.op, [self.expr(p) for p in n.parents])
+        return self.exprs[id(n)]
+
+    def partials(self, n: Node) -> tuple[Expr, ...]:
+        return tuple(symbolic.lift(d) for d in n.op.symbolic_grads(self.expr(n), *[self.expr(p) for p in n.parents]))
+
+
 def symbolic_fold(node: Node) -> dict[str, Expr]:
     """∂node/∂n as expressions in the exercise's names, for each named n of node's formula."""
-    exprs: dict[int, Expr] = {id(node): symbolic.Sym(node.name)}
-
-    def expr(n: Node) -> Expr:
-        if id(n) not in exprs:
-            if n.name is not None:
-                exprs[id(n)] = symbolic.Sym(n.name)
-            elif n.op is None:
-                exprs[id(n)] = symbolic.Num(n.value)
-            else:
-                exprs[id(n)] = symbolic.apply(n.op, [expr(p) for p in n.parents])
-        return exprs[id(n)]
-
-    def partials(n: Node) -> tuple[Expr, ...]:
-        return tuple(symbolic.lift(d) for d in n.op.symbolic_grads(expr(n), *[expr(p) for p in n.parents]))
-
-    return {parent.name: d for parent, d in fold(node, partials, symbolic.ONE)}
+    symbols = Symbols()
+    symbols.exprs[id(node)] = symbolic.Sym(node.name)
+    return {parent.name: d for parent, d in fold(node, symbols.partials, symbolic.ONE)}
 
 
 class _Example:

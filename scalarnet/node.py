@@ -9,6 +9,7 @@ Python frees by reference counting alone (no cycles for the garbage collector to
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from . import ops
@@ -162,7 +163,14 @@ def evaluate(op: Op, parents: tuple[Node, ...], name: str | None = None) -> floa
 def apply(op: Op, *parents: Node, name: str | None = None) -> Node:
     """The node ``op(*parents)``, with its value computed now."""
     node = Node.__new__(Node)
-    node.value = evaluate(op, parents, name)
+    if len(parents) == 2:  # most nodes: evaluate() inlined, which it re-runs to name an error
+        try:
+            value = op.forward(parents[0].value, parents[1].value)
+        except DomainError:
+            value = math.nan
+        node.value = value if value - value == 0.0 else evaluate(op, parents, name)
+    else:
+        node.value = evaluate(op, parents, name)
     node.grad = 0.0
     node.parents = parents
     node.op = op

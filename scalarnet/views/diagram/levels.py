@@ -142,24 +142,16 @@ def _grad_lines(subject: Subject, node: Node, title: str, grads: Gradients, cont
 
 
 def _symbolic(subject: Subject, link: Link) -> str:
-    """The link's partial as a product of the ops' own symbolic rules (factors of 1 left out)."""
-    factors = []
+    """The link's partial: the product of the ops' own symbolic rules along it, simplified
+    (``0.5*(o - y)^2`` gives ``o − y``)."""
+    from ...derive import Symbols
+    from ...symbolic import ONE, text
+
+    symbols = Symbols(subject.name)
+    total = ONE
     for node, i in link.steps:
-        assert node.op is not None
-        args = [_operand(subject, p) for p in node.parents]
-        factor = node.op.format_partial(i, args, _operand(subject, node))
-        if factor != "1":
-            factors.append(factor)
-    return " · ".join(factors) or "1"
-
-
-def _operand(subject: Subject, node: Node) -> str:
-    name = subject.name(node)
-    if name is not None:
-        return name
-    if node.op is None:
-        return num(node.value)
-    return f"({infix(subject, node)})"
+        total = total * symbols.partials(node)[i]
+    return text(total)
 
 
 _PRECEDENCE = {"add": 1, "sum": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
