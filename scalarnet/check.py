@@ -9,12 +9,14 @@ parameter; for the first wrong one it shows the correct derivation.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.util
 import math
 import numbers
+import sys
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,7 +100,8 @@ def load_function(target: str) -> Callable:
         raise CheckError(f"--against {target!r}: {path} cannot be loaded as Python (name it *.py)")
     module = importlib.util.module_from_spec(module_spec)
     try:
-        module_spec.loader.exec_module(module)
+        with learners_code(f"{path} (while loading)"):
+            module_spec.loader.exec_module(module)
     except SyntaxError as err:
         raise CheckError(f"{path}, line {err.lineno}: syntax error: {err.msg}") from None
     except Exception as err:  # the learner's module failed while loading: say where
@@ -111,6 +114,17 @@ def load_function(target: str) -> Callable:
         raise CheckError(f"{path} has no function {name}" + (f" (did you mean {close[0]}?)" if close else "")
                          + (f"; its functions are {', '.join(found)}" if found else ""))
     return function
+
+
+@contextlib.contextmanager
+def learners_code(what: str) -> Iterator[None]:
+    """Run the learner's code with its prints on standard error (standard output may be
+    the JSON document alone) and its ``sys.exit`` turned into a message."""
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    except SystemExit as err:
+        raise CheckError(f"{what} called sys.exit({err.code!r}); return the dict of gradients instead") from None
 
 
 def _where(err: BaseException, path: Path) -> str:
@@ -135,7 +149,10 @@ def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = R
     record, batch = ex.run_step(update=False)
     values = step_values(record.values, len(record.examples) == 1)
     try:
-        returned = function(dict(values))
+        with learners_code("your function"):
+            returned = function(dict(values))
+    except CheckError:
+        raise
     except Exception as err:  # the learner's code raised: report it with the learner's line
         raise CheckError(f"your function raised {_where(err, path) if path else f'{type(err).__name__}: {err}'}"
                          ) from None

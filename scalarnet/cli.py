@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from .bundled import bundled_titles, dataset_names, resolve
@@ -64,6 +65,10 @@ SHOWN_PARAMS = 40  # parameters listed after training; --json has them all
 def cmd_train(args: argparse.Namespace) -> int:
     from .evaluate import AccuracyPerEpoch, is_classification, train_test_metrics
 
+    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
+        print(f"scalarnet: error: --plot {args.plot}: give a file name ending in .png (or .pdf or .svg)",
+              file=sys.stderr)
+        return 2
     ex = _engine(args)
     epochs = args.epochs if args.epochs is not None else ex.spec.train.epochs
     bar = progress_bar(epochs, sys.stderr)
@@ -110,6 +115,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from . import compare
 
+    if not 0.0 < args.tol < 1.0:  # also refuses nan
+        print(f"scalarnet: error: --tol {args.tol}: expected a relative tolerance between 0 and 1, e.g. 1e-10",
+              file=sys.stderr)
+        return 2
     spec = load(resolve(args.file))
     result = compare.compare(spec, args.steps, args.lr, args.tol)
     if args.json:
@@ -121,8 +130,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from . import check
 
     spec = load(resolve(args.file))
@@ -230,6 +237,9 @@ def cmd_derive(args: argparse.Namespace) -> int:
     from .views import derivation
 
     ex = _exercise(args)
+    if args.all and args.param is not None:
+        print("scalarnet: error: give --param NAME or --all, not both", file=sys.stderr)
+        return 2
     if not args.all and args.param is None:
         print("scalarnet: error: say which parameter: --param NAME (or --all); the parameters are "
               + ", ".join(ex.params), file=sys.stderr)
@@ -253,6 +263,10 @@ def cmd_step_html(args: argparse.Namespace) -> int:
     """``step --html OUT.html``: the step-through viewer; without --html, the usual step."""
     if args.html is None:
         return cmd_step(args)
+    if args.json:
+        print("scalarnet: error: --html writes the viewer and --json prints the steps: give one of them",
+              file=sys.stderr)
+        return 2
     from .views.diagram import DiagramError
     from .views.viewer import write_html
 
@@ -270,8 +284,6 @@ def cmd_step_html(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Write the diagram(s) of one training step and print their paths."""
-    from pathlib import Path
-
     from .views import diagram
 
     ex = _exercise(args)
@@ -280,7 +292,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         pics = diagram.pictures(subject, phase=args.phase, level=args.level, param=args.param,
                                 symbolic=args.symbolic, frames=args.frames)
     except ValueError as err:  # DiagramError: too big, unknown parameter; a bad --example
-        print(f"scalarnet: error: {err}", file=sys.stderr)
+        print(f"scalarnet: error: {args.file}: {err}", file=sys.stderr)
         return 2
     for note in pics[0].notes:
         print(f"scalarnet: note: {note}", file=sys.stderr)
@@ -433,3 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `scalarnet step ... | head`
         sys.stderr.close()
         return 0
+    except OSError as err:  # a file or folder we were asked to read or write: say which and why
+        where = err.filename if err.filename is not None else ""
+        print(f"scalarnet: error: {where}{': ' if where else ''}{err.strerror or err}", file=sys.stderr)
+        return 2

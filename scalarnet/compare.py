@@ -309,20 +309,28 @@ def _label(key: tuple[str, str, int]) -> str:
 
 
 def _pair(a: str, b: str, va: dict, vb: dict, tolerance: float) -> Pair:
+    """The largest differences over every quantity; ``worst`` names the parameter whose
+    gradient or updated value differs most (relatively); the first offender is the first
+    parameter past the tolerance, step by step (the loss only when no parameter is)."""
     pair = Pair(a, b)
-    worst_scaled = -1.0
+    worst_rel = -1.0
+    offending_loss = None
     for key, x in va.items():  # in order: step by step, the loss, the gradients, the parameters
         y = vb[key]
         diff = abs(x - y)
         scale = max(1.0, abs(x), abs(y))
         rel = diff / max(abs(x), abs(y)) if diff else 0.0
         pair.max_abs, pair.max_rel = max(pair.max_abs, diff), max(pair.max_rel, rel)
+        is_param = key[0] != "loss"
         if not diff <= tolerance * scale:  # also catches NaN
             pair.ok = False
-            if pair.first_offending is None:
+            if is_param and pair.first_offending is None:
                 pair.first_offending = _label(key)
-        if diff / scale > worst_scaled:
-            worst_scaled, pair.worst = diff / scale, key[1]
+            offending_loss = offending_loss or (None if is_param else _label(key))
+        if is_param and (rel > worst_rel or rel != rel):
+            worst_rel, pair.worst = rel, key[1]
+    if pair.first_offending is None:
+        pair.first_offending = offending_loss
     return pair
 
 

@@ -66,7 +66,10 @@ class Exercise(Engine):
 
     @classmethod
     def load(cls, path: str | Path, learning_rate: float | None = None) -> Exercise:
-        return cls(load(path), learning_rate)
+        """An exercise file, or a bundled exercise by name (``Exercise.load("mazur-2-2-2")``)."""
+        from .bundled import resolve
+
+        return cls(load(resolve(path)), learning_rate)
 
     # -- graphs --------------------------------------------------------------------------
     def example_nodes(self, example: int) -> tuple[dict[str, Node], dict[str, Node]]:

@@ -271,10 +271,10 @@ class MatrixExercise(Engine):
                 if len(bad):
                     row, j = bad[0]
                     raise self._error([examples[row]], f"{names[layer.layer - 1][j]} (entry [{row},{j}] of "
-                                                       f"{what}{layer.layer}) is {M[row, j]!r}")
+                                                       f"{what}{layer.layer}) is {float(M[row, j])!r}")
         bad = np.flatnonzero(~np.isfinite(losses))
         if len(bad):
-            raise self._error([examples[bad[0]]], f"the loss {self.loss_name} is {losses[bad[0]]!r}")
+            raise self._error([examples[bad[0]]], f"the loss {self.loss_name} is {float(losses[bad[0]])!r}")
 
     def _error(self, examples: list[int], what: str) -> ExerciseError:
         epoch, _ = self.batch_of_step(self.steps_done + 1)

@@ -103,6 +103,12 @@ def load(path: str | Path) -> ExerciseSpec:
             doc = tomllib.load(f)
     except FileNotFoundError:
         raise SpecError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path}: is a folder; give an exercise file (TOML) or a bundled exercise's name") from None
+    except OSError as err:
+        raise SpecError(f"{path}: cannot be read ({err.strerror or err})") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a text file (TOML must be UTF-8)") from None
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{path}: not valid TOML: {err}") from None
     return from_dict(doc, str(path))

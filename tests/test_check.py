@@ -142,3 +142,22 @@ def test_cli_json_contract_and_exit_statuses(capsys, tmp_path):
     assert "all 8 gradients agree" in capsys.readouterr().out
     assert main(["check", "sigmoid-2-2-2", "--against", f"{good}:g"]) == 2
     assert "has no function g" in capsys.readouterr().err
+
+
+def test_the_learners_prints_do_not_reach_the_json(tmp_path, capsys):
+    from scalarnet.cli import main
+
+    user = tmp_path / "chatty.py"
+    user.write_text('print("loading")\n'
+                    'def backprop(v):\n'
+                    '    print("debug", v["w1"])\n'
+                    '    return {f"w{k}": 0.0 for k in range(1, 9)}\n'
+                    'def quits(v):\n'
+                    '    raise SystemExit(3)\n')
+    code = main(["check", "sigmoid-2-2-2", "--against", f"{user}:backprop", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and json.loads(out)["ok"] is False
+    assert "loading" in err and "debug" in err
+    code = main(["check", "sigmoid-2-2-2", "--against", f"{user}:quits", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "sys.exit(3)" in err

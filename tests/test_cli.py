@@ -121,3 +121,21 @@ def test_demo_prints_every_bundled_exercise(capsys):
     for name in ("sigmoid-2-2-2", "mazur-2-2-2", "sigmoid-2-2-1", "curve-fit-1-5-1", "quadratic-5-layer"):
         assert f"$ scalarnet step {name}" in out
     assert "loss E_total = 0.298371109" in out
+
+
+def test_files_that_cannot_be_read_get_a_message_not_a_traceback(capsys, tmp_path):
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\x00\xff")
+    for argv, expected in ((["step", str(tmp_path)], "is a folder"),
+                           (["step", str(binary)], "not a text file"),
+                           (["render", "sigmoid-2-2-2", "--format", "dot", "--out", str(binary)], str(binary))):
+        code, out, err = run(capsys, *argv)
+        assert code == 2, argv
+        assert err.startswith("scalarnet: error:") and expected in err and "Traceback" not in err, err
+
+
+def test_options_that_contradict_each_other_are_refused(capsys, tmp_path):
+    assert run(capsys, "step", "mazur-2-2-2", "--html", str(tmp_path / "v.html"), "--json")[0] == 2
+    assert run(capsys, "derive", "mazur-2-2-2", "--param", "w1", "--all")[0] == 2
+    assert run(capsys, "compare", "sigmoid-2-2-2", "--tol", "nan")[0] == 2
+    assert run(capsys, "train", "sigmoid-2-2-2", "--plot", str(tmp_path / "no-suffix"))[0] == 2

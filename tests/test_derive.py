@@ -182,8 +182,9 @@ def test_all_parameters_and_a_summary_for_the_big_network():
     docs = json.loads(out)["derivations"]
     assert len(docs) == 361 and all(d["agrees"] for d in docs)
     big = next(d for d in docs if d["param"] == "W1[0,3]")
-    assert big["paths"] == [] and big["n_paths"] == 16000 and "summarised" in big
+    assert len(big["paths"]) == 16 and big["n_paths"] == 16000 and "summarised" in big  # one δ term per example
     assert math.fsum(h["product"] for h in big["hops"]) == pytest.approx(big["value"], abs=TOLERANCE)
+    assert math.fsum(p["product"] for p in big["paths"]) == pytest.approx(big["value"], abs=TOLERANCE)
     code, text = run_cli("derive", "quadratic-5-layer", "--param", "W1[0,3]")
     assert "16000 paths" in text and "δ(z1[3])" in text and "∂z1[3]/∂W1[0,3] = x" in text
     assert len(text.splitlines()) < 80
@@ -243,3 +244,17 @@ def test_softmax_cross_entropy_network_through_logsumexp():
     assert [p.nodes for p in found.derive("W2[1,0]").paths] == [("E", "z2[0]", "W2[1,0]")]
     rule = symbolic.text(found.derive("W2[1,0]").paths[0].factors[0].symbolic)
     assert "exp(z2[0] − logsumexp(z2[0], z2[1], z2[2]))" in rule and rule.endswith("− c1")
+
+
+def test_a_summarised_json_derivation_still_sums_to_the_gradient(capsys):
+    import json
+    import math
+
+    from scalarnet.cli import main
+
+    assert main(["derive", "quadratic-5-layer", "--param", "W1[0,3]", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["n_paths"] == 16000 and "summarised" in doc
+    assert all(p["nodes"][0] == doc["loss"] and p["nodes"][-1] == "W1[0,3]" for p in doc["paths"])
+    assert all(p["product"] == pytest.approx(math.prod(f["value"] for f in p["factors"])) for p in doc["paths"])
+    assert math.fsum(p["product"] for p in doc["paths"]) == pytest.approx(doc["value"], abs=1e-12)

@@ -276,7 +276,16 @@ def to_json(d: Derivation) -> dict:
     if len(d.examples) > 1:
         out["batch"] = _batch_note(d)
     if d.paths is None:
-        out["summarised"] = "too many paths to list; the delta form sums them"
+        # Too many paths to list: ``paths`` holds the delta form's terms instead, each
+        # δ(child)·∂child/∂param with δ(child) = ∂loss/∂child already summed over the paths
+        # above the child, so the products still sum to ``value``.
+        out["paths"] = [{"example": h.example, "nodes": [d.loss, h.factor.node, d.param],
+                         "factors": [{"node": d.loss, "wrt": h.factor.node,
+                                      "symbolic": f"δ({h.factor.node}) = ∂{d.loss}/∂{h.factor.node}",
+                                      "value": h.delta}, _factor_json(h.factor)],
+                         "product": h.product} for h in d.hops]
+        out["summarised"] = (f"{d.n_paths} paths are too many to list: each entry of paths is one term "
+                             "δ(child)·∂child/∂param of the delta form, which sums them")
         out["hops"] = [{"example": h.example, "delta": h.delta, "factor": _factor_json(h.factor),
                         "product": h.product} for h in d.hops]
         out["deltas"] = dict(d.deltas)

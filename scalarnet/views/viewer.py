@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,9 +284,6 @@ def write_html(exercise: Exercise, steps: int, path: str | Path, param: str | No
     """Build the viewer of ``steps`` steps and write the page to ``path`` (complete or not at all)."""
     path = Path(path)
     render.write_atomic(path, to_html(build(exercise, steps, param)).encode("utf-8"))
-    umask = os.umask(0)
-    os.umask(umask)
-    path.chmod(0o666 & ~umask)  # a page to share: the usual permissions, not the temporary file's 0600
     return path
 
 
