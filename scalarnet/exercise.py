@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import formula, nn, ops
+from . import formula, nn
 from .engine import Engine, ExerciseError, StepRecord, TrainResult
 from .graph import Graph, topological_order
-from .node import Node, NumericError, apply, evaluate
+from .node import Node, NumericError, evaluate
 from .spec import ExerciseSpec, load
 
 __all__ = ["BatchGraph", "Exercise", "ExerciseError", "StepRecord", "TrainResult"]
@@ -35,8 +35,7 @@ class BatchGraph:
         # cross-entropy of the logits) are shown too: re-evaluate them after the loss's graph.
         reached = {id(n) for n in self.graph.order}
         stray = [n for slot in slots for n in slot.values() if id(n) not in reached]
-        below = topological_order(apply(ops.SUM, *stray))[:-1] if stray else []  # one walk, without the sum
-        self.stray = [n for n in below if n.op is not None and id(n) not in reached]
+        self.stray = [n for n in topological_order(*stray) if n.op is not None and id(n) not in reached]
 
     def forward(self) -> float:
         """Recompute every node from the leaves' current values; returns the batch loss."""

@@ -22,15 +22,15 @@ _EXPANDED = object()  # on the stack: "the node below me has all its parents in 
 _grad = attrgetter("grad")
 
 
-def topological_order(root: Node) -> list[Node]:
-    """Every node ``root`` depends on (and ``root`` itself), parents before children.
+def topological_order(*roots: Node) -> list[Node]:
+    """Every node the roots depend on (and the roots), parents before children.
 
     Depth-first, post-order, parents left to right: the order a recursive walk gives,
     with an explicit stack. A node met for the first time goes back on the stack under a
     marker with its parents on top; when the marker comes up again, its parents are done."""
     order: list[Node] = []
     seen: set[Node] = set()
-    stack: list = [root]
+    stack: list = list(reversed(roots))
     pop, push = stack.pop, stack.append  # bound once: this loop runs once per node
     while stack:
         node = pop()
