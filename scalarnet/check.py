@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .exercise import Exercise
+from .engine import which_examples
+from .exercise import BatchGraph, Exercise, StepRecord
 from .spec import ExerciseSpec
 
 RTOL = 1e-6
@@ -135,22 +136,15 @@ def _where(err: BaseException, path: Path) -> str:
     return f"{type(err).__name__}: {err}{where}"
 
 
-def step_values(record_values: Mapping[str, list[float]], single: bool) -> dict[str, Any]:
-    """What the learner's function receives: one number per name for a single example,
-    a list over the batch otherwise."""
-    return {name: (v[0] if single else list(v)) for name, v in record_values.items()}
-
-
 def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = RTOL, atol: float = ATOL,
           path: Path | None = None) -> CheckResult:
     """Run step ``step`` on the scalar engine, call ``function`` with its values, compare."""
     ex = Exercise(spec)
     ex.advance_to(step)
     record, batch = ex.run_step(update=False)
-    values = step_values(record.values, len(record.examples) == 1)
     try:
         with learners_code("your function"):
-            returned = function(dict(values))
+            returned = function(record.example_values())  # a fresh dict: the function may change it
     except CheckError:
         raise
     except Exception as err:  # the learner's code raised: report it with the learner's line
@@ -224,30 +218,27 @@ def _as_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _derivation(ex: Exercise, record, batch, name: str) -> tuple[str, dict | None]:
+def _derivation(ex: Exercise, record: StepRecord, batch: BatchGraph, name: str) -> tuple[str, dict]:
     """The correct derivation of ``name``'s gradient, as text and JSON (from scalarnet.derive)."""
-    try:
-        from .derive import StepDerivations
-        from .views import derivation
-    except ImportError:  # without the derivation module: the value alone
-        return f"∂{record.loss_name}/∂{name} = {record.grads[name]!r}", None
+    from .derive import StepDerivations
+    from .views import derivation
+
     d = StepDerivations(ex, record, batch).derive(name)
     return derivation.render(d, "text"), derivation.to_json(d)
 
 
 def report(result: CheckResult) -> str:
     """The check as a table, with the messages; the derivation goes to standard error."""
-    from .views.table import _rows, number
+    from .views.table import aligned_rows, number
 
-    where = f"example {result.examples[0]}" if len(result.examples) == 1 else \
-        f"examples {result.examples[0]}–{result.examples[-1]} (the gradient of the batch mean)"
+    where = which_examples(result.examples) + ("" if len(result.examples) == 1 else " (the gradient of the batch mean)")
     out = [f"══ check · {result.title} · step {result.step} · {where} ══", ""]
     rows = []
     for name, c in result.params.items():
         note = "ok" if c.ok else ("WRONG" + (", sign flipped" if c.sign_flip else "") if not c.problem else c.problem)
         rows.append([name, number(c.expected), "—" if c.got is None else number(c.got),
                      "—" if c.got is None else f"{c.abs_err:.2g}", "—" if c.got is None else f"{c.rel_err:.2g}", note])
-    out += _rows(["param", "expected", "got", "abs err", "rel err", ""], rows)
+    out += aligned_rows(["param", "expected", "got", "abs err", "rel err", ""], rows)
     out += ["", f"tolerance: |got − expected| ≤ max({result.atol:g}, {result.rtol:g}·|expected|)"]
     out += [f"note: {m}" for m in result.messages]
     wrong = result.wrong

@@ -25,18 +25,31 @@ ENGINES = ("scalar", "matrix", "compiled")
 
 
 def _exercise(args: argparse.Namespace) -> Exercise:
-    return Exercise.load(resolve(args.file), learning_rate=args.lr)
+    return Exercise.load(args.file, learning_rate=args.lr)
+
+
+def _error(message: str, status: int = 2) -> int:
+    """Say what went wrong on standard error; the exit status to return."""
+    print(f"scalarnet: error: {message}", file=sys.stderr)
+    return status
+
+
+def _print_json(doc: object, ensure_ascii: bool = False) -> None:
+    """The JSON document alone on standard output, one line."""
+    json.dump(doc, sys.stdout, ensure_ascii=ensure_ascii)
+    sys.stdout.write("\n")
 
 
 def _engine(args: argparse.Namespace, default: str | None = None) -> Engine:
     """The exercise on the engine of --engine, else on ``default``, else (None) on the matrix
     engine for a big [network] file and the scalar engine otherwise; standard error says which."""
+    spec = load(resolve(args.file))
     if args.engine == "compiled":  # the scalar engine training on a tape (steps still walk the nodes)
         from .compiled import CompiledExercise
 
-        ex, note = CompiledExercise(load(resolve(args.file)), args.lr), "engine: compiled"
+        ex, note = CompiledExercise(spec, args.lr), "engine: compiled"
     else:
-        ex, note = open_engine(load(resolve(args.file)), args.engine or default, args.lr)
+        ex, note = open_engine(spec, args.engine or default, args.lr)
     print(f"scalarnet: {note}", file=sys.stderr)
     return ex
 
@@ -45,8 +58,7 @@ def cmd_step(args: argparse.Namespace) -> int:
     ex = _engine(args, default="scalar")  # stepping shows the scalar nodes unless asked otherwise
     if args.json:
         records = [r.to_json() for r in ex.steps(args.steps)]
-        json.dump({"engine": ex.name, "steps": records}, sys.stdout)
-        sys.stdout.write("\n")
+        _print_json({"engine": ex.name, "steps": records}, ensure_ascii=True)
         return 0
     for _ in range(args.steps):
         record, trace = ex.run_step()
@@ -66,9 +78,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .evaluate import AccuracyPerEpoch, is_classification, train_test_metrics
 
     if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
-        print(f"scalarnet: error: --plot {args.plot}: give a file name ending in .png (or .pdf or .svg)",
-              file=sys.stderr)
-        return 2
+        return _error(f"--plot {args.plot}: give a file name ending in .png (or .pdf or .svg)")
     ex = _engine(args)
     epochs = args.epochs if args.epochs is not None else ex.spec.train.epochs
     bar = progress_bar(epochs, sys.stderr)
@@ -86,12 +96,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         try:
             plot_training(args.plot, ex, result, accuracy.values if accuracy else None)
         except PlotError as err:
-            print(f"scalarnet: error: {err}", file=sys.stderr)
-            return 2
+            return _error(str(err))
         print(f"scalarnet: wrote {args.plot}", file=sys.stderr)
     if args.json:
-        json.dump({"engine": ex.name, **result.to_json(), "seconds": seconds}, sys.stdout)
-        sys.stdout.write("\n")
+        _print_json({"engine": ex.name, **result.to_json(), "seconds": seconds}, ensure_ascii=True)
         return 0
     losses = result.epoch_losses
     marks = sorted({1, *range(max(1, epochs // 10), epochs + 1, max(1, epochs // 10)), epochs})
@@ -116,14 +124,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from . import compare
 
     if not 0.0 < args.tol < 1.0:  # also refuses nan
-        print(f"scalarnet: error: --tol {args.tol}: expected a relative tolerance between 0 and 1, e.g. 1e-10",
-              file=sys.stderr)
-        return 2
+        return _error(f"--tol {args.tol}: expected a relative tolerance between 0 and 1, e.g. 1e-10")
     spec = load(resolve(args.file))
     result = compare.compare(spec, args.steps, args.lr, args.tol)
     if args.json:
-        json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _print_json(result.to_json())
     else:
         sys.stdout.write(compare.table(result))
     return 0 if result.ok else 1
@@ -138,11 +143,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         result = check.check(spec, function, args.step, args.rtol, args.atol,
                              path=Path(args.against.rpartition(":")[0]))
     except check.CheckError as err:
-        print(f"scalarnet: error: {err}", file=sys.stderr)
-        return 2
+        return _error(str(err))
     if args.json:
-        json.dump(result.to_json(), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _print_json(result.to_json())
     else:
         sys.stdout.write(check.report(result))
         if result.derivation:
@@ -165,7 +168,7 @@ DEMO = ("sigmoid-2-2-2", "mazur-2-2-2", "sigmoid-2-2-1", "curve-fit-1-5-1", "qua
 def cmd_demo(args: argparse.Namespace) -> int:
     """Step once through each of the seeds' textbook exercises and print its tables."""
     for name in DEMO:
-        ex = Exercise.load(resolve(name))
+        ex = Exercise.load(name)
         print(f"$ scalarnet step {name}")
         for record in ex.steps(1):
             sys.stdout.write(step_table(record, ex.title) + "\n")
@@ -174,7 +177,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def progress_bar(total: int, stream: TextIO):
+def progress_bar(total: int, stream: TextIO) -> TqdmBar | ProgressBar | None:
     """A progress bar with the loss on a terminal (tqdm when installed), nothing on a pipe."""
     if not stream.isatty():
         return None
@@ -226,8 +229,7 @@ def _unknown_param(ex: Exercise, name: str | None) -> bool:
 
     close = difflib.get_close_matches(name, list(ex.params), n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    print(f"scalarnet: error: --param {name}: not a parameter of {ex.spec.path}{hint}; the parameters "
-          f"are {', '.join(ex.params)}", file=sys.stderr)
+    _error(f"--param {name}: not a parameter of {ex.spec.path}{hint}; the parameters are {', '.join(ex.params)}")
     return True
 
 
@@ -238,12 +240,9 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
     ex = _exercise(args)
     if args.all and args.param is not None:
-        print("scalarnet: error: give --param NAME or --all, not both", file=sys.stderr)
-        return 2
+        return _error("give --param NAME or --all, not both")
     if not args.all and args.param is None:
-        print("scalarnet: error: say which parameter: --param NAME (or --all); the parameters are "
-              + ", ".join(ex.params), file=sys.stderr)
-        return 2
+        return _error("say which parameter: --param NAME (or --all); the parameters are " + ", ".join(ex.params))
     if _unknown_param(ex, args.param):
         return 2
     steps = StepDerivations.at(ex, args.step)
@@ -252,8 +251,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     if fmt == "json":
         doc = derivation.to_json(found[0]) if not args.all else {
             "step": args.step, "derivations": [derivation.to_json(d) for d in found]}
-        json.dump(doc, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _print_json(doc)
     else:
         sys.stdout.write("\n".join(derivation.render(d, fmt) for d in found))
     return 0 if all(d.agrees for d in found) else 1
@@ -264,9 +262,7 @@ def cmd_step_html(args: argparse.Namespace) -> int:
     if args.html is None:
         return cmd_step(args)
     if args.json:
-        print("scalarnet: error: --html writes the viewer and --json prints the steps: give one of them",
-              file=sys.stderr)
-        return 2
+        return _error("--html writes the viewer and --json prints the steps: give one of them")
     from .views.diagram import DiagramError
     from .views.viewer import write_html
 
@@ -276,8 +272,7 @@ def cmd_step_html(args: argparse.Namespace) -> int:
     try:
         path = write_html(ex, args.steps, args.html, param=args.param)
     except DiagramError as err:
-        print(f"scalarnet: error: {err}", file=sys.stderr)
-        return 2
+        return _error(str(err))
     print(path)
     return 0
 
@@ -292,8 +287,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         pics = diagram.pictures(subject, phase=args.phase, level=args.level, param=args.param,
                                 symbolic=args.symbolic, frames=args.frames)
     except ValueError as err:  # DiagramError: too big, unknown parameter; a bad --example
-        print(f"scalarnet: error: {args.file}: {err}", file=sys.stderr)
-        return 2
+        return _error(f"{args.file}: {err}")
     for note in pics[0].notes:
         print(f"scalarnet: note: {note}", file=sys.stderr)
     stem = Path(args.file).stem
@@ -323,8 +317,7 @@ def cmd_diagrams(args: argparse.Namespace) -> int:
     try:
         written = regenerate(args.out, args.format)
     except RenderError as err:
-        print(f"scalarnet: error: {err}", file=sys.stderr)
-        return 1
+        return _error(str(err), status=1)
     print("\n".join(str(p) for p in written))
     return 0
 
@@ -335,9 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def exercise_command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
-        p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
-        p.add_argument("--lr", type=float, help="learning rate (default: the file's [train] learning_rate)")
-        p.add_argument("--json", action="store_true", help="print JSON only on standard output")
+        _file_argument(p)
+        _lr_argument(p)
+        _json_argument(p)
         p.add_argument("--engine", choices=ENGINES, help="scalar (nodes), matrix (numpy, [network] files) or compiled "
                        "(the scalar graph replayed over numpy, any file); default: "
                        "scalar for step; for train the matrix engine when a [network] file has more than 2000 "
@@ -358,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write out the chain rule for a parameter's gradient at one training step: "
                                    "every path from the loss through the named nodes, each local derivative as "
                                    "a symbol, a formula and a number, and a check against the engine.")
-    p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
+    _file_argument(p)
     p.add_argument("--param", help="the parameter, e.g. w1")
     p.add_argument("--all", action="store_true", help="every parameter")
     p.add_argument("--step", type=_positive, default=1, help="the training step, as `step --json` numbers them "
@@ -367,8 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text for a terminal (default), markdown with LaTeX, a LaTeX fragment, or JSON")
     p.add_argument("--max-paths", type=_positive, default=64,
                    help="list at most this many paths; more are summarised in the delta form (default 64)")
-    p.add_argument("--lr", type=float, help="learning rate (default: the file's [train] learning_rate)")
-    p.add_argument("--json", action="store_true", help="the same as --format json")
+    _lr_argument(p)
+    _json_argument(p, "the same as --format json")
     p.set_defaults(run=cmd_derive)
     p = sub.choices["step"]
     p.add_argument("--html", metavar="OUT.html", help="write a self-contained step-through viewer of the steps")
@@ -377,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="draw the diagram of a training step (values, gradients, partials)",
                        description="Draw the node graph of one example at one training step with Graphviz: every "
                                    "value, every gradient and every local partial. Prints the paths written.")
-    p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
+    _file_argument(p)
     p.add_argument("--step", type=_positive, default=1, help="the training step, as `step --json` numbers them")
     p.add_argument("--example", type=int, default=0, help="which example of the step's batch (default 0)")
     p.add_argument("--phase", choices=("forward", "backward", "update"), default="backward",
@@ -389,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--symbolic", action="store_true", help="also write each partial as a formula")
     p.add_argument("--format", choices=("svg", "png", "pdf", "dot"), default="svg", help="default svg")
     p.add_argument("--out", default=".", help="the folder to write into (default: the current folder)")
-    p.add_argument("--lr", type=float, help="learning rate (default: the file's [train] learning_rate)")
+    _lr_argument(p)
     p.set_defaults(run=cmd_render)
     p = sub.add_parser("diagrams", help="regenerate the diagrams/ folder for the bundled exercises")
     p.add_argument("--out", default="diagrams", help="the folder (default: diagrams)")
@@ -400,26 +393,38 @@ def build_parser() -> argparse.ArgumentParser:
                                    "matrix for [network] files; PyTorch when installed) and compare every loss, "
                                    "gradient and updated parameter pair by pair; central finite differences of the "
                                    "first step are shown beside them. Exit status 1 when two engines differ.")
-    p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
+    _file_argument(p)
     p.add_argument("--steps", type=_positive, default=1, help="how many update steps (default 1)")
     p.add_argument("--tol", type=float, default=1e-10, help="engines agree when |a − b| ≤ tol·max(1, |a|, |b|) "
                                                            "(default 1e-10)")
-    p.add_argument("--lr", type=float, help="learning rate (default: the file's [train] learning_rate)")
-    p.add_argument("--json", action="store_true", help="print JSON only on standard output")
+    _lr_argument(p)
+    _json_argument(p)
     p.set_defaults(run=cmd_compare)
     p = sub.add_parser("check", help="check a hand-written backprop function against the engine",
                        description="Call your function with a dict of every named value of one training step and "
                                    "compare the dict of gradients it returns with the engine's, parameter by "
                                    "parameter. Exit status 1 when a gradient is wrong.")
-    p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
+    _file_argument(p)
     p.add_argument("--against", required=True, metavar="FILE.py:FUNCTION", help="your function, e.g. "
                                                                                 "my_backprop.py:back_propagate")
     p.add_argument("--step", type=_positive, default=1, help="the training step to check (default 1)")
     p.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance (default 1e-6)")
     p.add_argument("--atol", type=float, default=1e-10, help="absolute tolerance floor (default 1e-10)")
-    p.add_argument("--json", action="store_true", help="print JSON only on standard output")
+    _json_argument(p)
     p.set_defaults(run=cmd_check)
     return parser
+
+
+def _file_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="an exercise file (TOML), or the name of a bundled exercise")
+
+
+def _lr_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lr", type=float, help="learning rate (default: the file's [train] learning_rate)")
+
+
+def _json_argument(p: argparse.ArgumentParser, help: str = "print JSON only on standard output") -> None:
+    p.add_argument("--json", action="store_true", help=help)
 
 
 def _positive(text: str) -> int:
@@ -435,17 +440,14 @@ def _positive(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "lr", None) is not None and not args.lr > 0:
-        print("scalarnet: error: --lr must be a positive number", file=sys.stderr)
-        return 2
+        return _error("--lr must be a positive number")
     try:
         return args.run(args)
     except (SpecError, ExerciseError) as err:
-        print(f"scalarnet: error: {err}", file=sys.stderr)
-        return 2
+        return _error(str(err))
     except BrokenPipeError:  # `scalarnet step ... | head`
         sys.stderr.close()
         return 0
     except OSError as err:  # a file or folder we were asked to read or write: say which and why
         where = err.filename if err.filename is not None else ""
-        print(f"scalarnet: error: {where}{': ' if where else ''}{err.strerror or err}", file=sys.stderr)
-        return 2
+        return _error(f"{where}{': ' if where else ''}{err.strerror or err}")

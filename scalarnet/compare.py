@@ -24,7 +24,7 @@ from .engine import Engine, epoch_batches
 from .exercise import Exercise
 from .matrix import MatrixExercise, ParamLayout
 from .spec import ExerciseSpec
-from .views.table import _rows, number
+from .views.table import aligned_rows, number
 
 TOLERANCE = 1e-10  # engines agree when |a − b| ≤ TOLERANCE·max(1, |a|, |b|)
 FD_STEP = 1e-6  # central differences (f(p + h) − f(p − h)) / 2h with h = FD_STEP·max(1, |p|)
@@ -342,10 +342,10 @@ def table(c: Comparison) -> str:
     out += ["", f"agreement per pair (tolerance |a − b| ≤ {c.tolerance:g}·max(1, |a|, |b|))"]
     rows = [[f"{p.a} vs {p.b}", f"{p.max_abs:.3g}", f"{p.max_rel:.3g}",
              p.worst, "ok" if p.ok else f"DIFFERS first at {p.first_offending}"] for p in c.pairs]
-    out += _rows(["pair", "max |Δ|", "max rel", "worst", ""], rows)
+    out += aligned_rows(["pair", "max |Δ|", "max rel", "worst", ""], rows)
     out += ["", "loss per step"]
     rows = [[str(k + 1), *(number(r.losses[k]) for r in c.runs)] for k in range(min(c.steps, SHOWN))]
-    out += _rows(["step", *names], rows)
+    out += aligned_rows(["step", *names], rows)
     for kind, title in (("grad", "gradients ∂L/∂p"), ("param", "parameters after the update")):
         out += ["", f"{title}: {names[0]}'s value at the last step, and the largest |Δ| over the steps per pair"]
         out += _quantity_rows(c, kind)
@@ -355,7 +355,7 @@ def table(c: Comparison) -> str:
     rows = [[n, number(fd[n]["engine"]), number(fd[n]["fd"]), f"{fd[n]['abs_diff']:.2g}",
              "" if fd[n]["ok"] else ("kink: ReLU at 0, ReLU′(0) = 0 taken" if fd[n]["kink"] else "differs")]
             for n in shown]
-    out += _rows(["param", names[0], "finite difference", "|Δ|", "note"], rows)
+    out += aligned_rows(["param", names[0], "finite difference", "|Δ|", "note"], rows)
     if len(fd) > SHOWN:
         out.append(f"  (the {SHOWN} largest of {len(fd)}; --json shows them all)")
     if c.kinks:
@@ -373,7 +373,7 @@ def _quantity_rows(c: Comparison, kind: str) -> list[str]:
                  for p in c.pairs] for n in params}
     shown = sorted(params, key=lambda n: -max(diffs[n], default=0.0))[:SHOWN] if len(params) > SHOWN else params
     rows = [[n, number(last[n]), *(f"{d:.2g}" for d in diffs[n])] for n in shown]
-    out = _rows(["param", c.runs[0].name, *(f"|{p.a} − {p.b}|" for p in c.pairs)], rows)
+    out = aligned_rows(["param", c.runs[0].name, *(f"|{p.a} − {p.b}|" for p in c.pairs)], rows)
     if len(params) > SHOWN:
         out.append(f"  (the {SHOWN} largest differences of {len(params)} parameters; --json has the pairs' maxima)")
     return out

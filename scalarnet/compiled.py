@@ -12,9 +12,10 @@ sum adds its terms in order, where the node engine's ``math.fsum`` rounds once).
 
 The rules are the ops' own: ``local_grads`` of the elementwise ops is plain arithmetic and
 runs on arrays as it is; only the forwards that call ``math`` (and ReLU's and Pow's
-branches) have numpy twins here. ``CompiledExercise`` trains with the tape; stepping,
-step tables, diagrams and derivations still come from the node graph, and a batch whose
-numbers leave the real line is run again node by node, so errors name the node as there.
+branches) have numpy twins (sigmoid and ReLU shared with the matrix engine).
+``CompiledExercise`` trains with the tape; stepping, step tables, diagrams and derivations
+still come from the node graph, and a batch whose numbers leave the real line is run again
+node by node, so errors name the node as there.
 """
 
 from __future__ import annotations
@@ -27,17 +28,9 @@ import numpy as np
 from . import ops
 from .exercise import Exercise
 from .graph import topological_order
+from .matrix import relu, sigmoid
 from .node import Node
 from .spec import ExerciseSpec
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(a))  # ops.Sigmoid's two branches: exp of a non-positive number only
-    return np.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _relu(a: np.ndarray) -> np.ndarray:
-    return np.where(a > 0.0, a, 0.0)
 
 
 def _relu_grads(out: np.ndarray, a: np.ndarray) -> tuple[np.ndarray]:
@@ -65,9 +58,9 @@ ELEMENTWISE: dict[ops.Op, tuple[Callable, Callable]] = {
     ops.POW: (np.power, _pow_grads),
     ops.EXP: (np.exp, ops.EXP.local_grads),
     ops.LOG: (np.log, ops.LOG.local_grads),
-    ops.SIGMOID: (_sigmoid, ops.SIGMOID.local_grads),
+    ops.SIGMOID: (sigmoid, ops.SIGMOID.local_grads),
     ops.TANH: (np.tanh, ops.TANH.local_grads),
-    ops.RELU: (_relu, _relu_grads),
+    ops.RELU: (relu, _relu_grads),
 }
 
 
@@ -241,7 +234,7 @@ class CompiledExercise(Exercise):
 
     def __init__(self, spec: ExerciseSpec, learning_rate: float | None = None) -> None:
         super().__init__(spec, learning_rate)
-        named, leaves = self.example_nodes(0)
+        named, leaves = self._guarded(lambda: self.example_nodes(0), [0], 0)  # a bad example 0: the usual message
         self.tape = Tape(named[self.loss_name], list(self.params.values()), leaves)
         self.unused = [p for p in self.params.values() if p not in self.tape.params]  # their gradient is 0
         columns = {**self.spec.inputs, **self.spec.targets}

@@ -39,13 +39,17 @@ class StepRecord:
     def params_before(self) -> dict[str, float]:
         return {name: self.values[name][0] for name in self.grads}
 
-    def to_json(self) -> dict:
+    def example_values(self) -> dict[str, float | list[float]]:
+        """Every named value: one number per name for a single example, a list over the batch otherwise."""
         single = len(self.examples) == 1
+        return {name: (v[0] if single else list(v)) for name, v in self.values.items()}
+
+    def to_json(self) -> dict:
         return {
             "step": self.step,
             "examples": list(self.examples),
             "loss": self.loss,
-            "values": {k: (v[0] if single else list(v)) for k, v in self.values.items()},
+            "values": self.example_values(),
             "grads": dict(self.grads),
             "params": dict(self.params),
         }
@@ -67,6 +71,11 @@ class TrainResult:
         if self.metrics:
             out["metrics"] = self.metrics
         return out
+
+
+def which_examples(examples: list[int]) -> str:
+    """'example 3', or 'examples 0–9' for a batch."""
+    return f"example {examples[0]}" if len(examples) == 1 else f"examples {examples[0]}–{examples[-1]}"
 
 
 def epoch_batches(n_examples: int, batch_size: int) -> list[list[int]]:
@@ -158,6 +167,12 @@ class Engine:
     def param_values(self) -> dict[str, float]:
         """Every parameter's current value, by name."""
         raise NotImplementedError
+
+    def _step_error(self, examples: list[int], what: str, fix: str) -> ExerciseError:
+        """An error naming the file, the step being run, its epoch and the examples."""
+        epoch, _ = self.batch_of_step(self.steps_done + 1)
+        return ExerciseError(f"{self.spec.path}: step {self.steps_done + 1} (epoch {epoch}, "
+                             f"{which_examples(examples)}): {what}. {fix}")
 
     def _record(self, examples: list[int], loss: float, values: dict[str, list[float]],
                 grads: dict[str, float]) -> StepRecord:

@@ -12,6 +12,7 @@ from .engine import Engine
 from .exercise import Exercise
 from .graph import Graph
 from .matrix import MatrixExercise, example_losses
+from .nn import unit_node_names
 from .node import sum_nodes
 from .spec import ExerciseSpec
 
@@ -21,9 +22,8 @@ def output_names(spec: ExerciseSpec) -> list[str]:
     [network]; in a [graph] file, the graph entries the loss formula compares with the targets
     (``E = "(y_pred - y)^2"`` → y_pred); empty when that is not clear."""
     if spec.network is not None:
-        units = spec.network.units
         last = len(spec.network.sizes) - 1
-        return [f"out_{u}" for u in units[-1]] if units else [f"a{last}[{j}]" for j in range(spec.network.sizes[-1])]
+        return [unit_node_names(last, j, spec.network.units)[1] for j in range(spec.network.sizes[-1])]
     assert spec.graph is not None
     used = formula.names_in(spec.graph[spec.loss_name])
     if not any(name in spec.targets for name in used):

@@ -83,9 +83,8 @@ class Exercise(Engine):
             traces = self.mlp.trace([leaves[k] for k in spec.inputs], spec.network.units)
             for layer, trace in enumerate(traces, start=1):
                 for j, (z, a) in enumerate(zip(trace.nets, trace.outs)):
-                    units = spec.network.units
-                    named[z.name or (f"net_{units[layer - 1][j]}" if units else f"z{layer}[{j}]")] = z
-                    named[f"out_{units[layer - 1][j]}" if units else f"a{layer}[{j}]"] = a
+                    net_name, out_name = nn.unit_node_names(layer, j, spec.network.units)
+                    named[net_name], named[out_name] = z, a  # a is z itself for a linear unit
             named[spec.loss_name] = nn.loss_of(spec.network.loss, traces, [leaves[k] for k in spec.targets],
                                                name=spec.loss_name)
         else:
@@ -115,12 +114,8 @@ class Exercise(Engine):
         try:
             return work()
         except NumericError as err:
-            epoch, _ = self.batch_of_step(self.steps_done + 1)
-            if example is None and len(examples) == 1:
-                example = examples[0]
-            which = f"example {example}" if example is not None else f"examples {examples[0]}–{examples[-1]}"
-            raise ExerciseError(f"{self.spec.path}: step {self.steps_done + 1} (epoch {epoch}, {which}): {err}. "
-                                "Try a smaller learning rate or check the formulas and data.") from None
+            raise self._step_error(examples if example is None else [example], str(err),
+                                   "Try a smaller learning rate or check the formulas and data.") from None
 
     # -- training ----------------------------------------------------------------------
     def forward_backward(self, examples: list[int]) -> BatchGraph:

@@ -54,10 +54,7 @@ def backward(root: Node, order: list[Node] | None = None) -> None:
     Interior nodes start again from zero on every call; leaves accumulate, as in PyTorch,
     so two calls without ``zero_grad`` leave twice the gradient on the leaves. Nodes that
     need no gradient (constants and what is made only of constants) are skipped."""
-    if order is None:
-        order = topological_order(root)
-    interior = [n for n in order if n.op is not None]
-    _backward(root, order, interior, [n for n in reversed(interior) if n.requires_grad])
+    Graph(root, order).backward()
 
 
 def _backward(root: Node, order: list[Node], interior: list[Node], walk: list[Node]) -> None:
@@ -119,9 +116,10 @@ class Graph:
 
     __slots__ = ("root", "order", "interior", "walk")
 
-    def __init__(self, root: Node) -> None:
+    def __init__(self, root: Node, order: list[Node] | None = None) -> None:
+        """``order``: the topological order of ``root``'s graph, when it is known already."""
         self.root = root
-        self.order = topological_order(root)
+        self.order = topological_order(root) if order is None else order
         self.interior = [n for n in self.order if n.op is not None]
         self.walk = [n for n in reversed(self.interior) if n.requires_grad]
 

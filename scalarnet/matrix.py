@@ -27,6 +27,7 @@ import numpy as np
 
 from .engine import Engine, ExerciseError, StepRecord
 from .exercise import Exercise
+from .nn import parameter_names, unit_node_names
 from .spec import ExerciseSpec, NetworkSpec, SpecError, load
 
 # A [network] file runs on the matrix engine by default above this many scalar nodes per batch.
@@ -34,15 +35,22 @@ BIG = 2000
 
 
 # -- activations and losses -------------------------------------------------------------
+def sigmoid(Z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(Z))  # as ops.Sigmoid: exp of a non-positive number only, so it never overflows
+    return np.where(Z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def relu(Z: np.ndarray) -> np.ndarray:
+    return np.where(Z > 0.0, Z, 0.0)
+
+
 def activate(kind: str, Z: np.ndarray) -> np.ndarray:
     if kind == "sigmoid":
-        # as ops.Sigmoid: exp of a non-positive number only, so it never overflows
-        e = np.exp(-np.abs(Z))
-        return np.where(Z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return sigmoid(Z)
     if kind == "tanh":
         return np.tanh(Z)
     if kind == "relu":
-        return np.where(Z > 0.0, Z, 0.0)
+        return relu(Z)
     if kind == "softmax":
         return np.exp(Z - logsumexp(Z))
     return Z  # linear
@@ -109,9 +117,7 @@ class ParamLayout:
         self.W_index: list[np.ndarray] = []
         self.b_index: list[np.ndarray | None] = []
         for layer, (w, b) in enumerate(zip(weights, biases, strict=True), start=1):
-            given = network.names.get(f"W{layer}")
-            grid = [[given[i][j] if given else f"W{layer}[{i},{j}]" for j in range(w.shape[1])]
-                    for i in range(w.shape[0])]
+            grid, b_row = parameter_names(network.names, layer, *w.shape)
             self.W_names.append(grid)
             self.W_index.append(np.array([[index(n, w[i, j]) for j, n in enumerate(row)]
                                           for i, row in enumerate(grid)], dtype=np.intp))
@@ -119,10 +125,8 @@ class ParamLayout:
                 self.b_names.append(None)
                 self.b_index.append(None)
                 continue
-            given_b = network.names.get(f"b{layer}")
-            row = [given_b[j] if given_b else f"b{layer}[{j}]" for j in range(len(b))]
-            self.b_names.append(row)
-            self.b_index.append(np.array([index(n, b[j]) for j, n in enumerate(row)], dtype=np.intp))
+            self.b_names.append(b_row)
+            self.b_index.append(np.array([index(n, b[j]) for j, n in enumerate(b_row)], dtype=np.intp))
         self.initial = np.array(values, dtype=np.float64)
 
     def matrices(self, theta: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
@@ -200,11 +204,10 @@ class MatrixExercise(Engine):
         self.X = np.array(list(spec.inputs.values()), dtype=np.float64).T.reshape(spec.n_examples, -1)
         self.Y = np.array(list(spec.targets.values()), dtype=np.float64).T.reshape(spec.n_examples, -1)
         # the scalar engine's node names: net_u/out_u with unit names, else z{l}[j]/a{l}[j]
-        units = spec.network.units or [[""] * n for n in spec.network.sizes[1:]]
-        self.z_names = [[f"net_{u}" if u else f"z{k}[{j}]" for j, u in enumerate(layer)]
-                        for k, layer in enumerate(units, start=1)]
-        self.a_names = [[f"out_{u}" if u else f"a{k}[{j}]" for j, u in enumerate(layer)]
-                        for k, layer in enumerate(units, start=1)]
+        names = [[unit_node_names(k, j, spec.network.units) for j in range(n)]
+                 for k, n in enumerate(spec.network.sizes[1:], start=1)]
+        self.z_names = [[z for z, _ in layer] for layer in names]
+        self.a_names = [[a for _, a in layer] for layer in names]
 
     @classmethod
     def load(cls, path: str | Path, learning_rate: float | None = None) -> MatrixExercise:
@@ -236,10 +239,6 @@ class MatrixExercise(Engine):
                 layers.append(LayerMatrices(k, kind, A, W, b, Z, activate(kind, Z)))
                 A = layers[-1].A
         return layers
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """The network's outputs for the rows of ``X``."""
-        return self.forward(np.asarray(X, dtype=np.float64))[-1].A
 
     def forward_backward(self, examples: list[int]) -> MatrixTrace:
         """Forward and backward for one batch; sets ``self.grad``, updates nothing."""
@@ -277,10 +276,7 @@ class MatrixExercise(Engine):
             raise self._error([examples[bad[0]]], f"the loss {self.loss_name} is {float(losses[bad[0]])!r}")
 
     def _error(self, examples: list[int], what: str) -> ExerciseError:
-        epoch, _ = self.batch_of_step(self.steps_done + 1)
-        which = f"example {examples[0]}" if len(examples) == 1 else f"examples {examples[0]}–{examples[-1]}"
-        return ExerciseError(f"{self.spec.path}: step {self.steps_done + 1} (epoch {epoch}, {which}): {what}. "
-                             "Try a smaller learning rate or check the data.")
+        return self._step_error(examples, what, "Try a smaller learning rate or check the data.")
 
     # -- updates ---------------------------------------------------------------------------
     def _after_update(self) -> tuple[np.ndarray, np.ndarray]:

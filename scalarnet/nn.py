@@ -87,19 +87,11 @@ class MLP:
                 raise ValueError(f"parameter {name} is shared but given two values: {node.value!r} and {value!r}")
             return node
 
-        names = names or {}
         for layer, (w, b) in enumerate(zip(weights, biases), start=1):
             w = np.asarray(w, dtype=np.float64)
-            w_names = names.get(f"W{layer}")
-            self.W.append([
-                [param(w_names[i][j] if w_names else f"W{layer}[{i},{j}]", w[i, j]) for j in range(w.shape[1])]
-                for i in range(w.shape[0])
-            ])
-            if b is None:
-                self.b.append(None)
-            else:
-                b_names = names.get(f"b{layer}")
-                self.b.append([param(b_names[j] if b_names else f"b{layer}[{j}]", v) for j, v in enumerate(b)])
+            w_names, b_names = parameter_names(names, layer, *w.shape)
+            self.W.append([[param(n, w[i, j]) for j, n in enumerate(row)] for i, row in enumerate(w_names)])
+            self.b.append(None if b is None else [param(n, v) for n, v in zip(b_names, b)])
         self._parameters = list(by_name.values())
 
     @classmethod
@@ -122,27 +114,18 @@ class MLP:
         return self.output if layer == len(self.W) else self.hidden
 
     def trace(self, inputs: Sequence[Node], unit_names: Sequence[Sequence[str]] | None = None) -> list[LayerTrace]:
-        """Run one example through the network, naming each net input ``z{l}[j]`` and
-        each activation ``a{l}[j]`` (or ``net_{u}`` / ``out_{u}`` with unit names)."""
+        """Run one example through the network, naming its nodes as ``unit_node_names`` does."""
         a = list(inputs)
         traces = []
         for layer, (w, b) in enumerate(zip(self.W, self.b), start=1):
             act = self.layer_activation(layer)
-            nets, outs = [], []
-            for j in range(len(w[0])):
-                unit = unit_names[layer - 1][j] if unit_names else None
-                z_name = f"net_{unit}" if unit else f"z{layer}[{j}]"
-                neuron = Neuron([row[j] for row in w], b[j] if b is not None else None, act)
-                nets.append(neuron.net(a, name=z_name))
+            names = [unit_node_names(layer, j, unit_names) for j in range(len(w[0]))]
+            nets = [Neuron([row[j] for row in w], b[j] if b is not None else None, act).net(a, name=net_name)
+                    for j, (net_name, _) in enumerate(names)]
             if act == "softmax":
-                outs = [
-                    apply(ops.EXP, ls, name=f"out_{unit_names[layer - 1][j]}" if unit_names else f"a{layer}[{j}]")
-                    for j, ls in enumerate(log_softmax(nets))
-                ]
+                outs = [apply(ops.EXP, ls, name=out_name) for ls, (_, out_name) in zip(log_softmax(nets), names)]
             else:
-                for j, z in enumerate(nets):
-                    a_name = f"out_{unit_names[layer - 1][j]}" if unit_names else f"a{layer}[{j}]"
-                    outs.append(activate(z, act, name=a_name))
+                outs = [activate(z, act, name=out_name) for z, (_, out_name) in zip(nets, names)]
             traces.append(LayerTrace(nets, outs))
             a = outs
         return traces
@@ -156,6 +139,23 @@ class MLP:
     def zero_grad(self) -> None:
         for p in self._parameters:
             p.grad = 0.0
+
+
+def unit_node_names(layer: int, j: int, unit_names: Sequence[Sequence[str]] | None = None) -> tuple[str, str]:
+    """The names of unit j of layer ``layer`` (counted from 1): its net input and its activation,
+    ``z{l}[j]`` and ``a{l}[j]``, or ``net_{u}`` and ``out_{u}`` with unit names (h1, o1, ...)."""
+    unit = unit_names[layer - 1][j] if unit_names else ""
+    return (f"net_{unit}", f"out_{unit}") if unit else (f"z{layer}[{j}]", f"a{layer}[{j}]")
+
+
+def parameter_names(
+    names: dict[str, list] | None, layer: int, n_in: int, n_out: int
+) -> tuple[list[list[str]], list[str]]:
+    """The names of layer ``layer``'s weights (an n_in × n_out grid) and biases: the file's
+    ``names`` for ``W{l}`` / ``b{l}`` when it gives them, else ``W{l}[i,j]`` and ``b{l}[j]``."""
+    w_names, b_names = (names or {}).get(f"W{layer}"), (names or {}).get(f"b{layer}")
+    weights = [[w_names[i][j] if w_names else f"W{layer}[{i},{j}]" for j in range(n_out)] for i in range(n_in)]
+    return weights, [b_names[j] if b_names else f"b{layer}[{j}]" for j in range(n_out)]
 
 
 def initial_weights(

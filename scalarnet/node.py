@@ -44,6 +44,7 @@ class Node:
 
     @property
     def is_leaf(self) -> bool:
+        """Made by the user or a constant, not by an op (PyTorch's ``is_leaf``)."""
         return self.op is None
 
     def label(self) -> str:
@@ -67,10 +68,9 @@ class Node:
 
     def zero_grad(self) -> None:
         """Set the gradient of this node and of everything it depends on to zero."""
-        from .graph import topological_order
+        from .graph import topological_order, zero_grad
 
-        for node in topological_order(self):
-            node.grad = 0.0
+        zero_grad(topological_order(self))
 
     def parameters(self) -> list[Node]:
         """The leaves below this node that receive gradients, in first-use order."""

@@ -273,10 +273,15 @@ class _Style:
 
     def number(self, v: float) -> str:
         text = f"{abs(v):.10g}"
-        if self.latex and "e" in text:
-            mantissa, exp = text.split("e")
-            text = rf"{mantissa} \times 10^{{{int(exp)}}}"
-        return (self.minus if v < 0 else "") + text
+        return (self.minus if v < 0 else "") + (latex_exponent(text) if self.latex else text)
+
+
+def latex_exponent(number: str) -> str:
+    """A formatted number's scientific notation in LaTeX: 1.5e-05 → 1.5 \\times 10^{-5}."""
+    if "e" not in number:
+        return number
+    mantissa, exponent = number.split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

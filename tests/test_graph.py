@@ -238,3 +238,9 @@ def test_backward_walk_starts_at_the_root_and_skips_constants():
     walk = Graph(y).backward_walk()
     assert walk[0] is y and walk[-1] is x
     assert c not in walk and len(walk) == 3
+
+
+def test_is_leaf_as_in_pytorch():
+    w = Node(0.5, name="w")
+    y = w * 2.0
+    assert w.is_leaf and Node.constant(1.0).is_leaf and not y.is_leaf

@@ -11,7 +11,8 @@ import re
 
 from .. import symbolic
 from ..derive import TOLERANCE, Derivation, Factor, Hop, Path
-from .table import _rows, number
+from ..engine import which_examples
+from .table import aligned_rows, number
 
 FORMATS = ("text", "markdown", "latex", "json")
 MAX_ROWS = 32  # rows of a summary's tables before "… more"
@@ -47,11 +48,7 @@ def _word(word: str) -> str:
 
 def latex_number(v: float) -> str:
     """``number(v)`` in LaTeX: 1.5e-05 → 1.5 \\times 10^{-5}."""
-    shown = number(abs(v) + 0.0)
-    if "e" in shown:
-        mantissa, exponent = shown.split("e")
-        shown = rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    return ("-" if v < 0 else "") + shown
+    return ("-" if v < 0 else "") + symbolic.latex_exponent(number(abs(v) + 0.0))
 
 
 def _partial(top: str, bottom: str, latex: bool) -> str:
@@ -81,9 +78,7 @@ def _chain_lines(factors: tuple[Factor, ...], latex: bool) -> tuple[str, str, st
 
 
 def _where(d: Derivation) -> str:
-    if len(d.examples) == 1:
-        return f"step {d.step}, example {d.examples[0]}"
-    return f"step {d.step}, examples {d.examples[0]}–{d.examples[-1]}"
+    return f"step {d.step}, {which_examples(d.examples)}"
 
 
 def _batch_note(d: Derivation) -> str:
@@ -153,7 +148,7 @@ def _text_summary(d: Derivation) -> list[str]:
     c = next(iter(rules)) if len(rules) == 1 else "c"  # name the one child in the header
     rows = [[str(h.example), h.factor.node, number(h.delta), number(h.factor.value), number(h.product + 0.0)]
             for h in d.hops[:MAX_ROWS]]  # + 0.0: a product −0 shows as 0
-    out += _rows(["example", "node c", f"δ({c})", f"∂{c}/∂{d.param}", "product"], rows)
+    out += aligned_rows(["example", "node c", f"δ({c})", f"∂{c}/∂{d.param}", "product"], rows)
     if len(d.hops) > MAX_ROWS:
         out.append(f"  … {len(d.hops) - MAX_ROWS} more rows")
     out += [f"  sum = {number(d.total)}", ""]
@@ -161,7 +156,7 @@ def _text_summary(d: Derivation) -> list[str]:
         out.append("δ = ∂L/∂net of the net inputs on the paths, summed over the batch:"
                    .replace("∂L", f"∂{d.loss}"))
         items = list(d.deltas.items())
-        out += _rows(["net", "δ"], [[name, number(v)] for name, v in items[:MAX_ROWS]])
+        out += aligned_rows(["net", "δ"], [[name, number(v)] for name, v in items[:MAX_ROWS]])
         if len(items) > MAX_ROWS:
             out.append(f"  … {len(items) - MAX_ROWS} more")
         out.append("")

@@ -8,12 +8,13 @@ import re
 
 import numpy as np
 
-from ..engine import StepRecord
+from ..engine import StepRecord, which_examples
 from ..matrix import MatrixExercise, MatrixTrace
-from .table import _rows, number
+from .table import aligned_rows, number, update_rows
 
 MAX_ROWS = 6  # examples (rows) shown of a matrix; a bigger batch shows the first ones
 MAX_COLS = 8  # units (columns) shown
+MAX_PARAMS = 40  # parameters listed in the update table
 
 _SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": "identity", "softmax": "softmax"}
 _DERIVATIVE = {"sigmoid": "A(1 − A)", "tanh": "1 − A²", "relu": "[Z > 0]", "linear": "1"}
@@ -29,7 +30,7 @@ def _matrix(label: str, M: np.ndarray, rows: list[str], cols: list[str], names: 
         (lambda i, j, v: number(v, 6))  # noqa: E731
     body = [[rows[i], *(cell(i, j, v) for j, v in enumerate(shown[i]))] for i in range(shown.shape[0])]
     out = [f"  {label}  ({M.shape[0]}×{M.shape[1]})"]
-    out += _rows(["", *cols[:MAX_COLS]], body, indent="    ")
+    out += aligned_rows(["", *cols[:MAX_COLS]], body, indent="    ")
     if M.shape[0] > MAX_ROWS or M.shape[1] > MAX_COLS:
         out.append(f"    (showing {shown.shape[0]} of {M.shape[0]} rows, {shown.shape[1]} of {M.shape[1]} columns; "
                    "--json shows every value)")
@@ -64,8 +65,8 @@ def _entry_map(ex: MatrixExercise) -> list[str]:
 def matrix_step_table(record: StepRecord, trace: MatrixTrace, ex: MatrixExercise) -> str:
     examples = record.examples
     m = len(examples)
-    where = f"example {examples[0]}" if m == 1 else f"examples {examples[0]}–{examples[-1]}"
-    out = [f"══ {ex.title} · step {record.step} · epoch {record.epoch} · {where} · matrix engine ══", ""]
+    out = [f"══ {ex.title} · step {record.step} · epoch {record.epoch} · {which_examples(examples)} · matrix engine ══",
+           ""]
     out += _entry_map(ex)
     rows = [f"ex {e}" for e in examples[:MAX_ROWS]]
     inputs, targets = list(ex.spec.inputs), list(ex.spec.targets)
@@ -107,11 +108,7 @@ def matrix_step_table(record: StepRecord, trace: MatrixTrace, ex: MatrixExercise
         if layer.db is not None:
             out += _matrix(f"db{k} = Σ rows of δ{k}", layer.db[None, :], ["db"], ex.z_names[k - 1])
     out += ["", f"update (learning rate {number(record.learning_rate)}), by parameter name"]
-    before = record.params_before()
-    body = [[name, number(before[name]), number(g), number(record.params[name]),
-             "" if name in record.trainable else "not trained"]
-            for name, g in list(record.grads.items())[:40]]
-    out += _rows(["param", "value", "∂L/∂param", "after update", "note"], body)
-    if len(record.grads) > 40:
-        out.append(f"  (+{len(record.grads) - 40} more parameters; --json shows them all)")
+    out += update_rows(record, "L", MAX_PARAMS)
+    if len(record.grads) > MAX_PARAMS:
+        out.append(f"  (+{len(record.grads) - MAX_PARAMS} more parameters; --json shows them all)")
     return "\n".join(out) + "\n"

@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..bundled import resolve
 from ..derive import StepDerivations
 from ..exercise import Exercise
 from . import derivation, render
@@ -288,7 +287,7 @@ def write_html(exercise: Exercise, steps: int, path: str | Path, param: str | No
 
 
 # -- Jupyter ---------------------------------------------------------------------------------------
-def show(exercise: Exercise | str | Path, steps: int = 1, param: str | None = None):
+def show(exercise: Exercise | str | Path, steps: int = 1, param: str | None = None) -> object:
     """Step through the frames in a notebook: a widget where ipywidgets is installed, else
     the static page in an iframe. ``exercise``: a loaded one, a file, or a bundled name.
 
@@ -296,7 +295,7 @@ def show(exercise: Exercise | str | Path, steps: int = 1, param: str | None = No
         >>> show("mazur-2-2-2", steps=2, param="w1")
     """
     if not isinstance(exercise, Exercise):
-        exercise = Exercise.load(resolve(exercise))
+        exercise = Exercise.load(exercise)
     viewer = build(exercise, steps, param)
     try:
         import ipywidgets as widgets

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import graphviz
 
-from ...bundled import resolve
 from ...exercise import Exercise
 from ...node import Node
 from .. import render
@@ -51,7 +50,7 @@ def subject_of(source: Exercise | Node | str | Path, step: int = 1, example: int
     if isinstance(source, Node):
         return from_node(source)
     if not isinstance(source, Exercise):
-        source = Exercise.load(resolve(source))
+        source = Exercise.load(source)
     return from_exercise(source, step, example)
 
 

@@ -44,7 +44,7 @@ class Diagram(graphviz.Digraph):
             return {"text/plain": f"{err}\n\n{self.source}"}
 
 
-def to_digraph(scene: Scene, legend: bool = True) -> graphviz.Digraph:
+def to_digraph(scene: Scene) -> graphviz.Digraph:
     g = Diagram(name="scalarnet")
     g.attr(rankdir=scene.direction, fontname=FONT, labelloc="t", labeljust="l", nodesep="0.25", ranksep="0.5",
            label=dot_label(scene.title))
@@ -75,8 +75,7 @@ def to_digraph(scene: Scene, legend: bool = True) -> graphviz.Digraph:
         if on_path or (scene.highlight and a.params & _highlighted_params(scene)):
             attrs.update(color=RED, fontcolor=RED, penwidth="2.5")
         g.edge(a.parent, a.child, **attrs)
-    if legend:
-        _legend(g, scene)
+    _legend(g, scene)
     return g
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...exercise import Exercise
-from ...graph import topological_order
+from ...graph import Graph, topological_order
 from ...node import Node
 
 ROLES = ("param", "input", "target", "node", "loss", "op", "const")
@@ -86,8 +86,6 @@ def from_exercise(ex: Exercise, step: int = 1, example: int = 0) -> Subject:
 
 def from_node(root: Node, title: str = "") -> Subject:
     """Any graph: named leaves that take gradients are params, other named leaves inputs."""
-    from ...graph import Graph
-
     order = topological_order(root)
     names = {id(n): [n.name] for n in order if n.name is not None}
     roles = {}

@@ -16,7 +16,7 @@ _TRAILING_DIGITS = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z_]*?)(\d+)(?![\w.])")
 
 
 def num(v: float) -> str:
-    """At least 4 significant digits (here 6); scientific notation for very small or large values."""
+    """``number`` with the diagrams' DIGITS significant digits."""
     return number(v, DIGITS)
 
 
