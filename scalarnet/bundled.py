@@ -32,6 +32,9 @@ def bundled_titles() -> list[tuple[str, str]]:
 
 def resolve(name_or_path: str | Path) -> Path:
     """A file path as it is, or the path of the bundled exercise of that name."""
+    if str(name_or_path) == "":  # Path("") is the current folder
+        raise SpecError("no exercise given (an empty name); give an exercise file (TOML) or a bundled "
+                        "exercise's name (see `scalarnet examples`)")
     path = Path(name_or_path)
     if path.exists():
         return path

@@ -35,9 +35,14 @@ def _error(message: str, status: int = 2) -> int:
 
 
 def _print_json(doc: object, ensure_ascii: bool = False) -> None:
-    """The JSON document alone on standard output, one line."""
-    json.dump(doc, sys.stdout, ensure_ascii=ensure_ascii)
-    sys.stdout.write("\n")
+    """The JSON document alone on standard output, one line. Never Infinity or NaN, which
+    are not JSON: a document holding one is an error (nothing is printed)."""
+    try:
+        text = json.dumps(doc, ensure_ascii=ensure_ascii, allow_nan=False)
+    except ValueError:
+        raise ExerciseError("a number in the result is not finite (the loss diverged?); "
+                            "try a smaller learning rate (--lr)") from None
+    sys.stdout.write(text + "\n")
 
 
 def _engine(args: argparse.Namespace, default: str | None = None) -> Engine:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import formula, ops
 from .engine import Engine, epoch_batches
 from .exercise import Exercise
 from .matrix import MatrixExercise, ParamLayout
@@ -79,13 +79,17 @@ def run_torch(spec: ExerciseSpec, steps: int, learning_rate: float | None = None
     batch_loss = _torch_network(spec, names) if spec.network is not None else _torch_graph(spec, names)
     lr = spec.train.learning_rate if learning_rate is None else learning_rate
     trainable = spec.train.trainable if spec.train.trainable is not None else names
-    mask = torch.tensor([n in trainable for n in names])
+    trained = set(trainable)  # a set: membership is checked once per parameter
+    mask = torch.tensor([n in trained for n in names])
     velocity = torch.zeros_like(theta)
     batches = epoch_batches(spec.n_examples, spec.train.batch or spec.n_examples)
     run = EngineRun("torch")
     for k in range(steps):
         loss = batch_loss(theta, batches[k % len(batches)])
-        (grad,) = torch.autograd.grad(loss, theta)
+        if loss.requires_grad:
+            (grad,) = torch.autograd.grad(loss, theta, allow_unused=True, materialize_grads=True)
+        else:  # a loss that uses no parameter: every gradient is 0 (torch would raise)
+            grad = torch.zeros_like(theta)
         with torch.no_grad():
             if spec.train.momentum == 0.0:
                 theta[mask] -= lr * grad[mask]
@@ -144,17 +148,23 @@ def _torch_graph(spec: ExerciseSpec, names: list[str]) -> Callable[[Any, list[in
     assert graph is not None
 
     def value(tree: ast.expr, env: dict):
-        if isinstance(tree, ast.Constant):
-            return torch.tensor(float(tree.value), dtype=torch.float64)
-        if isinstance(tree, ast.Name):
-            return env[tree.id]
-        if isinstance(tree, ast.UnaryOp):
-            operand = value(tree.operand, env)
-            return -operand if isinstance(tree.op, ast.USub) else operand
-        if isinstance(tree, ast.Call):
-            return functions[tree.func.id](value(tree.args[0], env))
-        assert isinstance(tree, ast.BinOp)
-        return binary[type(tree.op)](value(tree.left, env), value(tree.right, env))
+        def combine(t: ast.expr, parts: list):  # see formula.fold: the values of t's sub-expressions
+            if isinstance(t, ast.Constant):
+                return torch.tensor(float(t.value), dtype=torch.float64)
+            if isinstance(t, ast.Name):
+                return env[t.id]
+            if isinstance(t, ast.UnaryOp):
+                if not parts:  # -2: a number
+                    number = float(t.operand.value)  # type: ignore[attr-defined]
+                    parts = [torch.tensor(number, dtype=torch.float64)]
+                return -parts[0] if isinstance(t.op, ast.USub) else parts[0]
+            if isinstance(t, ast.Call):
+                return functions[t.func.id](parts[0])  # type: ignore[attr-defined]
+            if len(parts) > 2:  # a chain of + terms
+                return sum(parts[1:], parts[0])
+            return binary[type(t.op)](*parts)  # type: ignore[attr-defined]
+
+        return formula.fold(tree, combine)
 
     def batch_loss(theta, examples: list[int]):
         env = {name: theta[k] for k, name in enumerate(names)}

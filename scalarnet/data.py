@@ -22,11 +22,14 @@ import csv
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .files import check_input_file
 
 DATA_KEYS = ("csv", "sklearn", "inputs", "targets", "one_hot", "test", "seed", "standardize")
 SKLEARN_SETS = ("iris", "diabetes", "california_housing")
@@ -52,7 +55,8 @@ class Dataset:
 
 def identifier(text: str) -> str:
     """A column name as an identifier: 'sepal length (cm)' → 'sepal_length_cm'."""
-    name = re.sub(r"\W+", "_", text.strip()).strip("_") or "column"
+    # NFKC first, as Python reads names: 'µ' (micro sign) is 'μ', '𝑤' is 'w'
+    name = re.sub(r"\W+", "_", unicodedata.normalize("NFKC", text).strip()).strip("_") or "column"
     return f"c_{name}" if name[0].isdigit() else name
 
 
@@ -114,6 +118,9 @@ def _read_source(table: dict, base: Path) -> tuple[dict[str, list[str]], str]:
 
 
 def _read_csv(path: Path) -> dict[str, list[str]]:
+    problem = check_input_file(path, "a CSV file")
+    if problem and problem != "no such file":
+        raise DataError("csv", f"{path}: {problem}")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = [row for row in csv.reader(f) if row]
@@ -125,6 +132,12 @@ def _read_csv(path: Path) -> dict[str, list[str]]:
     if len(rows) < 2:
         raise DataError("csv", f"{path}: needs a header row of column names and at least one row of values")
     header = [identifier(h) for h in rows[0]]
+    first: dict[str, int] = {}
+    for column, name in enumerate(header, start=1):
+        if name in first:
+            raise DataError("csv", f"{path}: columns {first[name]} and {column} of the header are both named "
+                                   f"{name!r}; give every column its own name")
+        first[name] = column
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise DataError("csv", f"{path}, line {line}: {len(row)} values, but the header names "

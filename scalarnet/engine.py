@@ -73,6 +73,12 @@ class TrainResult:
         return out
 
 
+def diverged(epoch: int) -> str:
+    """The message of a loss that left the real numbers during training."""
+    return (f"the loss diverged at epoch {epoch} (it grew beyond the largest float); "
+            "try a smaller learning rate (--lr)")
+
+
 def which_examples(examples: list[int]) -> str:
     """'example 3', or 'examples 0–9' for a batch."""
     return f"example {examples[0]}" if len(examples) == 1 else f"examples {examples[0]}–{examples[-1]}"
@@ -159,6 +165,8 @@ class Engine:
             for examples in batches:
                 total += self._train_batch(examples)
             result.epoch_losses.append(total / len(batches))
+            if total - total != 0.0:  # each batch loss was finite, but their sum overflowed
+                raise ExerciseError(f"{self.spec.path}: {diverged(epoch)}")
             if on_epoch is not None:
                 on_epoch(epoch, result.epoch_losses[-1])
         result.params = self.param_values()
@@ -171,6 +179,8 @@ class Engine:
     def _step_error(self, examples: list[int], what: str, fix: str) -> ExerciseError:
         """An error naming the file, the step being run, its epoch and the examples."""
         epoch, _ = self.batch_of_step(self.steps_done + 1)
+        if self.steps_done > 0:  # finite before the updates began: the updates made it diverge
+            fix = f"The loss diverged at epoch {epoch}: try a smaller learning rate (--lr)."
         return ExerciseError(f"{self.spec.path}: step {self.steps_done + 1} (epoch {epoch}, "
                              f"{which_examples(examples)}): {what}. {fix}")
 

@@ -5,15 +5,17 @@ example's node graph per row."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import formula
-from .engine import Engine
+from .engine import Engine, ExerciseError
 from .exercise import Exercise
 from .graph import Graph
 from .matrix import MatrixExercise, example_losses
 from .nn import unit_node_names
-from .node import sum_nodes
+from .node import NumericError, sum_nodes
 from .spec import ExerciseSpec
 
 
@@ -82,11 +84,21 @@ def metrics(ex: Engine, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
 
 
 def train_test_metrics(ex: Engine) -> dict[str, dict[str, float]]:
-    """``metrics`` on the training examples and, when the file holds some out, the test examples."""
-    out = {"train": metrics(ex, *data_matrices(ex.spec))}
-    X, Y = data_matrices(ex.spec, test=True)
-    if len(X):
-        out["test"] = metrics(ex, X, Y)
+    """``metrics`` on the training examples and, when the file holds some out, the test examples.
+    Parameters that make a loss leave the real numbers (training diverged) are an ``ExerciseError``."""
+    out = {}
+    parts = {"train": data_matrices(ex.spec), "test": data_matrices(ex.spec, test=True)}
+    for part, (X, Y) in parts.items():
+        if not len(X):
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                out[part] = metrics(ex, X, Y)
+        except NumericError:
+            out[part] = {"loss": math.inf}
+        if not all(math.isfinite(v) for v in out[part].values()):
+            raise ExerciseError(f"{ex.spec.path}: after training, the loss on the {part} examples is not a "
+                                "finite number: the training diverged; try a smaller learning rate (--lr)")
     return out
 
 

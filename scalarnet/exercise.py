@@ -17,7 +17,7 @@ from . import formula, nn
 from .engine import Engine, ExerciseError, StepRecord, TrainResult
 from .graph import Graph, topological_order
 from .node import Node, NumericError, evaluate
-from .spec import ExerciseSpec, load
+from .spec import ExerciseSpec, check_scalar_size, load
 
 __all__ = ["BatchGraph", "Exercise", "ExerciseError", "StepRecord", "TrainResult"]
 
@@ -51,6 +51,7 @@ class Exercise(Engine):
     name = "scalar"
 
     def __init__(self, spec: ExerciseSpec, learning_rate: float | None = None) -> None:
+        check_scalar_size(spec)  # before building anything: a graph too big is refused at once
         super().__init__(spec, learning_rate)
         if spec.network is not None:
             weights, biases = spec.network.matrices()

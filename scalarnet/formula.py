@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Iterable, Mapping
+import keyword
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
+from typing import TypeVar
 
 from . import ops
 from .node import Node, apply, power
@@ -20,25 +23,89 @@ _SYMBOL = {ast.Mod: "%", ast.FloorDiv: "//", ast.BitAnd: "&", ast.BitOr: "|", as
            ast.LShift: "<<", ast.RShift: ">>"}
 
 
+# The stated limits of one formula (README "Limits"): Python's parser recurses once per
+# operator of a chain, so a longer formula is refused before it is parsed.
+MAX_FORMULA_CHARS = 10_000
+MAX_OPERATORS = 1_000  # + - * / ^ and ( together; a bigger model is a [network] file
+_OPERATOR_CHARS = frozenset("+-*/^(")
+SHOWN_CHARS = 80  # a formula in a message is cut to this many characters
+
+
+T = TypeVar("T")
+
+
 class FormulaError(ValueError):
     """A formula that cannot be read; the message says what and how to fix it."""
 
 
-def parse(text: str, known: Iterable[str]) -> ast.expr:
-    """Check ``text`` and return its expression tree. ``known`` are the names it may use."""
+def cut(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, the last an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def shown(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` quoted for a message, cut to about ``limit`` characters."""
+    return repr(cut(text, limit))
+
+
+def label(name: object, limit: int = 40) -> str:
+    """A name for a message as it is, or quoted with escapes when it holds control or other
+    unprintable characters (a terminal escape sequence is shown, never sent)."""
+    text = cut(str(name), limit)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
+
+
+def name_error(name: object) -> str | None:
+    """Why ``name`` cannot name a value that formulas refer to (None when it can).
+    ``name`` should already be NFKC-normalised (``normal_name``)."""
+    if not isinstance(name, str):
+        return f"expected a name in quotes, got {name!r}"
+    if not name:
+        return "the name is empty"
+    bad = next((c for c in name if unicodedata.category(c)[0] == "C"), None)
+    if bad is not None:
+        return f"{shown(name)} holds the control character U+{ord(bad):04X}; use letters, digits and _"
+    if not name.isidentifier():
+        return (f"{shown(name)} is not a name: a name must be a letter or _ followed by letters, digits or _ "
+                "(formulas refer to it)")
+    if keyword.iskeyword(name):
+        return f"{name} is a Python keyword; choose another name"
+    if name in ops.FUNCTIONS:
+        return f"{name} is a function name; choose another name"
+    return None
+
+
+def normal_name(name: str) -> str:
+    """``name`` as Python's parser reads it: NFKC-normalised, so '𝑤' is 'w' and the micro
+    sign 'µ' is the Greek letter 'μ' (PEP 3131)."""
+    return unicodedata.normalize("NFKC", name)
+
+
+def parse(text: str, known: Collection[str]) -> ast.expr:
+    """Check ``text`` and return its expression tree. ``known`` are the names it may use
+    (a set or a dict's keys: looked up, not copied, so reading many formulas stays linear)."""
     if not isinstance(text, str):
-        raise FormulaError(f"expected a formula in quotes, got {type(text).__name__} {text!r}")
+        raise FormulaError(f"expected a formula in quotes, got {type(text).__name__} {shown(repr(text))}")
     if not text.strip():
         raise FormulaError("the formula is empty")
+    if len(text) > MAX_FORMULA_CHARS:
+        raise FormulaError(f"{shown(text)} has {len(text):,} characters, over the limit of {MAX_FORMULA_CHARS:,}; "
+                           "split it into several [graph] entries, or use a [network] file")
+    operators = sum(1 for c in text if c in _OPERATOR_CHARS)
+    if operators > MAX_OPERATORS:
+        raise FormulaError(f"{shown(text)} has {operators:,} operators and parentheses, over the limit of "
+                           f"{MAX_OPERATORS:,}; split it into several [graph] entries, or use a [network] file")
     try:
         # '^' is power on paper; in Python it is xor with the wrong precedence, so swap it
         # before parsing (formulas hold no strings, so a textual swap is safe).
         tree = ast.parse(text.strip().replace("^", "**"), mode="eval").body
     except SyntaxError as err:
-        raise FormulaError(f"{text!r} is not a formula ({err.msg}); write it with numbers, names, "
+        raise FormulaError(f"{shown(text)} is not a formula ({err.msg}); write it with numbers, names, "
                            "+ - * / ^, parentheses and sigmoid tanh relu exp log") from None
-    known = list(known)
-    _check(tree, text, set(known), known)
+    except (RecursionError, MemoryError):  # below the limits this should not happen; say so plainly
+        raise FormulaError(f"{shown(text)} is nested too deeply to read; split it into several [graph] "
+                           "entries") from None
+    _check(tree, text, known)
     return tree
 
 
@@ -51,49 +118,63 @@ def names_in(tree: ast.expr) -> list[str]:
     return list(seen)
 
 
-def _check(node: ast.expr, text: str, known_set: set[str], known: list[str]) -> None:
+def _check(node: ast.expr, text: str, known: Collection[str]) -> None:
     # An explicit stack: a formula nested a few hundred levels deep must not hit the recursion limit.
     stack = [node]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise FormulaError(f"{text!r}: {node.value!r} is not a number")
+                raise FormulaError(f"{shown(text)}: {shown(repr(node.value), 40)} is not a number")
+            if isinstance(node.value, int) and abs(node.value) > 2 ** 1023:  # float() would overflow
+                raise FormulaError(f"{shown(text)}: a whole number is too big for a "
+                                   "float (at most about 1.8e308)")
+            if isinstance(node.value, float) and node.value - node.value != 0.0:  # 1e999 reads as inf
+                raise FormulaError(f"{shown(text)}: a number is too big for a float (at most about 1.8e308)")
         elif isinstance(node, ast.Name):
-            if node.id not in known_set:
-                raise FormulaError(_unknown_name(node.id, text, known))
+            if node.id not in known:
+                raise FormulaError(_unknown_name(node.id, text, list(known)))
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY and not isinstance(node.op, ast.Pow):
                 symbol = _SYMBOL.get(type(node.op), type(node.op).__name__)
-                raise FormulaError(f"{text!r}: the operator {symbol} is not supported; use + - * / ^ (or **)")
+                raise FormulaError(f"{shown(text)}: the operator {symbol} is not supported; use + - * / ^ (or **)")
             stack += [node.left, node.right]
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                raise FormulaError(f"{text!r}: only unary minus and plus are supported")
+                raise FormulaError(f"{shown(text)}: only unary minus and plus are supported")
             stack.append(node.operand)
         elif isinstance(node, ast.Call):
             func = node.func.id if isinstance(node.func, ast.Name) else None
             if func not in ops.FUNCTIONS:
-                shown = func or ast.unparse(node.func)
-                hint = difflib.get_close_matches(shown, ops.FUNCTIONS, n=1)
-                raise FormulaError(f"{text!r}: unknown function {shown}"
+                called = func or _unparse(node.func)
+                hint = difflib.get_close_matches(called, ops.FUNCTIONS, n=1)
+                raise FormulaError(f"{shown(text)}: unknown function {called}"
                                    + (f" (did you mean {hint[0]}?)" if hint else "")
                                    + f"; the functions are {', '.join(ops.FUNCTIONS)}")
             if len(node.args) != 1 or node.keywords:
-                raise FormulaError(f"{text!r}: {func}() takes exactly one argument")
+                raise FormulaError(f"{shown(text)}: {func}() takes exactly one argument")
             stack.append(node.args[0])
         else:
-            raise FormulaError(f"{text!r}: {ast.unparse(node)!r} is not part of a formula; write it with "
+            raise FormulaError(f"{shown(text)}: {_unparse(node)} is not part of a formula; write it with "
                                "numbers, names, + - * / ^, parentheses and sigmoid tanh relu exp log")
+
+
+def _unparse(node: ast.AST) -> str:
+    """A piece of a formula, quoted and shortened, for a message (ast.unparse recurses)."""
+    try:
+        return shown(ast.unparse(node), 40)
+    except RecursionError:
+        return "(a deeply nested expression)"
 
 
 def _unknown_name(name: str, text: str, known: list[str]) -> str:
     if name in ops.FUNCTIONS:
-        return f"{text!r}: {name} is a function; call it as {name}(...)"
+        return f"{shown(text)}: {name} is a function; call it as {name}(...)"
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-    return (f"{text!r}: unknown name {name}{hint}; a formula may use the params, inputs, targets "
-            f"and the graph entries above it: {', '.join(known) or '(none)'}")
+    listed = ", ".join(known[:30]) + (f", … ({len(known) - 30} more)" if len(known) > 30 else "")
+    return (f"{shown(text)}: unknown name {name}{hint}; a formula may use the params, inputs, targets "
+            f"and the graph entries above it: {listed or '(none)'}")
 
 
 def build(tree: ast.expr, env: Mapping[str, Node], name: str | None = None) -> Node:
@@ -108,27 +189,66 @@ def build(tree: ast.expr, env: Mapping[str, Node], name: str | None = None) -> N
 def _build(tree: ast.expr, env: Mapping[str, Node], name: str | None = None) -> Node:
     """The node of ``tree``; ``name`` goes to the top node as it is made, so that an error
     in computing it names it."""
+    top = tree
+    while isinstance(top, ast.UnaryOp) and isinstance(top.op, ast.UAdd) and not isinstance(top.operand, ast.Constant):
+        top = top.operand  # +x is x: the name goes to x's node
+    return fold(tree, lambda t, parents: _make(t, parents, env, name if t is top else None))
+
+
+def fold(tree: ast.expr, combine: Callable[[ast.expr, list[T]], T]) -> T:
+    """``combine(t, values of t's sub-expressions)`` for every sub-expression t of a parsed
+    formula, children first; the value of ``tree``. Iterative (an explicit stack), so a chain
+    of a thousand operators needs no recursion. A chain of three or more ``+`` terms is one
+    sub-expression with every term as a child (see ``_children``)."""
+    done: dict[int, T] = {}
+    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
+    while stack:
+        node, ready = stack.pop()
+        children = _children(node)
+        if not ready and children:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+            continue
+        done[id(node)] = combine(node, [done[id(c)] for c in children])
+    return done[id(tree)]
+
+
+def _children(tree: ast.expr) -> list[ast.expr]:
+    """The sub-expressions whose nodes ``tree``'s node is made of."""
+    if isinstance(tree, ast.UnaryOp):
+        return [] if isinstance(tree.operand, ast.Constant) else [tree.operand]
+    if isinstance(tree, ast.Call):
+        return [tree.args[0]]
+    if isinstance(tree, ast.BinOp):
+        if isinstance(tree.op, ast.Add):
+            terms = _sum_terms(tree)
+            if len(terms) > 2:
+                return terms
+        return [tree.left, tree.right]
+    return []
+
+
+def _make(tree: ast.expr, parents: list[Node], env: Mapping[str, Node], name: str | None) -> Node:
+    """The node of ``tree`` from its children's nodes."""
     if isinstance(tree, ast.Constant):
         return Node.constant(float(tree.value))
     if isinstance(tree, ast.Name):
         return env[tree.id]
     if isinstance(tree, ast.UnaryOp):
-        if isinstance(tree.operand, ast.Constant):  # -2 is a number, not neg(2)
-            value = float(tree.operand.value)
+        if not parents:  # -2 is a number, not neg(2)
+            value = float(tree.operand.value)  # type: ignore[attr-defined]
             return Node.constant(-value if isinstance(tree.op, ast.USub) else value)
         if isinstance(tree.op, ast.UAdd):
-            return _build(tree.operand, env, name)
-        return apply(ops.NEG, _build(tree.operand, env), name=name)
+            return parents[0]
+        return apply(ops.NEG, parents[0], name=name)
     if isinstance(tree, ast.Call):
-        return apply(ops.FUNCTIONS[tree.func.id], _build(tree.args[0], env), name=name)
+        return apply(ops.FUNCTIONS[tree.func.id], parents[0], name=name)  # type: ignore[attr-defined]
     assert isinstance(tree, ast.BinOp)
-    if isinstance(tree.op, ast.Add):
-        terms = _sum_terms(tree)
-        if len(terms) > 2:
-            return apply(ops.SUM, *[_build(t, env) for t in terms], name=name)
+    if len(parents) > 2:
+        return apply(ops.SUM, *parents, name=name)
     if isinstance(tree.op, ast.Pow):
-        return power(_build(tree.left, env), _build(tree.right, env), name=name)
-    return apply(_BINARY[type(tree.op)], _build(tree.left, env), _build(tree.right, env), name=name)
+        return power(parents[0], parents[1], name=name)
+    return apply(_BINARY[type(tree.op)], parents[0], parents[1], name=name)
 
 
 def _sum_terms(tree: ast.expr) -> list[ast.expr]:

@@ -153,6 +153,8 @@ class Pow(Op):
         try:
             return math.pow(base, exponent)
         except ValueError:
+            if base == 0.0:  # 0 to a negative power: 1 / 0
+                raise DomainError(f"{base!r} ** {exponent!r} divides by zero (0 to a negative power)") from None
             raise DomainError(f"{base!r} ** {exponent!r} is not a real number") from None
         except OverflowError:
             raise DomainError(f"{base!r} ** {exponent!r} overflows") from None

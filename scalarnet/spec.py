@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from . import data, formula, nn, ops
+from . import data, formula, nn
+from .files import check_input_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,6 +32,11 @@ SECTIONS = ("title", "description", "params", "inputs", "targets", "data", "grap
 TRAIN_KEYS = ("loss", "learning_rate", "batch", "trainable", "epochs", "momentum")
 NETWORK_KEYS = ("sizes", "hidden", "output", "bias", "init", "loss", "weights", "biases", "names", "units")
 NETWORK_LOSS_NAME = "E"
+
+# The stated limits (README "Limits"), checked before anything is built.
+MAX_PARAMETERS = 1_000_000  # of a [network]
+MAX_SCALAR_NODES = 2_000_000  # scalar nodes in the graph of one batch (the scalar and compiled engines)
+MAX_MATRIX_BYTES = 2 * 2**30  # the matrix engine's arrays for one batch
 
 
 @dataclass
@@ -98,19 +104,20 @@ class ExerciseSpec:
 def load(path: str | Path) -> ExerciseSpec:
     """Read and check an exercise file."""
     path = Path(path)
+    problem = check_input_file(path)
+    if problem:
+        raise SpecError(f"{path}: {problem}")
     try:
         with open(path, "rb") as f:
             doc = tomllib.load(f)
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SpecError(f"{path}: is a folder; give an exercise file (TOML) or a bundled exercise's name") from None
     except OSError as err:
         raise SpecError(f"{path}: cannot be read ({err.strerror or err})") from None
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not a text file (TOML must be UTF-8)") from None
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{path}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: not valid TOML: nested too deeply") from None
     return from_dict(doc, str(path))
 
 
@@ -165,10 +172,24 @@ class _Reader:
             spec.network = self.network(doc["network"], inputs, targets)
             self.define(defined, NETWORK_LOSS_NAME, "network (the per-example loss)")
             spec.params = self.network_params(spec.network)
+            self.check_node_names(spec, defined)
         else:
             spec.formulas, spec.graph = self.graph(doc["graph"], defined)
         spec.train = self.train(doc.get("train", {}), spec)
+        self.check_matrix_memory(spec)
         return spec
+
+    def check_matrix_memory(self, spec: ExerciseSpec) -> None:
+        """Refuse a [network] whose arrays for one batch cannot fit, even on the matrix engine."""
+        if spec.network is None:
+            return
+        batch = spec.train.batch or spec.n_examples
+        needed = matrix_bytes(spec.network.sizes, batch)
+        if needed > MAX_MATRIX_BYTES:
+            raise self.error("[network] sizes", f"one batch of {batch:,} examples through {spec.network.sizes} "
+                                                f"needs about {_size(needed)} of arrays, over the limit of "
+                                                f"{_size(MAX_MATRIX_BYTES)}; use a smaller [train] batch "
+                                                "(batch = 1) or fewer examples")
 
     def data(self, doc: dict[str, Any]) -> data.Dataset:
         """The examples of [data] (a CSV file or a scikit-learn data set), split and scaled."""
@@ -179,17 +200,23 @@ class _Reader:
         except data.DataError as err:
             raise self.error(f"[data] {err.key}".rstrip(), str(err)) from None
 
-    def define(self, defined: dict[str, str], name: str, section: str) -> None:
-        where = f"[{section.split(' ')[0]}] {name}"
-        if name in defined:
-            raise self.error(where, f"{name} is already defined in [{defined[name]}]; give it another name")
-        if section in ("params", "inputs", "targets", "graph"):
-            if not name.isidentifier():
-                raise self.error(where, "a name must be a letter or _ followed by letters, digits or _ "
-                                        "(formulas refer to it)")
-            if name in ops.FUNCTIONS:
-                raise self.error(where, f"{name} is a function name; choose another name")
-        defined[name] = section.split(" ")[0]
+    def define(self, defined: dict[str, str], name: str, section: str) -> str:
+        """Record ``name`` (of ``section``) as taken and return it as formulas read it
+        (NFKC-normalised); a bad name, or one that reads as a name already taken, is an error."""
+        where = f"[{section.split(' ')[0]}] {formula.label(name)}"
+        key = formula.normal_name(name) if isinstance(name, str) else name
+        problem = formula.name_error(key)
+        if problem:
+            raise self.error(where, problem)
+        if key in defined:
+            earlier = defined[key]
+            written = earlier.rpartition(" ")[2]  # the name as the earlier entry spells it
+            if written == name:
+                raise self.error(where, f"{name} is already defined in {earlier}; give it another name")
+            raise self.error(where, f"{name!r} and {written!r} ({earlier}) are the same name to Python, which reads "
+                                    f"both as {key!r} (NFKC); rename one of them")
+        defined[key] = f"[{section.split(' ')[0]}] {name}"
+        return key
 
     # -- sections --------------------------------------------------------------------
     def numbers_table(self, doc: dict[str, Any], section: str, lists: bool = True) -> dict[str, list[float]]:
@@ -197,22 +224,27 @@ class _Reader:
         if not isinstance(table, dict):
             raise self.error(f"[{section}]", "must be a table of name = value")
         out = {}
+        defined: dict[str, str] = {}
         for name, value in table.items():
-            where = f"[{section}] {name}"
+            where = f"[{section}] {formula.label(name)}"
+            key = self.define(defined, name, section)
             if isinstance(value, list):
                 if not lists:
                     raise self.error(where, "a parameter has one initial value, not a list")
                 if not value:
                     raise self.error(where, "the list is empty; give one value per example")
-                out[name] = [self.number(v, where) for v in value]
+                out[key] = [self.number(v, where) for v in value]
             else:
-                out[name] = [self.number(value, where)]
+                out[key] = [self.number(value, where)]
         return out
 
     def number(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.error(where, f"expected a number, got {value!r}")
-        value = float(value)
+            raise self.error(where, f"expected a number, got {formula.shown(repr(value), 40)}")
+        try:
+            value = float(value)
+        except OverflowError:
+            raise self.error(where, "the number is too big for a float (at most about 1.8e308)") from None
         if value - value != 0.0:
             raise self.error(where, f"{value!r} is not a finite number")
         return value
@@ -231,17 +263,19 @@ class _Reader:
             raise self.error("[graph]", 'must list named nodes in order, each name = "formula"')
         formulas, trees = {}, {}
         for name, text in table.items():
-            where = f"[graph] {name}"
-            self.define(defined, name, "graph")
-            above = [k for k in defined if k != name]
-            try:
-                trees[name] = formula.parse(text, above)
+            where = f"[graph] {formula.label(name)}"
+            key = formula.normal_name(name)
+            try:  # parsed before ``name`` is defined: the names above it, without building a list per entry
+                tree = formula.parse(text, defined)
             except formula.FormulaError as err:
                 message = str(err)
-                if f"unknown name {name} " in message or f"unknown name {name};" in message:
-                    message = f"{text!r} uses {name} itself; a formula may only use the names defined above it"
+                if f"unknown name {key} " in message or f"unknown name {key};" in message:
+                    message = (f"{formula.shown(text)} uses {name} itself; a formula may only use the names "
+                               "defined above it")
+                self.define(defined, name, "graph")  # a bad or taken name is the first thing to say
                 raise self.error(where, message) from None
-            formulas[name] = text
+            key = self.define(defined, name, "graph")
+            trees[key], formulas[key] = tree, text
         return formulas, trees
 
     def table(self, value: Any, section: str, keys: tuple[str, ...]) -> dict:
@@ -263,10 +297,14 @@ class _Reader:
                                                  f"({', '.join(nn.LOSSES)})")
         else:
             assert spec.graph is not None
-            train.loss = table.get("loss", list(spec.graph)[-1])
+            loss = table.get("loss", list(spec.graph)[-1])
+            if not isinstance(loss, str):
+                raise self.error("[train] loss", f'expected the name of a [graph] entry in quotes, e.g. loss = '
+                                                 f'"{list(spec.graph)[-1]}", got {formula.shown(repr(loss), 40)}')
+            train.loss = formula.normal_name(loss)
             if train.loss not in spec.graph:
-                raise self.error("[train] loss", f"{train.loss!r} is not a [graph] entry; the loss must be one "
-                                                 f"of: {', '.join(spec.graph)}")
+                raise self.error("[train] loss", f"{formula.shown(loss, 40)} is not a [graph] entry; the loss must "
+                                                 f"be one of: {_listed(spec.graph)}")
         if "learning_rate" in table:
             train.learning_rate = self.number(table["learning_rate"], "[train] learning_rate")
             if train.learning_rate <= 0:
@@ -283,12 +321,18 @@ class _Reader:
             names = table["trainable"]
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                 raise self.error("[train] trainable", "expected a list of parameter names")
+            listed: dict[str, str] = {}  # normalised -> as written: a set, so checking is linear
             for name in names:
-                if name not in spec.params:
-                    raise self.error("[train] trainable", f"{name!r} is not a parameter"
-                                     f"{_did_you_mean(name, spec.params)}; the parameters are "
-                                     + ", ".join(spec.params))
-            train.trainable = names
+                key = formula.normal_name(name)
+                if key not in spec.params:
+                    raise self.error("[train] trainable", f"{formula.shown(name, 40)} is not a parameter"
+                                     f"{_did_you_mean(key, spec.params)}; the parameters are "
+                                     + _listed(spec.params))
+                if key in listed:
+                    raise self.error("[train] trainable", f"{name} is listed twice (as {listed[key]!r} and "
+                                                          f"{name!r}); list each parameter once")
+                listed[key] = name
+            train.trainable = list(listed)
         if "epochs" in table:
             epochs = table["epochs"]
             if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -313,6 +357,7 @@ class _Reader:
         if sizes[-1] != len(targets):
             raise self.error("[network] sizes", f"the network has {sizes[-1]} outputs but [targets] has "
                                                 f"{len(targets)} ({', '.join(targets) or 'none'})")
+        self.check_parameter_count(sizes, table.get("bias", True) is not False)
         net = NetworkSpec(sizes=list(sizes))
         net.hidden = self.choice(table, "hidden", nn.ACTIVATIONS, net.hidden)
         net.output = self.choice(table, "output", nn.OUTPUT_ACTIVATIONS, net.output)
@@ -346,7 +391,30 @@ class _Reader:
                 raise self.error("[network] units", "expected one list of unit names per layer after the inputs, "
                                                     f"of sizes {sizes[1:]}")
             net.units = [[str(u) for u in layer] for layer in units]
+            self.check_unit_names(net.units)
         return net
+
+    def check_parameter_count(self, sizes: list[int], bias: bool) -> None:
+        """Refuse a network too big to hold, before any array is made."""
+        count = sum(n_in * n_out + (n_out if bias else 0) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        if count > MAX_PARAMETERS:
+            raise self.error("[network] sizes", f"{sizes} has {count:,} parameters (about {_size(count * 8)} as "
+                                                f"numbers, far more as scalar nodes); the limit is "
+                                                f"{MAX_PARAMETERS:,}: use smaller layers")
+
+    def check_unit_names(self, units: list[list[str]]) -> None:
+        """Unit names are names of nodes (net_h1, out_h1): each must be a name, used once."""
+        seen: dict[str, str] = {}
+        for layer, names in enumerate(units, start=1):
+            for name in names:
+                key = formula.normal_name(name)
+                problem = formula.name_error(key)
+                if problem:
+                    raise self.error("[network] units", f"layer {layer}: {problem}")
+                if key in seen:
+                    raise self.error("[network] units", f"{name} names two units ({seen[key]} and layer {layer}); "
+                                                        "give each unit its own name")
+                seen[key] = f"layer {layer}"
 
     def choice(self, table: dict, key: str, allowed: tuple[str, ...], default: str) -> str:
         value = table.get(key, default)
@@ -361,11 +429,16 @@ class _Reader:
             raise self.error(where, f"expected one entry per layer ({len(shapes)})")
         out = []
         for layer, (entry, shape) in enumerate(zip(value, shapes), start=1):
+            if not isinstance(entry, list):
+                raise self.error(where, f"layer {layer}: expected a list of numbers"
+                                 + (" per row" if key == "weights" else "")
+                                 + f", got {formula.shown(repr(entry), 40)}")
             rows = entry if shape[0] > 1 or (entry and isinstance(entry[0], list)) else [entry]
             try:
                 array = np.array(rows, dtype=np.float64)
             except (TypeError, ValueError):
-                raise self.error(where, f"layer {layer}: expected numbers, got {entry!r}") from None
+                raise self.error(where, f"layer {layer}: expected numbers, "
+                                        f"got {formula.shown(repr(entry), 40)}") from None
             if array.shape != shape:
                 want = f"{shape[0]} rows of {shape[1]}" if key == "weights" else f"{shape[1]} numbers"
                 raise self.error(where, f"layer {layer}: expected {want} (W has shape (inputs, outputs)), "
@@ -393,8 +466,34 @@ class _Reader:
                            for r in grid)):
                 raise self.error(where, f"{key}: expected {rows} rows of {cols} names" if key.startswith("W")
                                  else f"{key}: expected {cols} names")
-            out[key] = value
+            for name in (x for r in grid for x in r):
+                problem = formula.name_error(formula.normal_name(name))
+                if problem:
+                    raise self.error(where, f"{key}: {problem}")
+            normal = [[formula.normal_name(x) for x in r] for r in grid]
+            out[key] = normal if key.startswith("W") else normal[0]
         return out
+
+    def check_node_names(self, spec: ExerciseSpec, defined: dict[str, str]) -> None:
+        """A [network]'s parameter and unit node names must not be an input's, a target's, the
+        loss's or each other's: a name is one value in every table and the JSON."""
+        net = spec.network
+        assert net is not None
+        taken = dict(defined)
+        for name in spec.params:
+            if name in taken:
+                raise self.error("[network] names", f"the parameter {name} has the name of {taken[name]}; "
+                                                    "give it another name")
+            taken[name] = f"the parameter {name}"
+        for layer, size in enumerate(net.sizes[1:], start=1):
+            for j in range(size):
+                for node in nn.unit_node_names(layer, j, net.units):
+                    if node in taken:
+                        raise self.error("[network] units" if net.units else "[network] names",
+                                         f"the node {node} of layer {layer} has the name of {taken[node]}; "
+                                         "rename one of them")
+                    taken[node] = f"the node {node} of layer {layer}"
+
 
     def network_params(self, net: NetworkSpec) -> dict[str, float]:
         weights, biases = net.matrices()
@@ -403,6 +502,55 @@ class _Reader:
         except ValueError as err:
             raise self.error("[network] names", str(err)) from None
         return {p.name: p.value for p in mlp.parameters()}
+
+
+def matrix_bytes(sizes: list[int], batch: int) -> int:
+    """About the memory of the matrix engine's arrays: the weights (with their gradients and
+    velocities) and, per example of a batch, each layer's net inputs, activations and gradients."""
+    weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    return 8 * (3 * weights + 4 * batch * sum(sizes))
+
+
+def scalar_nodes(spec: ExerciseSpec) -> int:
+    """About how many scalar nodes the graph of one batch has (an estimate from the spec,
+    made before anything is built): per example, a [network]'s products, sums and
+    activations, or a [graph]'s operators, numbers and leaves; times the batch size."""
+    if spec.network is not None:
+        sizes, bias = spec.network.sizes, spec.network.bias
+        per_example = sum(2 * a * b + (b if bias else 0) + 3 * b for a, b in zip(sizes[:-1], sizes[1:]))
+        per_example += 4 * sizes[-1] + sizes[0]  # the loss and the inputs
+    else:
+        assert spec.graph is not None
+        per_example = len(spec.inputs) + len(spec.targets)
+        per_example += sum(sum(1 for _ in ast.walk(tree)) for tree in spec.graph.values())
+    return per_example * (spec.train.batch or spec.n_examples)
+
+
+def check_scalar_size(spec: ExerciseSpec) -> None:
+    """Refuse, before building anything, a batch graph too big for the scalar engines."""
+    nodes = scalar_nodes(spec)
+    if nodes <= MAX_SCALAR_NODES:
+        return
+    batch = spec.train.batch or spec.n_examples
+    cheaper = ["--engine matrix"] if spec.network is not None else []
+    cheaper += ["fewer examples", "batch = 1 in [train]" if batch > 1 else "a smaller graph"]
+    raise SpecError(f"{spec.path}: one batch ({batch:,} example{'s' if batch > 1 else ''}) would be about "
+                    f"{nodes:,} scalar nodes (about {_size(nodes * 200)}), over the scalar engine's limit of "
+                    f"{MAX_SCALAR_NODES:,}; use " + ", or ".join(cheaper))
+
+
+def _size(n_bytes: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n_bytes < 1024 or unit == "TB":
+            return f"{n_bytes:,.0f} {unit}" if unit == "bytes" else f"{n_bytes:,.1f} {unit}"
+        n_bytes /= 1024
+    return ""
+
+
+def _listed(names: Any, limit: int = 30) -> str:
+    """Names for a message, the first ``limit`` of them."""
+    names = list(names)
+    return ", ".join(names[:limit]) + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
 
 
 def _did_you_mean(word: str, options: Any) -> str:
