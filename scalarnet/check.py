@@ -12,8 +12,11 @@ from __future__ import annotations
 import contextlib
 import difflib
 import importlib.util
+import json
 import math
 import numbers
+import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -27,6 +30,7 @@ from .spec import ExerciseSpec
 
 RTOL = 1e-6
 ATOL = 1e-10
+TIMEOUT = 10.0  # seconds the learner's code may take, loading and call together (--timeout)
 
 
 class CheckError(ValueError):
@@ -133,7 +137,124 @@ def _where(err: BaseException, path: Path) -> str:
     innermost line, not scalarnet's."""
     frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename).resolve() == path.resolve()]
     where = f" ({path.name}, line {frames[-1].lineno}: {(frames[-1].line or '').strip()})" if frames else ""
-    return f"{type(err).__name__}: {err}{where}"
+    text = str(err)
+    return f"{type(err).__name__}{': ' + text if text else ''}{where}"
+
+
+class Unusable:
+    """A returned value that is not a finite real number, by its (shortened) repr."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def call_learner(function: Callable, values: dict, path: Path | None = None) -> Any:
+    """``function(values)``, its prints on standard error; what it raises becomes a CheckError
+    naming the learner's line (KeyboardInterrupt and other BaseExceptions too: the learner's
+    code must not stop scalarnet)."""
+    try:
+        with learners_code("your function"):
+            return function(values)
+    except CheckError:
+        raise
+    except BaseException as err:  # noqa: B036 - the learner's code raised: report it with the learner's line
+        raise CheckError(f"your function raised {_where(err, path) if path else f'{type(err).__name__}: {err}'}"
+                         ) from None
+
+
+def gradients_of(returned: Any, params: list[str]) -> dict[str, float | Unusable]:
+    """The dict the learner returned, every value a float or an ``Unusable``; anything
+    that is not a dict is a CheckError saying what to return."""
+    if isinstance(returned, (tuple, list)):
+        example = ", ".join(f"{n!r}: ..." for n in params[:3])
+        raise CheckError(f"your function returned a {type(returned).__name__} of {len(returned)} values; return a "
+                         f"dict from parameter name to gradient, e.g. {{{example}, ...}}")
+    if not isinstance(returned, Mapping):
+        raise CheckError(f"your function returned {type(returned).__name__} {_short_repr(returned)}; return a dict "
+                         f"from parameter name to gradient ({', '.join(params)})")
+    out: dict[str, float | Unusable] = {}
+    for key, value in returned.items():
+        number = value if isinstance(value, Unusable) else _as_number(value)
+        out[key if isinstance(key, str) else repr(key)] = Unusable(_short_repr(value)) if number is None else number
+    return out
+
+
+class LearnerProcess:
+    """``path/to/file.py:function`` run in a separate Python process with a time limit: an
+    endless loop (at import or in the call), an interrupt, a write to file descriptor 1 or
+    an exit cannot hang scalarnet or reach its standard output. Called like the function;
+    returns the dict of gradients (``gradients_of``'s form)."""
+
+    def __init__(self, target: str, timeout: float = TIMEOUT) -> None:
+        path_text, sep, name = target.rpartition(":")
+        if not sep or not path_text or not name:
+            raise CheckError(f"--against {target!r}: expected path/to/file.py:function_name")
+        if not Path(path_text).is_file():
+            raise CheckError(f"--against {target!r}: {path_text} is not a file")
+        self.target, self.timeout = target, timeout
+        self.params: list[str] = []  # the parameters' names, for the messages (check() sets them)
+
+    def __call__(self, values: dict) -> dict[str, float | Unusable]:
+        job = json.dumps({"target": self.target, "values": values, "params": self.params})
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))  # this process's imports
+        try:
+            done = subprocess.run([sys.executable, "-c", "from scalarnet.check import _worker; _worker()"],
+                                  input=job.encode(), capture_output=True, timeout=self.timeout, env=env, check=False)
+        except subprocess.TimeoutExpired as err:
+            _relay(err.stderr)
+            loaded = b"loaded\n" in (err.output or b"")
+            raise CheckError(f"{self.target}: {'your function' if loaded else 'loading the file'} did not finish "
+                             f"within {self.timeout:g} s (an endless loop?); it was stopped. Give it longer with "
+                             "--timeout S") from None
+        _relay(done.stderr)
+        lines = done.stdout.decode("utf-8", "replace").splitlines()
+        try:
+            answer = json.loads(lines[-1])
+        except (IndexError, ValueError):
+            raise CheckError(f"{self.target}: the check stopped without an answer (exit status {done.returncode}); "
+                             "does the file end the process (os._exit, a crash)?") from None
+        if "error" in answer:
+            raise CheckError(answer["error"])
+        return {k: Unusable(v["unusable"]) if isinstance(v, dict) else v for k, v in answer["gradients"].items()}
+
+
+def _worker() -> None:
+    """The child process of ``LearnerProcess``: load the file, call the function, answer on
+    the original standard output; everything the learner's code writes goes to standard error."""
+    answer_fd = os.dup(1)
+    os.dup2(2, 1)  # the learner's print and os.write(1, ...) both land on standard error
+    job = json.loads(sys.stdin.read())
+    answer: dict[str, Any]
+    try:
+        function = load_function(job["target"])
+        os.write(answer_fd, b"loaded\n")
+        path = Path(job["target"].rpartition(":")[0])
+        returned = call_learner(function, job["values"], path)
+        grads = gradients_of(returned, job["params"])
+        answer = {"gradients": {k: {"unusable": repr(v)} if isinstance(v, Unusable) else v for k, v in grads.items()}}
+    except CheckError as err:
+        answer = {"error": str(err)}
+    sys.stdout.flush()
+    os.write(answer_fd, (json.dumps(answer) + "\n").encode())
+    os._exit(0)  # no atexit handlers of the learner's code
+
+
+def _relay(stderr: bytes | None) -> None:
+    """The child's standard error (the learner's prints) on ours."""
+    if stderr:
+        sys.stderr.write(stderr.decode("utf-8", "replace"))
+        sys.stderr.flush()
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a learner's object whose repr fails
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = RTOL, atol: float = ATOL,
@@ -142,21 +263,10 @@ def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = R
     ex = Exercise(spec)
     ex.advance_to(step)
     record, batch = ex.run_step(update=False)
-    try:
-        with learners_code("your function"):
-            returned = function(record.example_values())  # a fresh dict: the function may change it
-    except CheckError:
-        raise
-    except Exception as err:  # the learner's code raised: report it with the learner's line
-        raise CheckError(f"your function raised {_where(err, path) if path else f'{type(err).__name__}: {err}'}"
-                         ) from None
-    if isinstance(returned, (tuple, list)):
-        example = ", ".join(f"{n!r}: ..." for n in list(record.grads)[:3])
-        raise CheckError(f"your function returned a {type(returned).__name__} of {len(returned)} values; return a "
-                         f"dict from parameter name to gradient, e.g. {{{example}, ...}}")
-    if not isinstance(returned, Mapping):
-        raise CheckError(f"your function returned {type(returned).__name__} {returned!r:.80}; return a dict from "
-                         f"parameter name to gradient ({', '.join(record.grads)})")
+    if isinstance(function, LearnerProcess):
+        function.params = list(record.grads)
+    # a fresh dict: the function may change it
+    returned = gradients_of(call_learner(function, record.example_values(), path), list(record.grads))
     result = CheckResult(spec.title, record.step, list(record.examples), {}, rtol=rtol, atol=atol)
     for name, expected in record.grads.items():
         result.params[name] = _compare(expected, returned.get(name, _MISSING), rtol, atol)
@@ -194,7 +304,7 @@ def _compare(expected: float, got: Any, rtol: float, atol: float) -> ParamCheck:
         return ParamCheck(expected, None, math.inf, math.inf, False, problem="missing")
     number = _as_number(got)
     if number is None:
-        return ParamCheck(expected, None, math.inf, math.inf, False, problem=f"not a finite number: {got!r:.60}")
+        return ParamCheck(expected, None, math.inf, math.inf, False, problem=f"not a finite number: {_short_repr(got)}")
     abs_err = abs(number - expected)
     rel_err = abs_err / abs(expected) if expected != 0.0 else (0.0 if abs_err == 0.0 else math.inf)
     ok = abs_err <= max(atol, rtol * abs(expected))
@@ -214,7 +324,10 @@ def _as_number(value: Any) -> float | None:
             return None
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int too big for a float
+        return None
     return number if math.isfinite(number) else None
 
 

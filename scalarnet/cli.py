@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -142,11 +143,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from . import check
 
+    for option in ("rtol", "atol"):
+        value = getattr(args, option)
+        if not 0.0 <= value < math.inf:  # also refuses nan
+            return _error(f"--{option} {value}: expected a finite number ≥ 0, e.g. --{option} 1e-6")
+    if not 0.0 < args.timeout < math.inf:
+        return _error(f"--timeout {args.timeout}: expected a positive number of seconds, e.g. --timeout 10")
     spec = load(resolve(args.file))
     try:
-        function = check.load_function(args.against)
-        result = check.check(spec, function, args.step, args.rtol, args.atol,
-                             path=Path(args.against.rpartition(":")[0]))
+        function = check.LearnerProcess(args.against, args.timeout)
+        result = check.check(spec, function, args.step, args.rtol, args.atol)
     except check.CheckError as err:
         return _error(str(err))
     if args.json:
@@ -415,6 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", type=_positive, default=1, help="the training step to check (default 1)")
     p.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance (default 1e-6)")
     p.add_argument("--atol", type=float, default=1e-10, help="absolute tolerance floor (default 1e-10)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="seconds your code may run, loading and call together (default 10); it runs in a separate "
+                        "process, stopped after that")
     _json_argument(p)
     p.set_defaults(run=cmd_check)
     return parser

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import keyword
+import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from typing import TypeVar
@@ -201,16 +202,26 @@ def fold(tree: ast.expr, combine: Callable[[ast.expr, list[T]], T]) -> T:
     of a thousand operators needs no recursion. A chain of three or more ``+`` terms is one
     sub-expression with every term as a child (see ``_children``)."""
     done: dict[int, T] = {}
-    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
+    stack: list[tuple[ast.expr, list[ast.expr] | None]] = [(tree, None)]
     while stack:
-        node, ready = stack.pop()
-        children = _children(node)
-        if not ready and children:
-            stack.append((node, True))
-            stack.extend((child, False) for child in children)
-            continue
+        node, children = stack.pop()
+        if children is None:  # first visit: its children go on top, it comes back after them
+            children = _children(node)
+            if children:
+                stack.append((node, children))
+                stack.extend((child, None) for child in children)
+                continue
         done[id(node)] = combine(node, [done[id(c)] for c in children])
     return done[id(tree)]
+
+
+_TOKEN = re.compile(r"[\w.]+|[-+*/^(]")
+
+
+def size(text: str) -> int:
+    """About how many nodes a formula makes (its numbers, names, operators and calls),
+    counted from the text without parsing it: cheap enough for a quick estimate."""
+    return len(_TOKEN.findall(text))
 
 
 def _children(tree: ast.expr) -> list[ast.expr]:

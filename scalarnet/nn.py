@@ -84,7 +84,8 @@ class MLP:
             if node is None:
                 node = by_name[name] = Node(float(value), name=name)
             elif node.value != float(value):
-                raise ValueError(f"parameter {name} is shared but given two values: {node.value!r} and {value!r}")
+                raise ValueError(f"parameter {name} is shared but given two values: {node.value!r} and "
+                                 f"{float(value)!r}")
             return node
 
         for layer, (w, b) in enumerate(zip(weights, biases), start=1):

@@ -170,7 +170,7 @@ class _Reader:
                 raise self.error("[params]", "a [network] file gets its parameters from [network] "
                                              "(init, weights, biases); remove [params]")
             spec.network = self.network(doc["network"], inputs, targets)
-            self.define(defined, NETWORK_LOSS_NAME, "network (the per-example loss)")
+            self.define(defined, NETWORK_LOSS_NAME, "loss")
             spec.params = self.network_params(spec.network)
             self.check_node_names(spec, defined)
         else:
@@ -203,7 +203,7 @@ class _Reader:
     def define(self, defined: dict[str, str], name: str, section: str) -> str:
         """Record ``name`` (of ``section``) as taken and return it as formulas read it
         (NFKC-normalised); a bad name, or one that reads as a name already taken, is an error."""
-        where = f"[{section.split(' ')[0]}] {formula.label(name)}"
+        where = f"[{section}] {formula.label(name)}" if section != "loss" else "[network] loss"
         key = formula.normal_name(name) if isinstance(name, str) else name
         problem = formula.name_error(key)
         if problem:
@@ -215,7 +215,7 @@ class _Reader:
                 raise self.error(where, f"{name} is already defined in {earlier}; give it another name")
             raise self.error(where, f"{name!r} and {written!r} ({earlier}) are the same name to Python, which reads "
                                     f"both as {key!r} (NFKC); rename one of them")
-        defined[key] = f"[{section.split(' ')[0]}] {name}"
+        defined[key] = f"[{section}] {name}" if section != "loss" else f"the network's per-example loss {name}"
         return key
 
     # -- sections --------------------------------------------------------------------
@@ -240,7 +240,8 @@ class _Reader:
 
     def number(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.error(where, f"expected a number, got {formula.shown(repr(value), 40)}")
+            shown = ("true" if value else "false") if isinstance(value, bool) else formula.cut(repr(value), 40)
+            raise self.error(where, f"expected a number, got {shown}")
         try:
             value = float(value)
         except OverflowError:
@@ -300,7 +301,7 @@ class _Reader:
             loss = table.get("loss", list(spec.graph)[-1])
             if not isinstance(loss, str):
                 raise self.error("[train] loss", f'expected the name of a [graph] entry in quotes, e.g. loss = '
-                                                 f'"{list(spec.graph)[-1]}", got {formula.shown(repr(loss), 40)}')
+                                                 f'"{list(spec.graph)[-1]}", got {formula.cut(repr(loss), 40)}')
             train.loss = formula.normal_name(loss)
             if train.loss not in spec.graph:
                 raise self.error("[train] loss", f"{formula.shown(loss, 40)} is not a [graph] entry; the loss must "
@@ -329,8 +330,9 @@ class _Reader:
                                      f"{_did_you_mean(key, spec.params)}; the parameters are "
                                      + _listed(spec.params))
                 if key in listed:
-                    raise self.error("[train] trainable", f"{name} is listed twice (as {listed[key]!r} and "
-                                                          f"{name!r}); list each parameter once")
+                    spelled = "" if listed[key] == name else f" (as {listed[key]!r} and {name!r})"
+                    raise self.error("[train] trainable", f"{name} is listed twice{spelled}; list each parameter "
+                                                          "once (it would be updated twice per step)")
                 listed[key] = name
             train.trainable = list(listed)
         if "epochs" in table:
@@ -406,15 +408,15 @@ class _Reader:
         """Unit names are names of nodes (net_h1, out_h1): each must be a name, used once."""
         seen: dict[str, str] = {}
         for layer, names in enumerate(units, start=1):
-            for name in names:
+            for unit, name in enumerate(names, start=1):
                 key = formula.normal_name(name)
                 problem = formula.name_error(key)
                 if problem:
                     raise self.error("[network] units", f"layer {layer}: {problem}")
                 if key in seen:
-                    raise self.error("[network] units", f"{name} names two units ({seen[key]} and layer {layer}); "
-                                                        "give each unit its own name")
-                seen[key] = f"layer {layer}"
+                    raise self.error("[network] units", f"{name} names two units ({seen[key]} and unit {unit} of "
+                                                        f"layer {layer}); give each unit its own name")
+                seen[key] = f"unit {unit} of layer {layer}"
 
     def choice(self, table: dict, key: str, allowed: tuple[str, ...], default: str) -> str:
         value = table.get(key, default)
@@ -432,13 +434,13 @@ class _Reader:
             if not isinstance(entry, list):
                 raise self.error(where, f"layer {layer}: expected a list of numbers"
                                  + (" per row" if key == "weights" else "")
-                                 + f", got {formula.shown(repr(entry), 40)}")
+                                 + f", got {formula.cut(repr(entry), 40)}")
             rows = entry if shape[0] > 1 or (entry and isinstance(entry[0], list)) else [entry]
             try:
                 array = np.array(rows, dtype=np.float64)
             except (TypeError, ValueError):
                 raise self.error(where, f"layer {layer}: expected numbers, "
-                                        f"got {formula.shown(repr(entry), 40)}") from None
+                                        f"got {formula.cut(repr(entry), 40)}") from None
             if array.shape != shape:
                 want = f"{shape[0]} rows of {shape[1]}" if key == "weights" else f"{shape[1]} numbers"
                 raise self.error(where, f"layer {layer}: expected {want} (W has shape (inputs, outputs)), "
@@ -520,9 +522,8 @@ def scalar_nodes(spec: ExerciseSpec) -> int:
         per_example = sum(2 * a * b + (b if bias else 0) + 3 * b for a, b in zip(sizes[:-1], sizes[1:]))
         per_example += 4 * sizes[-1] + sizes[0]  # the loss and the inputs
     else:
-        assert spec.graph is not None
-        per_example = len(spec.inputs) + len(spec.targets)
-        per_example += sum(sum(1 for _ in ast.walk(tree)) for tree in spec.graph.values())
+        assert spec.formulas is not None
+        per_example = len(spec.inputs) + len(spec.targets) + sum(map(formula.size, spec.formulas.values()))
     return per_example * (spec.train.batch or spec.n_examples)
 
 
@@ -533,7 +534,10 @@ def check_scalar_size(spec: ExerciseSpec) -> None:
         return
     batch = spec.train.batch or spec.n_examples
     cheaper = ["--engine matrix"] if spec.network is not None else []
-    cheaper += ["fewer examples", "batch = 1 in [train]" if batch > 1 else "a smaller graph"]
+    if batch > 1:
+        cheaper += ["fewer examples", "batch = 1 in [train]"]
+    else:
+        cheaper.append("smaller layers" if spec.network is not None else "a smaller graph")
     raise SpecError(f"{spec.path}: one batch ({batch:,} example{'s' if batch > 1 else ''}) would be about "
                     f"{nodes:,} scalar nodes (about {_size(nodes * 200)}), over the scalar engine's limit of "
                     f"{MAX_SCALAR_NODES:,}; use " + ", or ".join(cheaper))
