@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from . import __version__
 from .bundled import bundled_titles, dataset_names, resolve
 from .engine import Engine
 from .exercise import Exercise, ExerciseError
@@ -85,6 +87,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
         return _error(f"--plot {args.plot}: give a file name ending in .png (or .pdf or .svg)")
+    if args.plot:  # before training: a missing matplotlib or folder must not cost the run
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            return _error("--plot needs matplotlib: pip install matplotlib (or pip install 'scalarnet[plot]')")
+        Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
     ex = _engine(args)
     epochs = args.epochs if args.epochs is not None else ex.spec.train.epochs
     bar = progress_bar(epochs, sys.stderr)
@@ -174,7 +182,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 
 DEMO = ("sigmoid-2-2-2", "mazur-2-2-2", "sigmoid-2-2-1", "curve-fit-1-5-1", "quadratic-5-layer")
-
+DEMO_ROWS, DEMO_COLUMNS, DEMO_WIDTH = 24, 3, 80  # the demo fits an 80-column terminal
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Step once through each of the seeds' textbook exercises and print its tables."""
@@ -182,9 +190,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ex = Exercise.load(name)
         print(f"$ scalarnet step {name}")
         for record in ex.steps(1):
-            sys.stdout.write(step_table(record, ex.title) + "\n")
-    print("Next: scalarnet step sigmoid-2-2-2 --steps 10 · scalarnet derive mazur-2-2-2 --param w1 · "
-          "scalarnet render mazur-2-2-2 · scalarnet train iris · scalarnet examples")
+            sys.stdout.write(step_table(record, ex.title, DEMO_ROWS, DEMO_COLUMNS, DEMO_WIDTH) + "\n")
+    print("Next: scalarnet step sigmoid-2-2-2 --steps 10\n      scalarnet derive mazur-2-2-2 --param w1\n"
+          "      scalarnet render mazur-2-2-2 · scalarnet train iris · scalarnet examples")
     return 0
 
 
@@ -195,6 +203,12 @@ def progress_bar(total: int, stream: TextIO) -> TqdmBar | ProgressBar | None:
     try:
         from tqdm import tqdm
     except ImportError:
+        return ProgressBar(total, stream)
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        columns = 0
+    if columns <= 0:  # a terminal that reports 0 columns: tqdm's bar would vanish
         return ProgressBar(total, stream)
     return TqdmBar(tqdm(total=total, file=stream, unit="epoch", dynamic_ncols=True, mininterval=0.1))
 
@@ -280,6 +294,11 @@ def cmd_step_html(args: argparse.Namespace) -> int:
     ex = _exercise(args)
     if _unknown_param(ex, args.param):
         return 2
+    from .views import render
+
+    if not render.can_render("svg"):
+        print(f"scalarnet: note: no Graphviz renderer, so the viewer has no diagrams; {render.install_hint('svg')}",
+              file=sys.stderr)
     try:
         path = write_html(ex, args.steps, args.html, param=args.param)
     except DiagramError as err:
@@ -310,8 +329,15 @@ def cmd_render(args: argparse.Namespace) -> int:
         paths = [out / name / f"frame-{k:0{width}d}" for k in range(1, len(pics) + 1)]
     else:
         paths = [out / name]
+    targets = [p.with_suffix(f".{args.format}") for p in paths] + [p.with_suffix(".dot") for p in paths]
+    existed = {p for p in targets if p.exists()}
     try:
         written = diagram.save_all([p.graph for p in pics], paths, args.format)
+    except KeyboardInterrupt:  # no partial frame set: remove what this run had written
+        for p in targets:
+            if p not in existed:
+                p.unlink(missing_ok=True)
+        raise
     except diagram.NotRendered as err:
         print("\n".join(str(p) for p in err.written))
         print(f"scalarnet: {err}", file=sys.stderr)
@@ -322,20 +348,44 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_diagrams(args: argparse.Namespace) -> int:
     """Regenerate the gallery of diagrams (the repository's diagrams/ folder)."""
-    from .views.diagram.gallery import regenerate
+    from .views.diagram import source_hash, stamp
+    from .views.diagram.gallery import regenerate, sources
     from .views.render import RenderError
 
+    out = args.out
+    if out is None:  # the repository's diagrams/ folder: never created silently somewhere else
+        if not Path("diagrams").is_dir() or not Path("pyproject.toml").is_file():
+            return _error("run `scalarnet diagrams` from the repository's top folder (where diagrams/ is), "
+                          "or say where to write: --out FOLDER")
+        out = "diagrams"
+    if args.format == "svg" and _up_to_date(Path(out), sources(), stamp, source_hash):
+        print(f"scalarnet: {out}: every diagram is up to date; nothing to redraw", file=sys.stderr)
+        return 0
     try:
-        written = regenerate(args.out, args.format)
+        written = regenerate(out, args.format)
     except RenderError as err:
         return _error(str(err), status=1)
     print("\n".join(str(p) for p in written))
     return 0
 
 
+def _up_to_date(folder: Path, sources: dict[str, str], stamp, source_hash) -> bool:
+    """True when every diagram's .dot holds its current source and its .svg carries that
+    source's stamp: then nothing needs a renderer."""
+    for name, source in sources.items():
+        dot, svg = folder / f"{name}.dot", folder / f"{name}.svg"
+        try:
+            if dot.read_text(encoding="utf-8") != source or source_hash(source) not in svg.read_text("utf-8"):
+                return False
+        except (OSError, UnicodeDecodeError):
+            return False
+    return True
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scalarnet", description="Backpropagation made visible.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"scalarnet {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def exercise_command(name: str, help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
@@ -396,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     _lr_argument(p)
     p.set_defaults(run=cmd_render)
     p = sub.add_parser("diagrams", help="regenerate the diagrams/ folder for the bundled exercises")
-    p.add_argument("--out", default="diagrams", help="the folder (default: diagrams)")
+    p.add_argument("--out", help="the folder (default: diagrams/ of the repository, run from its top folder)")
     p.add_argument("--format", choices=("svg", "png", "pdf"), default="svg", help="default svg")
     p.set_defaults(run=cmd_diagrams)
     p = sub.add_parser("compare", help="run the exercise on every engine and compare the numbers",
@@ -451,12 +501,32 @@ def _positive(text: str) -> int:
     return value
 
 
+def commands_help(parser: argparse.ArgumentParser) -> str:
+    """The usage and every command with its one-line help (``scalarnet`` alone prints it)."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    rows = [(c.dest, c.help or "") for c in sub._choices_actions]
+    width = max(len(name) for name, _ in rows)
+    lines = ["usage: scalarnet COMMAND [options]   (scalarnet COMMAND --help for its options)", "",
+             "Backpropagation made visible. Commands:"]
+    lines += [f"  {name:<{width}}  {text}" for name, text in rows]
+    lines += ["", "scalarnet --version prints the version."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if getattr(args, "lr", None) is not None and not args.lr > 0:
-        return _error("--lr must be a positive number")
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        sys.stdout.write(commands_help(parser))
+        return 0
+    args = parser.parse_args(argv)
+    if getattr(args, "lr", None) is not None and not 0 < args.lr < math.inf:  # also refuses nan
+        return _error(f"--lr {args.lr}: expected a positive, finite learning rate, e.g. --lr 0.5")
     try:
         return args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line; files are written whole or not at all
+        print("\nscalarnet: interrupted", file=sys.stderr)
+        return 130
     except (SpecError, ExerciseError) as err:
         return _error(str(err))
     except BrokenPipeError:  # `scalarnet step ... | head`

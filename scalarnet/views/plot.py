@@ -4,12 +4,14 @@ epoch. Needs matplotlib (pip install 'scalarnet[plot]')."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 
 from ..engine import Engine, TrainResult
 from ..evaluate import data_matrices, evaluate, is_classification, output_names
+from .render import write_atomic
 
 
 class PlotError(RuntimeError):
@@ -55,10 +57,12 @@ def plot_training(path: str | Path, ex: Engine, result: TrainResult,
         ax.grid(True, alpha=0.3)
     fig.suptitle(ex.title, fontsize=10)
     fig.tight_layout()
+    picture = io.BytesIO()  # drawn in memory, then written whole: an interrupt leaves no broken file
     try:
-        fig.savefig(path, dpi=110)
+        fig.savefig(picture, dpi=110, format=Path(path).suffix.lstrip(".").lower())
+        write_atomic(Path(path), picture.getvalue())
     except OSError as err:
-        raise PlotError(f"cannot write {path}: {err}") from None
+        raise PlotError(f"cannot write {path}: {err.strerror or err}") from None
     finally:
         plt.close(fig)
 

@@ -3,6 +3,8 @@ the loss, then each parameter's value, gradient and updated value."""
 
 from __future__ import annotations
 
+import textwrap
+
 from ..engine import StepRecord, which_examples
 
 MAX_COLUMNS = 6  # examples shown side by side; a bigger batch shows the first ones
@@ -14,6 +16,12 @@ def number(v: float, digits: int = 9) -> str:
     return f"{v:.{digits}g}"
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters (a terminal escape sequence, a newline) shown as
+    escapes like \\x1b instead of being sent to the terminal."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def aligned_rows(header: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
     """A plain-text table: the header, a rule, then the rows, each column as wide as its widest cell."""
     widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
@@ -21,15 +29,24 @@ def aligned_rows(header: list[str], rows: list[list[str]], indent: str = "  ") -
     return [line(header), indent + "  ".join("─" * w for w in widths), *map(line, rows)]
 
 
-def step_table(record: StepRecord, title: str = "") -> str:
+def step_table(record: StepRecord, title: str = "", rows: int | None = None, columns: int = MAX_COLUMNS,
+               width: int | None = None) -> str:
+    """The step as text. ``rows``: at most this many nodes and parameters listed (a summary
+    line says how many more); ``columns``: examples side by side; ``width``: wrap the heading."""
     examples = record.examples
-    shown = examples[:MAX_COLUMNS]
+    shown = examples[:columns]
     head = f"step {record.step} · epoch {record.epoch} · {which_examples(examples)}"
-    out = [f"══ {title} · {head} ══" if title else f"══ {head} ══", "", "forward"]
+    title = printable(title)
+    heading = f"══ {title} · {head} ══" if title else f"══ {head} ══"
+    if width is not None and len(heading) > width:
+        heading = "\n".join([*textwrap.wrap(f"══ {title}", width), f"   {head} ══"])
+    out = [heading, "", "forward"]
     names = [n for n in record.values if n not in record.grads]
-    columns = [f"example {e}" for e in shown] if len(examples) > 1 else ["value"]
-    rows = [[name, *(number(v) for v in record.values[name][: len(shown)])] for name in names]
-    out += aligned_rows(["node", *columns], rows)
+    headers = [f"example {e}" for e in shown] if len(examples) > 1 else ["value"]
+    table = [[name, *(number(v) for v in record.values[name][: len(shown)])] for name in names[:rows]]
+    out += aligned_rows(["node", *headers], table)
+    if len(names) > len(table):
+        out.append(f"  (+{len(names) - len(table)} more nodes; `scalarnet step` lists them all)")
     if len(examples) > len(shown):
         out.append(f"  (+{len(examples) - len(shown)} more examples in this batch; --json shows them all)")
     out.append("")
@@ -38,14 +55,17 @@ def step_table(record: StepRecord, title: str = "") -> str:
     else:
         out.append(f"batch loss = mean of {record.loss_name} over {len(examples)} examples = {number(record.loss)}")
     out += ["", f"backward and update (learning rate {number(record.learning_rate)})"]
-    out += update_rows(record, "L" if len(examples) > 1 else record.loss_name)
+    out += update_rows(record, "L" if len(examples) > 1 else record.loss_name, rows)
+    if rows is not None and len(record.grads) > rows:
+        out.append(f"  (+{len(record.grads) - rows} more parameters; `scalarnet step` lists them all)")
     return "\n".join(out) + "\n"
 
 
 def update_rows(record: StepRecord, loss: str, limit: int | None = None) -> list[str]:
     """The table of the first ``limit`` parameters' values, gradients and updated values."""
     before = record.params_before()
+    trained = set(record.trainable)  # a set: one lookup per parameter, not a scan of the list
     rows = [[name, number(before[name]), number(g), number(record.params[name]),
-             "" if name in record.trainable else "not trained"]
+             "" if name in trained else "not trained"]
             for name, g in list(record.grads.items())[:limit]]
     return aligned_rows(["param", "value", f"∂{loss}/∂param", "after update", "note"], rows)
