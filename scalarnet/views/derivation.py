@@ -7,6 +7,8 @@ A path reads as a textbook line does:
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 
 from .. import symbolic
@@ -26,6 +28,40 @@ _SUBSCRIPTED = re.compile(r"([A-Za-z]+)_([A-Za-z0-9]+)")  # out_o1, E_total, y_p
 _NUMBERED = re.compile(r"([A-Za-z]+?)(\d+)")  # w5, alpha1, b21
 
 
+def count_text(n: int) -> str:
+    """A path count for a person: as it is up to a million, else in scientific notation
+    (2**3000 paths have more digits than Python will turn into text)."""
+    if n < 10**6:
+        return str(n)
+    exponent = int(math.log10(n))
+    if 10**exponent > n:  # log10 rounded up
+        exponent -= 1
+    return f"{n // 10 ** (exponent - 2) / 100:.2f}e{exponent}"
+
+
+def count_json(n: int) -> int | float | str:
+    """A path count for JSON: the integer while a float holds it exactly, else a float, and
+    beyond the floats' range the scientific-notation text."""
+    if n <= 2**53:
+        return n
+    return float(n) if n < 10**308 else count_text(n)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+
+
+def markdown_text(text: str) -> str:
+    """A user's string in Markdown prose: every character Markdown or HTML would read
+    (<, >, &, *, _, [, ...) backslash-escaped, line breaks as spaces, so no raw HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s", " ", text))
+
+
+def latex_comment(text: str) -> str:
+    """Text for a % comment line: no line break, which would end the comment and make the
+    rest live TeX."""
+    return re.sub(r"[\r\n\x0b\x0c\x85\u2028\u2029]", " ", text)
+
+
 def latex_name(name: str) -> str:
     """A name in LaTeX math: w5 → w_{5}, out_o1 → \\mathrm{out}_{o1}, W1[0,3] → W^{(1)}_{0,3}."""
     if m := _LAYERED.fullmatch(name):
@@ -36,8 +72,11 @@ def latex_name(name: str) -> str:
         return f"{_word(m[1])}_{{{m[2]}}}"
     if name.isascii() and name.isalpha():
         return _word(name)
-    escaped = re.sub(r"([\\{}_^#$%&~])", lambda m: "\\textbackslash{}" if m[1] == "\\" else "\\" + m[1], name)
+    escaped = re.sub(r"([\\{}_^#$%&~])", lambda m: _TEX_SPECIAL.get(m[1], "\\" + m[1]), re.sub(r"\s", " ", name))
     return r"\mathrm{" + escaped.replace(" ", r"\ ") + "}"
+
+
+_TEX_SPECIAL = {"\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"}  # in math mode
 
 
 def _word(word: str) -> str:
@@ -91,8 +130,8 @@ def _batch_note(d: Derivation) -> str:
 
 
 def _count(d: Derivation) -> str:
-    paths = "1 path" if d.n_paths == 1 else f"{d.n_paths} paths"
-    per = f" ({d.n_paths // len(d.examples)} per example)" if len(d.examples) > 1 else ""
+    paths = "1 path" if d.n_paths == 1 else f"{count_text(d.n_paths)} paths"
+    per = f" ({count_text(d.n_paths // len(d.examples))} per example)" if len(d.examples) > 1 else ""
     return f"{paths} from {d.loss} to {d.param} through the named nodes{per}"
 
 
@@ -138,7 +177,8 @@ def _text_path(d: Derivation, path: Path, k: int) -> list[str]:
 
 
 def _text_summary(d: Derivation) -> list[str]:
-    out = [f"Too many paths to list (--max-paths {d.n_paths} lists them); the delta form sums them:",
+    fix = f"--max-paths {d.n_paths} lists them" if d.n_paths < 10**6 else "far too many to list one by one"
+    out = [f"Too many paths to list ({fix}); the delta form sums them:",
            f"δ(n) = ∂{d.loss}/∂n, handed down from {d.loss} node by node: δ(n) = Σ over n's children c of "
            "δ(c) · ∂c/∂n.", ""]
     rules = _child_rules(d.hops)
@@ -192,10 +232,11 @@ def _summary_rows(d: Derivation) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def _summary_prose(d: Derivation) -> list[str]:
+def _summary_prose(d: Derivation, prose: Derivation | None = None) -> list[str]:
+    """The delta form in words; ``prose``: ``d`` with its names escaped for the words around the math."""
     loss, param = latex_name(d.loss), latex_name(d.param)
     rules = ", ".join(f"${_partial(c, d.param, True)} = {_symbolic(f, True)}$" for c, f in _child_rules(d.hops).items())
-    return [f"{_count(d)}: too many to list. The delta form sums them: "
+    return [f"{_count(prose or d)}: too many to list. The delta form sums them: "
             rf"$\delta(n) = \partial {loss} / \partial n$ is handed down from ${loss}$ node by node, "
             rf"$\delta(n) = \sum_c \delta(c) \, \partial c / \partial n$ over the children $c$ of $n$, and "
             rf"$\frac{{\partial {loss}}}{{\partial {param}}} = "
@@ -204,11 +245,14 @@ def _summary_prose(d: Derivation) -> list[str]:
 
 
 def markdown(d: Derivation, heading: str = "####") -> str:
-    out = [f"{heading} ∂{d.loss}/∂{d.param} at {_where(d)}", ""]
-    if note := _batch_note(d):
+    # the names in prose escaped (the math goes through latex_name): no raw HTML, whatever a name holds
+    prose = dataclasses.replace(d, loss=markdown_text(d.loss), param=markdown_text(d.param),
+                                example_loss=markdown_text(d.example_loss))
+    out = [f"{heading} ∂{prose.loss}/∂{prose.param} at {_where(d)}", ""]
+    if note := _batch_note(prose):
         out += [note, ""]
     if d.paths is None:
-        out += _summary_prose(d) + [""]
+        out += _summary_prose(d, prose) + [""]
         header, rows = _summary_rows(d)
         out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         out += ["| " + " | ".join(r) + " |" for r in rows] + [f"| sum | | | | ${latex_number(d.total)}$ |", ""]
@@ -218,16 +262,16 @@ def markdown(d: Derivation, heading: str = "####") -> str:
             out += [f"| ${latex_name(k)}$ | ${latex_number(v)}$ |" for k, v in list(d.deltas.items())[:MAX_ROWS]]
             out.append("")
     else:
-        out += [f"{_count(d)}.", ""]
-        for prose, rows in _math_blocks(d):
-            out += [prose, "", "$$", r"\begin{aligned}", " \\\\\n".join(rows), r"\end{aligned}", "$$", ""]
-    out += [_check(d).replace("check:", "**Check:**", 1), ""]
+        out += [f"{_count(prose)}.", ""]
+        for line, rows in _math_blocks(d):
+            out += [line, "", "$$", r"\begin{aligned}", " \\\\\n".join(rows), r"\end{aligned}", "$$", ""]
+    out += [_check(prose).replace("check:", "**Check:**", 1), ""]
     return "\n".join(out)
 
 
 def latex(d: Derivation) -> str:
     """A LaTeX fragment for a document whose preamble has ``\\usepackage{amsmath}``."""
-    out = [f"% scalarnet: the derivation of d{d.loss}/d{d.param} at {_where(d)}".replace("–", "-"),
+    out = [latex_comment(f"% scalarnet: the derivation of d{d.loss}/d{d.param} at {_where(d)}".replace("–", "-")),
            "% needs \\usepackage{amsmath} in the preamble", ""]
     if (n := len(d.examples)) > 1:
         out += [rf"${latex_name(d.loss)}$ is the mean of ${latex_name(d.example_loss)}$ over the batch of {n} "
@@ -265,7 +309,7 @@ def to_json(d: Derivation) -> dict:
     """``{"param", "loss", "value", "paths": [{"nodes", "factors", "product"}]}`` and more: the
     products sum to ``value``, the engine's gradient (when the paths are listed)."""
     out = {"param": d.param, "loss": d.loss, "value": d.gradient, "sum": d.total, "step": d.step,
-           "examples": list(d.examples), "n_paths": d.n_paths, "agrees": d.agrees,
+           "examples": list(d.examples), "n_paths": count_json(d.n_paths), "agrees": d.agrees,
            "paths": [{"example": p.example, "nodes": list(p.nodes), "factors": [_factor_json(f) for f in p.factors],
                       "product": p.product} for p in d.paths or []]}
     if len(d.examples) > 1:
@@ -279,7 +323,7 @@ def to_json(d: Derivation) -> dict:
                                       "symbolic": f"δ({h.factor.node}) = ∂{d.loss}/∂{h.factor.node}",
                                       "value": h.delta}, _factor_json(h.factor)],
                          "product": h.product} for h in d.hops]
-        out["summarised"] = (f"{d.n_paths} paths are too many to list: each entry of paths is one term "
+        out["summarised"] = (f"{count_text(d.n_paths)} paths are too many to list: each entry of paths is one term "
                              "δ(child)·∂child/∂param of the delta form, which sums them")
         out["hops"] = [{"example": h.example, "delta": h.delta, "factor": _factor_json(h.factor),
                         "product": h.product} for h in d.hops]

@@ -238,8 +238,7 @@ def to_html(viewer: Viewer, interval_ms: int = 700) -> str:
     data = {"interval": interval_ms,
             "frames": [{"step": f.step, "phase": f.phase, "label": f.label, "highlights": f.highlights}
                        for f in viewer.frames]}
-    # "</" may not appear inside a script element: JSON allows writing it as "<\\/".
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    payload = script_json(data)
     options = "".join(f'<option value="{esc(p)}"{" selected" if p == viewer.param else ""}>{esc(p)}</option>'
                       for p in viewer.params)
     note = f'<p class="note">{esc(viewer.note)}</p>' if viewer.note else ""
@@ -277,6 +276,17 @@ def to_html(viewer: Viewer, interval_ms: int = 700) -> str:
 </body>
 </html>
 """
+
+
+_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(data: object) -> str:
+    """JSON to put inside a <script> element: <, >, & and the line separators U+2028/9 written
+    as \\u escapes (the same string to JSON.parse), so no name can close the script, open an
+    HTML comment ("<!--" would stop the script from running) or end a line of JavaScript."""
+    text = json.dumps(data, ensure_ascii=False)
+    return "".join(_SCRIPT_UNSAFE.get(c, c) for c in text) if any(c in text for c in _SCRIPT_UNSAFE) else text
 
 
 def write_html(exercise: Exercise, steps: int, path: str | Path, param: str | None = None) -> Path:
