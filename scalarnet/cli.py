@@ -525,7 +525,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except KeyboardInterrupt:  # Ctrl-C: one line; files are written whole or not at all
-        print("\nscalarnet: interrupted", file=sys.stderr)
+        fresh = "\n" if sys.stderr.isatty() else ""  # after the ^C (or a progress bar) on a terminal
+        print(f"{fresh}scalarnet: interrupted", file=sys.stderr)
         return 130
     except (SpecError, ExerciseError) as err:
         return _error(str(err))

@@ -28,7 +28,7 @@ import numpy as np
 from .engine import Engine, ExerciseError, StepRecord
 from .exercise import Exercise
 from .nn import parameter_names, unit_node_names
-from .spec import ExerciseSpec, NetworkSpec, SpecError, load
+from .spec import ExerciseSpec, NetworkSpec, SpecError, load, scalar_nodes
 
 # A [network] file runs on the matrix engine by default above this many scalar nodes per batch.
 BIG = 2000
@@ -175,13 +175,6 @@ class MatrixTrace:
     layers: list[LayerMatrices]
     losses: np.ndarray  # the per-example losses
     loss: float  # their mean
-
-
-def scalar_node_count(network: NetworkSpec, batch: int) -> int:
-    """About how many nodes the scalar engine builds for a batch: per unit of each layer its
-    products, its sum and its activation, a few per output for the loss."""
-    per_example = sum((n_in + 2) * n_out for n_in, n_out in zip(network.sizes[:-1], network.sizes[1:]))
-    return batch * (per_example + 4 * network.sizes[-1])
 
 
 class MatrixExercise(Engine):
@@ -345,7 +338,7 @@ def open_engine(spec: ExerciseSpec, engine: str | None = None,
         return MatrixExercise(spec, learning_rate), "engine: matrix"
     if engine == "scalar" or spec.network is None:
         return Exercise(spec, learning_rate), "engine: scalar"
-    nodes = scalar_node_count(spec.network, spec.train.batch or spec.n_examples)
+    nodes = scalar_nodes(spec)
     if nodes > BIG:
         return MatrixExercise(spec, learning_rate), (f"engine: matrix (about {nodes} scalar nodes per batch, more "
                                                      f"than {BIG}; --engine scalar runs the scalar engine)")

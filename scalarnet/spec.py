@@ -436,6 +436,9 @@ class _Reader:
                                  + (" per row" if key == "weights" else "")
                                  + f", got {formula.cut(repr(entry), 40)}")
             rows = entry if shape[0] > 1 or (entry and isinstance(entry[0], list)) else [entry]
+            cells = [x for row in rows for x in (row if isinstance(row, list) else [row])]
+            if any(isinstance(x, (bool, str)) for x in cells):  # numpy would read "4" as 4.0 and true as 1.0
+                raise self.error(where, f"layer {layer}: expected numbers, got {formula.cut(repr(entry), 40)}")
             try:
                 array = np.array(rows, dtype=np.float64)
             except (TypeError, ValueError):

@@ -8,6 +8,7 @@ A path reads as a textbook line does:
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 import re
 
@@ -47,13 +48,14 @@ def count_json(n: int) -> int | float | str:
     return float(n) if n < 10**308 else count_text(n)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
 
 def markdown_text(text: str) -> str:
-    """A user's string in Markdown prose: every character Markdown or HTML would read
-    (<, >, &, *, _, [, ...) backslash-escaped, line breaks as spaces, so no raw HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\s", " ", text))
+    """A user's string in Markdown prose: <, > and & as HTML entities (no raw HTML), the
+    other characters Markdown reads (*, _, [, $, ...) backslash-escaped, line breaks as spaces."""
+    text = html.escape(re.sub(r"\s", " ", text), quote=False)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def latex_comment(text: str) -> str:
