@@ -342,10 +342,10 @@ def _derivation(ex: Exercise, record: StepRecord, batch: BatchGraph, name: str) 
 
 def report(result: CheckResult) -> str:
     """The check as a table, with the messages; the derivation goes to standard error."""
-    from .views.table import aligned_rows, number
+    from .views.table import aligned_rows, number, printable
 
     where = which_examples(result.examples) + ("" if len(result.examples) == 1 else " (the gradient of the batch mean)")
-    out = [f"══ check · {result.title} · step {result.step} · {where} ══", ""]
+    out = [f"══ check · {printable(result.title)} · step {result.step} · {where} ══", ""]
     rows = []
     for name, c in result.params.items():
         note = "ok" if c.ok else ("WRONG" + (", sign flipped" if c.sign_flip else "") if not c.problem else c.problem)

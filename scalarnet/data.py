@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .files import check_input_file
+from .formula import cut
 
 DATA_KEYS = ("csv", "sklearn", "inputs", "targets", "one_hot", "test", "seed", "standardize")
 SKLEARN_SETS = ("iris", "diabetes", "california_housing")
@@ -51,6 +52,11 @@ class Dataset:
     test_targets: dict[str, list[float]] = field(default_factory=dict)
     source: str = ""  # where the rows came from, for messages
     scaling: dict[str, tuple[float, float]] = field(default_factory=dict)  # column → (mean, std) subtracted, divided
+
+
+def _shown(value: Any) -> str:
+    """A value from the file for a message, its repr cut to 60 characters."""
+    return cut(repr(value), 60)
 
 
 def identifier(text: str) -> str:
@@ -108,12 +114,12 @@ def _read_source(table: dict, base: Path) -> tuple[dict[str, list[str]], str]:
         raise DataError("csv", 'say where the rows are: csv = "file.csv" or sklearn = "iris"')
     if path is not None:
         if not isinstance(path, str):
-            raise DataError("csv", f"expected a file name in quotes, got {path!r}")
+            raise DataError("csv", f"expected a file name in quotes, got {_shown(path)}")
         full = base / path
         if full.exists() or dataset is None:
             return _read_csv(full), str(full)
     if not isinstance(dataset, str) or dataset not in SKLEARN_SETS:
-        raise DataError("sklearn", f"unknown data set {dataset!r}; scalarnet knows {', '.join(SKLEARN_SETS)}")
+        raise DataError("sklearn", f"unknown data set {_shown(dataset)}; scalarnet knows {', '.join(SKLEARN_SETS)}")
     return _read_sklearn(dataset, path), f"scikit-learn {dataset}"
 
 
@@ -185,7 +191,7 @@ def _names(table: dict, key: str, columns: dict, required: bool, what: str = "co
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise DataError(key, f"expected a list of column names, got {value!r}")
+        raise DataError(key, f"expected a list of column names, got {_shown(value)}")
     for name in value:
         if name not in columns:
             close = difflib.get_close_matches(name, list(columns), n=1)
@@ -200,10 +206,10 @@ def _numbers(name: str, cells: list[str]) -> np.ndarray:
         try:
             out[row] = float(cell)
         except ValueError:
-            raise DataError("inputs", f"column {name}, row {row + 1}: {cell!r} is not a number (for class labels "
+            raise DataError("inputs", f"column {name}, row {row + 1}: {_shown(cell)} is not a number (for class labels "
                                       f"use one_hot = [\"{name}\"] on a target column)") from None
         if not math.isfinite(out[row]):
-            raise DataError("inputs", f"column {name}, row {row + 1}: {cell!r} is not a finite number")
+            raise DataError("inputs", f"column {name}, row {row + 1}: {_shown(cell)} is not a finite number")
     return out
 
 
@@ -226,11 +232,11 @@ def _split(table: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
     test = table.get("test")
     seed = table.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise DataError("seed", f"expected a non-negative whole number, got {seed!r}")
+        raise DataError("seed", f"expected a non-negative whole number, got {_shown(seed)}")
     if test is None:
         return np.arange(n), np.arange(0)
     if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0 < test < 1:
-        raise DataError("test", f"expected the fraction of rows held out, between 0 and 1 (0.2), got {test!r}")
+        raise DataError("test", f"expected the fraction of rows held out, between 0 and 1 (0.2), got {_shown(test)}")
     n_test = math.ceil(test * n)
     if n_test >= n:
         raise DataError("test", f"holding out {n_test} of {n} rows leaves none to train on")
@@ -248,7 +254,7 @@ def _scaling(table: dict, data: dict[str, np.ndarray], inputs: list[str], target
     if isinstance(which, str):
         which = [which]
     if not isinstance(which, list) or any(w not in ("inputs", "targets") for w in which):
-        raise DataError("standardize", f'expected ["inputs"], ["inputs", "targets"] or false, got {which!r}')
+        raise DataError("standardize", f'expected ["inputs"], ["inputs", "targets"] or false, got {_shown(which)}')
     names = (inputs if "inputs" in which else []) + (targets if "targets" in which else [])
     scaling = {}
     for name in names:

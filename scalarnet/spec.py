@@ -118,6 +118,8 @@ def load(path: str | Path) -> ExerciseSpec:
         raise SpecError(f"{path}: not valid TOML: {err}") from None
     except RecursionError:
         raise SpecError(f"{path}: not valid TOML: nested too deeply") from None
+    except ValueError as err:  # a whole number of more than 4300 digits
+        raise SpecError(f"{path}: not valid TOML: {formula.cut(str(err), 100)}") from None
     return from_dict(doc, str(path))
 
 
@@ -247,7 +249,7 @@ class _Reader:
         except OverflowError:
             raise self.error(where, "the number is too big for a float (at most about 1.8e308)") from None
         if value - value != 0.0:
-            raise self.error(where, f"{value!r} is not a finite number")
+            raise self.error(where, f"{_shown(value)} is not a finite number")
         return value
 
     def example_count(self, inputs: dict[str, list[float]], targets: dict[str, list[float]]) -> int:
@@ -313,7 +315,7 @@ class _Reader:
         batch = table.get("batch", "full")
         if batch != "full":
             if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-                raise self.error("[train] batch", f'expected a positive whole number or "full", got {batch!r}')
+                raise self.error("[train] batch", f'expected a positive whole number or "full", got {_shown(batch)}')
             if batch > spec.n_examples:
                 raise self.error("[train] batch", f"{batch} examples per batch, but the file has "
                                                   f"{spec.n_examples}; use at most {spec.n_examples} or \"full\"")
@@ -338,7 +340,7 @@ class _Reader:
         if "epochs" in table:
             epochs = table["epochs"]
             if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-                raise self.error("[train] epochs", f"expected a positive whole number, got {epochs!r}")
+                raise self.error("[train] epochs", f"expected a positive whole number, got {_shown(epochs)}")
             train.epochs = epochs
         if "momentum" in table:
             train.momentum = self.number(table["momentum"], "[train] momentum")
@@ -375,7 +377,7 @@ class _Reader:
             raise self.error("[network] init", "expected { seed = 0, scale = 0.1 }")
         seed = init.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise self.error("[network] init", f"seed must be a non-negative whole number, got {seed!r}")
+            raise self.error("[network] init", f"seed must be a non-negative whole number, got {_shown(seed)}")
         net.seed = seed
         net.scale = self.number(init.get("scale", 0.1), "[network] init scale")
         shapes = list(zip(sizes[:-1], sizes[1:]))
@@ -421,7 +423,7 @@ class _Reader:
     def choice(self, table: dict, key: str, allowed: tuple[str, ...], default: str) -> str:
         value = table.get(key, default)
         if value not in allowed:
-            raise self.error(f"[network] {key}", f"unknown value {value!r}{_did_you_mean(str(value), allowed)}; "
+            raise self.error(f"[network] {key}", f"unknown value {_shown(value)}{_did_you_mean(str(value), allowed)}; "
                                                  f"expected one of {', '.join(allowed)}")
         return value
 
@@ -558,6 +560,11 @@ def _listed(names: Any, limit: int = 30) -> str:
     """Names for a message, the first ``limit`` of them."""
     names = list(names)
     return ", ".join(names[:limit]) + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _shown(value: Any) -> str:
+    """A value from the file for a message, its repr cut to 60 characters."""
+    return formula.cut(repr(value), 60)
 
 
 def _did_you_mean(word: str, options: Any) -> str:

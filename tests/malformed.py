@@ -146,7 +146,8 @@ def cases() -> list[tuple[str, str, str]]:
     found[-1] = (found[-1][0], 'title = 5\n' + render(GRAPH), "title")
     add("description-list", GRAPH, "description")
     found[-1] = (found[-1][0], 'description = ["a"]\n' + render(GRAPH), "description")
-    broken = ["[params\nw = 1", "w = = 1", "[params]\nw = 1\nw = 2", "\x00", "[graph]\no = 'unterminated"]
+    broken = ["[params\nw = 1", "w = = 1", "[params]\nw = 1\nw = 2", "\x00", "[graph]\no = 'unterminated",
+              "[params]\nw = 1" + "0" * 5000, "a = " + "[" * 2000 + "]" * 2000, "[inputs]\nx = 0x", "\ufeff\x01"]
     for k, text in enumerate(broken):
         found.append((f"{len(found):03d}-toml-{k}", text, "not valid TOML"))
     # [data]

@@ -521,20 +521,21 @@ def test_an_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_write_errors_name_the_target(tmp_path):
+def test_write_errors_name_the_target_not_the_temporary_file(tmp_path, monkeypatch, capsys):
+    import errno
+
     from scalarnet.views import render
 
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        if os.access(folder, os.W_OK):
-            pytest.skip("running as a user who can write anywhere")
-        with pytest.raises(OSError) as err:
-            render.write_atomic(folder / "out.svg", b"x")
-        assert err.value.filename == str(folder / "out.svg")
-    finally:
-        folder.chmod(0o700)
+    def disk_full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device", src)
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    target = tmp_path / "out.html"
+    with pytest.raises(OSError) as err:
+        render.write_atomic(target, b"x")
+    assert err.value.filename == str(target) and list(tmp_path.iterdir()) == []
+    line = error_of(capsys, ["step", "mazur-2-2-2", "--html", str(target)])
+    assert line == f"scalarnet: error: {target}: No space left on device"
 
 
 def test_an_interrupted_plot_leaves_no_file_and_plot_is_checked_before_training(tmp_path, monkeypatch, capsys):

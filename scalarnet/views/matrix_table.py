@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine import StepRecord, which_examples
 from ..matrix import MatrixExercise, MatrixTrace
-from .table import aligned_rows, number, update_rows
+from .table import aligned_rows, number, printable, update_rows
 
 MAX_ROWS = 6  # examples (rows) shown of a matrix; a bigger batch shows the first ones
 MAX_COLS = 8  # units (columns) shown
@@ -65,7 +65,7 @@ def _entry_map(ex: MatrixExercise) -> list[str]:
 def matrix_step_table(record: StepRecord, trace: MatrixTrace, ex: MatrixExercise) -> str:
     examples = record.examples
     m = len(examples)
-    out = [f"══ {ex.title} · step {record.step} · epoch {record.epoch} · {which_examples(examples)} · matrix engine ══",
+    out = [f"══ {printable(ex.title)} · step {record.step} · epoch {record.epoch} · {which_examples(examples)} · matrix engine ══",
            ""]
     out += _entry_map(ex)
     rows = [f"ex {e}" for e in examples[:MAX_ROWS]]
