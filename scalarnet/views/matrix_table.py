@@ -65,7 +65,8 @@ def _entry_map(ex: MatrixExercise) -> list[str]:
 def matrix_step_table(record: StepRecord, trace: MatrixTrace, ex: MatrixExercise) -> str:
     examples = record.examples
     m = len(examples)
-    out = [f"══ {printable(ex.title)} · step {record.step} · epoch {record.epoch} · {which_examples(examples)} · matrix engine ══",
+    out = [f"══ {printable(ex.title)} · step {record.step} · epoch {record.epoch} · {which_examples(examples)} "
+           "· matrix engine ══",
            ""]
     out += _entry_map(ex)
     rows = [f"ex {e}" for e in examples[:MAX_ROWS]]
