@@ -330,13 +330,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         paths = [out / name]
     targets = [p.with_suffix(f".{args.format}") for p in paths] + [p.with_suffix(".dot") for p in paths]
-    existed = {p for p in targets if p.exists()}
+    existed = {p for p in [*targets, paths[0].parent] if p.exists()}
     try:
         written = diagram.save_all([p.graph for p in pics], paths, args.format)
     except KeyboardInterrupt:  # no partial frame set: remove what this run had written
         for p in targets:
             if p not in existed:
                 p.unlink(missing_ok=True)
+        if args.frames and paths[0].parent not in existed:
+            paths[0].parent.rmdir()
         raise
     except diagram.NotRendered as err:
         print("\n".join(str(p) for p in err.written))

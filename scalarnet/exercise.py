@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import formula, nn
-from .engine import Engine, ExerciseError, StepRecord, TrainResult
+from .engine import Engine, ExerciseError, StepRecord, TrainResult, diverged
 from .graph import Graph, topological_order
 from .node import Node, NumericError, evaluate
 from .spec import ExerciseSpec, check_scalar_size, load
@@ -162,5 +162,6 @@ class Exercise(Engine):
         self.steps_done += 1
         for name, p in self.params.items():
             if p.value - p.value != 0.0:
+                epoch, _ = self.batch_of_step(self.steps_done)
                 raise ExerciseError(f"{self.spec.path}: step {self.steps_done}: the update made {name} = "
-                                    f"{p.value!r}; try a smaller learning rate")
+                                    f"{p.value!r}: {diverged(epoch)}")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import Engine, ExerciseError, StepRecord
+from .engine import Engine, ExerciseError, StepRecord, diverged
 from .exercise import Exercise
 from .nn import parameter_names, unit_node_names
 from .spec import ExerciseSpec, NetworkSpec, SpecError, load, scalar_nodes
@@ -289,8 +289,9 @@ class MatrixExercise(Engine):
         self.steps_done += 1
         if not np.all(np.isfinite(self.theta)):
             bad = self.layout.names[int(np.flatnonzero(~np.isfinite(self.theta))[0])]
+            epoch, _ = self.batch_of_step(self.steps_done)
             raise ExerciseError(f"{self.spec.path}: step {self.steps_done}: the update made {bad} = "
-                                f"{self.param_values()[bad]!r}; try a smaller learning rate")
+                                f"{self.param_values()[bad]!r}: {diverged(epoch)}")
 
     def _train_batch(self, examples: list[int]) -> float:
         loss = self.forward_backward(examples).loss

@@ -521,6 +521,25 @@ def test_an_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_interrupted_render_of_frames_leaves_no_partial_set(tmp_path, monkeypatch, capsys):
+    from scalarnet.views import render
+
+    real, written = render.write_atomic, []
+
+    def interrupted_after_two(path, data):
+        if len(written) == 2:
+            raise KeyboardInterrupt
+        real(path, data)
+        written.append(path)
+
+    monkeypatch.setattr(render, "write_atomic", interrupted_after_two)
+    kept = tmp_path / "mine.txt"
+    kept.write_text("not ours")
+    assert main(["render", "mazur-2-2-2", "--frames", "--format", "dot", "--out", str(tmp_path)]) == 130
+    assert len(written) == 2 and not any(p.exists() for p in written)
+    assert list(tmp_path.rglob("*")) == [kept]
+
+
 def test_write_errors_name_the_target_not_the_temporary_file(tmp_path, monkeypatch, capsys):
     import errno
 
