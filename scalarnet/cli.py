@@ -12,7 +12,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -350,7 +350,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_diagrams(args: argparse.Namespace) -> int:
     """Regenerate the gallery of diagrams (the repository's diagrams/ folder)."""
-    from .views.diagram import source_hash, stamp
+    from .views.diagram import source_hash
     from .views.diagram.gallery import regenerate, sources
     from .views.render import RenderError
 
@@ -360,7 +360,7 @@ def cmd_diagrams(args: argparse.Namespace) -> int:
             return _error("run `scalarnet diagrams` from the repository's top folder (where diagrams/ is), "
                           "or say where to write: --out FOLDER")
         out = "diagrams"
-    if args.format == "svg" and _up_to_date(Path(out), sources(), stamp, source_hash):
+    if args.format == "svg" and _up_to_date(Path(out), sources(), source_hash):
         print(f"scalarnet: {out}: every diagram is up to date; nothing to redraw", file=sys.stderr)
         return 0
     try:
@@ -371,7 +371,7 @@ def cmd_diagrams(args: argparse.Namespace) -> int:
     return 0
 
 
-def _up_to_date(folder: Path, sources: dict[str, str], stamp, source_hash) -> bool:
+def _up_to_date(folder: Path, sources: dict[str, str], source_hash: Callable[[str], str]) -> bool:
     """True when every diagram's .dot holds its current source and its .svg carries that
     source's stamp: then nothing needs a renderer."""
     for name, source in sources.items():
