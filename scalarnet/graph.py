@@ -209,3 +209,20 @@ def apply_local_rule(node: Node) -> list[tuple[Node, float]]:
             parent.grad += amount
             sent.append((parent, amount))
     return sent
+
+
+def all_gradients(root: Node, order: list[Node]) -> dict[int, float]:
+    """id(node) -> ∂root/∂node for every node of ``order`` (root's topological order) that
+    root depends on, inputs and targets included (CS231n's dx), without touching any
+    ``grad``: backward gives only what the update needs, this gives what a step shows.
+    Unnamed constants (the 2 of x²) are left out."""
+    adjoint = {id(root): 1.0}
+    for node in reversed(order):
+        g = adjoint.get(id(node))
+        if not g or node.op is None:
+            continue
+        parents = node.parents
+        for parent, d in zip(parents, node.op.local_grads(node.value, *[p.value for p in parents])):
+            if parent.requires_grad or parent.name is not None or parent.op is not None:
+                adjoint[id(parent)] = adjoint.get(id(parent), 0.0) + g * d
+    return adjoint

@@ -27,9 +27,20 @@ def step_table(record: StepRecord, title: str = "") -> str:
     head = f"step {record.step} · epoch {record.epoch} · {which_examples(examples)}"
     out = [f"══ {title} · {head} ══" if title else f"══ {head} ══", "", "forward"]
     names = [n for n in record.values if n not in record.grads]
-    columns = [f"example {e}" for e in shown] if len(examples) > 1 else ["value"]
-    rows = [[name, *(number(v) for v in record.values[name][: len(shown)])] for name in names]
-    out += aligned_rows(["node", *columns], rows)
+    loss = "L" if len(examples) > 1 else record.loss_name
+    grads = record.node_grads
+    if len(examples) == 1:  # value and gradient side by side
+        rows = [[name, number(record.values[name][0]), *([number(grads[name][0])] if name in grads else [])]
+                for name in names]
+        out += aligned_rows(["node", "value", *([f"∂{loss}/∂node"] if grads else [])], rows)
+    else:
+        columns = [f"example {e}" for e in shown]
+        rows = [[name, *(number(v) for v in record.values[name][: len(shown)])] for name in names]
+        out += aligned_rows(["node", *columns], rows)
+        if grads:
+            out += ["", f"∂{loss}/∂node, the share of each example's node (inputs and targets included)"]
+            rows = [[name, *(number(v) for v in grads[name][: len(shown)])] for name in names if name in grads]
+            out += aligned_rows(["node", *columns], rows)
     if len(examples) > len(shown):
         out.append(f"  (+{len(examples) - len(shown)} more examples in this batch; --json shows them all)")
     out.append("")
