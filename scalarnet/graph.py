@@ -16,7 +16,7 @@ import math
 from operator import attrgetter
 
 from .node import Node, NumericError, evaluate
-from .ops import MUL, SUM, DomainError
+from .ops import ADD, MUL, RELU, SUM, DomainError
 
 _EXPANDED = object()  # on the stack: "the node below me has all its parents in the order"
 _grad = attrgetter("grad")
@@ -104,10 +104,20 @@ def _backward(root: Node, order: list[Node], interior: list[Node], walk: list[No
                 a.grad += g * b.value
             if b.requires_grad:
                 b.grad += g * a.value
+        elif op is ADD:  # ADD's and SUB's partials are ±1: eager loops chain additions
+            a, b = parents
+            if a.requires_grad:
+                a.grad += g
+            if b.requires_grad:
+                b.grad += g
         elif op is SUM:  # SUM.local_grads written out: every partial is 1, g passes through
             for parent in parents:
                 if parent.requires_grad:
                     parent.grad += g
+        elif op is RELU:  # ReLU'(x) = [x > 0]
+            a = parents[0]
+            if a.value > 0.0 and a.requires_grad:
+                a.grad += g
         elif len(parents) == 2:
             a, b = parents
             da, db = op.local_grads(node.value, a.value, b.value)

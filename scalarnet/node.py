@@ -109,9 +109,21 @@ class Node:
     # become constants. The result has the class of the node it is called on, so that a
     # subclass (scalarnet.micrograd's ``Value``) gets its own kind back.
     def __add__(self, other: Node | Number) -> Node:
+        # _binary written out: sums and products are nearly every node of an eager loop
         if not isinstance(other, Node):
             other = _constant(other)
-        return _binary(self.__class__, ops.ADD, self.value + other.value, self, other)
+        value = self.value + other.value
+        if value - value != 0.0:
+            evaluate(ops.ADD, (self, other))  # raises, naming the node
+        node = _new(self.__class__)
+        node.value = value
+        node.grad = 0.0
+        node.parents = (self, other)
+        node.op = _ADD
+        node.name = None
+        node.requires_grad = self.requires_grad or other.requires_grad
+        node.seq = _next_seq()
+        return node
 
     def __radd__(self, other: Number) -> Node:
         other = _constant(other)
@@ -127,9 +139,20 @@ class Node:
         return _binary(self.__class__, ops.SUB, other.value - self.value, other, self)
 
     def __mul__(self, other: Node | Number) -> Node:
-        if not isinstance(other, Node):
+        if not isinstance(other, Node):  # the rest: __add__'s, with a product
             other = _constant(other)
-        return _binary(self.__class__, ops.MUL, self.value * other.value, self, other)
+        value = self.value * other.value
+        if value - value != 0.0:
+            evaluate(ops.MUL, (self, other))
+        node = _new(self.__class__)
+        node.value = value
+        node.grad = 0.0
+        node.parents = (self, other)
+        node.op = _MUL
+        node.name = None
+        node.requires_grad = self.requires_grad or other.requires_grad
+        node.seq = _next_seq()
+        return node
 
     def __rmul__(self, other: Number) -> Node:
         other = _constant(other)
@@ -171,6 +194,7 @@ class Node:
 
 
 _new = object.__new__
+_ADD, _MUL = ops.ADD, ops.MUL  # module globals: one lookup, not two
 _next_seq = itertools.count().__next__
 
 
