@@ -81,7 +81,9 @@ def _names(root: Node) -> tuple[dict[int, str], set[int]]:
 
 
 def _operands(node: Node, names: dict[int, str], compound: set[int]) -> list[str]:
-    return [f"({names[id(p)]})" if id(p) in compound else names.get(id(p), number(p.value)) for p in node.parents]
+    bare = node.op.arity == 1 and "({0})" in node.op.value_template[0]  # relu(a + b), not relu((a + b))
+    return [f"({names[id(p)]})" if id(p) in compound and not bare else names.get(id(p), number(p.value))
+            for p in node.parents]
 
 
 _BARE = re.compile(r"[\w\[\],.′]+")
@@ -93,15 +95,19 @@ def _ref(name: str) -> str:
 
 
 @contextmanager
-def _named_and_derived(root: Node) -> Iterator[dict[int, str]]:
+def _named_and_derived(root: Node, also: tuple[Node, ...] | None = None) -> Iterator[dict[int, str]]:
     """While inside: every node named (``formula_names``) and every grad = ∂root/∂node.
-    Afterwards the names and gradients are what they were."""
+    Afterwards the names and gradients are what they were. With ``also``, the unnamed op
+    nodes stay unnamed but the root and those in ``also`` (a derivation folds the others
+    into the factors of the named nodes around them)."""
     order = topological_order(root)
     names = formula_names(root)
+    named = {id(n) for n in order if also is None or n.op is None or n is root or any(n is a for a in also)}
     before = [(n, n.name, n.grad) for n in order]
     try:
         for n in order:
-            n.name = names.get(id(n), n.name)
+            if id(n) in named:
+                n.name = names.get(id(n), n.name)
             n.grad = 0.0
         Graph(root, order).backward()
         yield names
@@ -163,15 +169,16 @@ class Derivation:
 
 def derive(root: Node, wrt: Node | str, max_paths: int = 64) -> Derivation:
     """The derivation of ∂root/∂wrt; ``wrt`` is a node of root's graph or its name."""
-    with _named_and_derived(root) as names:
-        node = _node_of(root, wrt, names)
-        return Derivation(_derivations(root, names).derive(names[id(node)], max_paths))
+    names = formula_names(root)
+    node = _node_of(root, wrt, names)
+    with _named_and_derived(root, also=(node,)):
+        return Derivation(_derivations(root).derive(names[id(node)], max_paths))
 
 
-def _derivations(root: Node, names: dict[int, str]) -> StepDerivations:
-    """Inside ``_named_and_derived``: the derivations of root's graph, every named node a
-    possible ``wrt``."""
-    nodes = {names[id(n)]: n for n in topological_order(root) if id(n) in names and n is not root}
+def _derivations(root: Node) -> StepDerivations:
+    """Inside ``_named_and_derived``: the derivations of root's graph, every node named
+    there a possible ``wrt``."""
+    nodes = {n.name: n for n in topological_order(root) if n.name is not None and n is not root}
     return StepDerivations.of_graph(root, nodes)
 
 
@@ -254,7 +261,7 @@ def viewer(root: Node, param: str | None = None, title: str = "") -> Page:
         if param is not None and param not in params:
             raise KeyError(f"{param!r} is not a parameter of the graph; the parameters are {', '.join(params)}")
         chosen = ([param] if param else []) + [p for p in params if p != param][: page.MAX_DERIVED - 1]
-        derivations = _derivations(root, names)
+        derivations = _derivations(root)
         ds = {p: derivations.derive(p) for p in chosen}
         view = page.StepView(1, {p: derivation_view.text(d) for p, d in ds.items()},
                              {p: sorted({path.nodes for path in d.paths or []}) for p, d in ds.items()})

@@ -26,6 +26,7 @@ from scalarnet.micrograd.engine import Value
 from scalarnet.micrograd.nn import MLP, Layer, Neuron
 
 ROOT = Path(__file__).resolve().parent.parent
+NO_MICROGRAD = "micrograd is not installed (pip install micrograd==0.1.0)"
 
 
 # -- micrograd's own suite, only the import changed --------------------------------------------
@@ -81,7 +82,7 @@ def test_value_has_micrographs_attributes():
 
 def test_value_arithmetic_is_micrographs_to_the_bit():
     """Division is a · b⁻¹ and subtraction a + (−b) in micrograd: the same bits here."""
-    micrograd = pytest.importorskip("micrograd.engine", reason="micrograd is not installed (pip install micrograd==0.1.0)")
+    micrograd = pytest.importorskip("micrograd.engine", reason=NO_MICROGRAD)
     rng = random.Random(7)
     for _ in range(200):
         x, y = rng.uniform(-5, 5), rng.uniform(0.1, 5)
@@ -109,7 +110,7 @@ def test_numbers_of_every_kind_on_either_side():
 
 # -- nn: the same draws, the same sums ----------------------------------------------------------
 def test_nn_draws_and_computes_as_micrograd():
-    mg = pytest.importorskip("micrograd.nn", reason="micrograd is not installed (pip install micrograd==0.1.0)")
+    mg = pytest.importorskip("micrograd.nn", reason=NO_MICROGRAD)
     for Model, args in ((MLP, (3, [4, 4, 1])), (Layer, (3, 2)), (Neuron, (3,))):
         random.seed(42)
         ours = Model(*args)
@@ -168,7 +169,7 @@ def demo(Value, MLP, steps: int) -> list[tuple[float, float]]:
 def test_demo_notebook_gives_micrographs_losses_and_accuracy():
     """All 100 steps under CI=true; 15 by default, since micrograd itself takes about a quarter
     of a second a step even with its collector off (and seconds with it on)."""
-    mg_engine = pytest.importorskip("micrograd.engine", reason="micrograd is not installed (pip install micrograd==0.1.0)")
+    mg_engine = pytest.importorskip("micrograd.engine", reason=NO_MICROGRAD)
     mg_nn = pytest.importorskip("micrograd.nn")
     pytest.importorskip("sklearn", reason="scikit-learn is not installed")
     steps = 100 if os.environ.get("CI") == "true" else 15
