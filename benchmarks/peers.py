@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -183,22 +184,49 @@ def micrograd_value() -> type | None:
     return Value
 
 
-def micrograd_epoch(w: Workload, collector: bool = True) -> Epoch | None:
-    """micrograd as its README trains: build the graph of the whole batch, ``zero_grad``,
-    ``backward``, update each parameter. With ``collector=False`` the garbage collector is
-    off while the epoch runs (a diagnostic: micrograd's nodes form reference cycles)."""
-    Value = micrograd_value()
-    if Value is None or w.loss != "half_squared_error":
-        return None
-    from micrograd.nn import MLP
+def eager_classes(kind: str) -> tuple[type, type] | None:
+    """(Value, MLP) of a micrograd-style engine: ``micrograd`` itself, ``scalarnet.micrograd``
+    (its drop-in) or ``node`` (plain scalarnet ``Node``s in the same loop; the MLP is only a
+    holder of the weights, which become Nodes)."""
+    if kind == "micrograd":
+        Value = micrograd_value()
+        if Value is None:
+            return None
+        from micrograd.nn import MLP
+        return Value, MLP
+    from scalarnet.micrograd import MLP, Value
+    from scalarnet.node import Node
 
+    return (Value, MLP) if kind == "scalarnet.micrograd" else (Node, MLP)
+
+
+def without_collector(epoch: Epoch) -> Epoch:
+    """``epoch`` with the garbage collector off while it runs (a diagnostic: micrograd's nodes
+    form reference cycles, scalarnet's do not)."""
+    def run() -> float:
+        gc.disable()
+        try:
+            return epoch()
+        finally:
+            gc.enable()
+
+    return run
+
+
+def micrograd_epoch(w: Workload, collector: bool = True, kind: str = "micrograd") -> Epoch | None:
+    """micrograd as its README trains: build the graph of the whole batch, ``zero_grad``,
+    ``backward``, update each parameter; ``kind`` picks the engine (``eager_classes``).
+    With ``collector=False`` the garbage collector is off while the epoch runs."""
+    classes = eager_classes(kind)
+    if classes is None or w.loss != "half_squared_error":
+        return None
+    Value, MLP = classes
     model = MLP(w.sizes[0], w.sizes[1:])
     W, b = w.weights()
     for layer, Wl, bl in zip(model.layers, W, b):
         for j, neuron in enumerate(layer.neurons):
-            for i, weight in enumerate(neuron.w):
-                weight.data = float(Wl[i, j])
-            neuron.b.data = float(bl[j])
+            neuron.w = [Value(float(Wl[i, j])) for i in range(Wl.shape[0])]
+            neuron.b = Value(float(bl[j]))
     hidden_tanh = w.hidden == "tanh"
     rows = [[Value(float(v)) for v in x] for x in w.X]
     targets = [float(y) for y in w.Y[:, 0]]
@@ -215,20 +243,56 @@ def micrograd_epoch(w: Workload, collector: bool = True) -> Epoch | None:
 
     def epoch() -> float:
         loss = sum(((forward(x) - y) ** 2 for x, y in zip(rows, targets)), Value(0.0)) * (0.5 / len(rows))
-        model.zero_grad()
+        for p in params:
+            p.grad = 0.0
         loss.backward()
         for p in params:
             p.data -= w.lr * p.grad
         return loss.data
 
-    if collector:
-        return epoch
+    return epoch if collector else without_collector(epoch)
 
-    def epoch_without_collector() -> float:
-        gc.disable()
-        try:
-            return epoch()
-        finally:
-            gc.enable()
 
-    return epoch_without_collector
+# -- (M) micrograd's demo notebook ----------------------------------------------------------
+MOONS_TITLE = "micrograd's demo: make_moons, MLP(2, [16, 16, 1]), max-margin loss + 1e-4·L2"
+
+
+def moons_epoch(kind: str, collector: bool = True) -> Epoch | None:
+    """One step of micrograd's demo.ipynb as users write it (a fresh graph every step), on
+    ``kind`` (``eager_classes``); None without scikit-learn or that engine."""
+    classes = eager_classes(kind)
+    try:
+        from sklearn.datasets import make_moons
+    except ImportError:
+        return None
+    if classes is None:
+        return None
+    Value, MLP = classes
+    X, y = make_moons(n_samples=100, noise=0.1, random_state=1337)
+    y = y * 2 - 1
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    if kind == "node":  # the same draws, as plain Nodes
+        for layer in model.layers:
+            for n in layer.neurons:
+                n.w, n.b = [Value(wi.data) for wi in n.w], Value(0.0)
+    params = model.parameters()
+    k = 0
+
+    def epoch() -> float:
+        nonlocal k
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        total_loss = data_loss + 1e-4 * sum(p * p for p in params)
+        for p in params:
+            p.grad = 0.0
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * (k % 100) / 100
+        for p in params:
+            p.data -= learning_rate * p.grad
+        k += 1
+        return float(total_loss.data)
+
+    return epoch if collector else without_collector(epoch)

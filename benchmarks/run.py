@@ -41,6 +41,9 @@ SAMPLE_SECONDS = 0.02
 # Names of the contenders, in table order.
 MICROGRAD, MICROGRAD_NO_GC = "micrograd 0.1.0 (as users run it)", "micrograd, collector off (diagnostic)"
 NODE, NODE_REBUILT = "scalarnet node-by-node", "scalarnet node-by-node, graph rebuilt each epoch"
+# The loop micrograd's users write (a fresh graph every epoch), on scalarnet's engine
+EAGER_NODE, EAGER_VALUE = "scalarnet Node, micrograd's loop (eager)", "scalarnet.micrograd, micrograd's loop (eager)"
+EAGER = {EAGER_NODE: "node", EAGER_VALUE: "scalarnet.micrograd"}
 COMPILED, MATRIX, NUMPY, TORCH = "scalarnet compiled", "scalarnet matrix", "numpy reference", "torch CPU float64"
 
 
@@ -82,6 +85,7 @@ def epoch_contenders(w: peers.Workload, micrograd: bool) -> dict[str, Callable[[
         MICROGRAD_NO_GC: peers.micrograd_epoch(w, collector=False) if micrograd else None,
         NODE: peers.scalarnet_epoch(w),
         NODE_REBUILT: peers.scalarnet_epoch(w, rebuild=True),
+        **{name: peers.micrograd_epoch(w, kind=kind) for name, kind in EAGER.items()},
         COMPILED: peers.compiled_epoch(w),
         MATRIX: peers.matrix_epoch(w),
         NUMPY: peers.numpy_epoch(w),
@@ -93,6 +97,17 @@ def epoch_contenders(w: peers.Workload, micrograd: bool) -> dict[str, Callable[[
 def per_epoch(w: peers.Workload, samples: int, micrograd: bool = True) -> dict[str, float]:
     epochs = epoch_contenders(w, micrograd)
     check_same_loss(epochs, NUMPY)
+    return interleaved(epochs, samples, min_repeat=3)
+
+
+def moons(samples: int) -> dict[str, float]:
+    """(M) micrograd's demo, one training step per epoch, on micrograd and on scalarnet."""
+    made = {MICROGRAD: peers.moons_epoch("micrograd"), MICROGRAD_NO_GC: peers.moons_epoch("micrograd", collector=False),
+            **{name: peers.moons_epoch(kind) for name, kind in EAGER.items()}}
+    epochs = {name: run for name, run in made.items() if run is not None}
+    if len(epochs) < 2:
+        return {}
+    check_same_loss(epochs, EAGER_VALUE)
     return interleaved(epochs, samples, min_repeat=3)
 
 
@@ -194,6 +209,15 @@ def report(results: dict) -> tuple[str, list[tuple[str, bool | None]]]:
     A, B, E = results["A"], results["B"], results["E"]
     lines += epoch_table(results["workloads"]["A"], A, MICROGRAD if MICROGRAD in A else NUMPY)
     lines += epoch_table(results["workloads"]["B"], B, MICROGRAD if MICROGRAD in B else NUMPY)
+    M = results.get("M", {})
+    if M:
+        lines += [f"### (M) {peers.MOONS_TITLE}, per training step", "",
+                  f"| engine | median per step | {MICROGRAD} ÷ engine | {MICROGRAD_NO_GC} ÷ engine |",
+                  "|---|---:|---:|---:|"]
+        lines += [f"| {name} | {ms(t)} | {M[MICROGRAD] / t:.1f}× | {M[MICROGRAD_NO_GC] / t:.1f}× |"
+                  for name, t in M.items()] if MICROGRAD in M else [f"| {name} | {ms(t)} | — | — |"
+                                                                   for name, t in M.items()]
+        lines.append("")
     lines += ["### (C) a chain of N nodes (y = y + x, N times): build and backward", "",
               "| N | engine | build | backward | total | processor time |", "|---:|---|---:|---:|---:|---:|"]
     for n, name, build, backward, cpu in results["C"]:
@@ -218,6 +242,12 @@ def report(results: dict) -> tuple[str, list[tuple[str, bool | None]]]:
               A[MICROGRAD] >= 10 * A[NODE])
         check(f"(A) node-by-node ≥ 2× faster than micrograd with its collector off: "
               f"{A[MICROGRAD_NO_GC] / A[NODE]:.1f}×", A[MICROGRAD_NO_GC] >= 2 * A[NODE])
+    for key, times in (("A", A), ("B", B), ("M", M)):
+        for name in EAGER if MICROGRAD in times else ():
+            check(f"({key}) {name} ≥ 20× faster than micrograd as users run it: "
+                  f"{times[MICROGRAD] / times[name]:.1f}×", times[MICROGRAD] >= 20 * times[name])
+            check(f"({key}) {name} ≥ 2× faster than micrograd with its collector off: "
+                  f"{times[MICROGRAD_NO_GC] / times[name]:.1f}×", times[MICROGRAD_NO_GC] >= 2 * times[name])
     check(f"(A) compiled within 10× of the numpy matrix version: {A[COMPILED] / A[NUMPY]:.1f}×",
           A[COMPILED] <= 10 * A[NUMPY])
     biggest = max(n for n, *_ in results["C"])
@@ -249,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     results["A"] = per_epoch(work["A"], args.samples)
     print(f"(B) {work['B'].title} …", file=sys.stderr)  # micrograd takes over a second an epoch here
     results["B"] = per_epoch(work["B"], max(3, args.samples // 3))
+    print("(M) micrograd's demo …", file=sys.stderr)
+    results["M"] = moons(max(3, args.samples // 3))
     print("(C) chains …", file=sys.stderr)
     sizes = [n for n in (100, 1_000, 10_000, 100_000, 1_000_000) if n < args.chain] + [args.chain]
     results["C"] = chains(sizes, samples=3, micrograd_max=100_000)

@@ -219,7 +219,7 @@ def kinks(spec: ExerciseSpec, learning_rate: float | None = None) -> list[str]:
         return found
     _, batch = Exercise(spec, learning_rate).run_step(update=False)
     owner = {id(node): name for slot in batch.slots for name, node in slot.items()}
-    return [f"{owner.get(id(node), node.label())} = ReLU(…) at 0" for node in batch.graph.order
+    return [f"{owner.get(id(node), node.display_name())} = ReLU(…) at 0" for node in batch.graph.order
             if node.op is ops.RELU and node.parents[0].value == 0.0]
 
 

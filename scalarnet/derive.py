@@ -72,7 +72,7 @@ class Derivation:
     param: str
     loss: str  # the node the paths start from: the example's loss, or "L" for a batch
     example_loss: str
-    step: int
+    step: int | None  # None for a graph built in Python
     examples: list[int]
     gradient: float  # the engine's
     total: float  # the derivation's: the sum over the paths
@@ -227,6 +227,20 @@ class StepDerivations:
         """Train up to ``step`` (counted from 1, as ``step --json`` numbers steps) and derive it."""
         exercise.advance_to(step)
         return cls(exercise, *exercise.run_step(update=False))
+
+    @classmethod
+    def of_graph(cls, root: Node, params: dict[str, Node]) -> StepDerivations:
+        """A graph built in Python (every node that counts named, ``root.backward()`` done):
+        one "step" of one example whose loss is ``root`` and whose parameters are ``params``."""
+        from types import SimpleNamespace
+
+        from .graph import topological_order
+
+        order = topological_order(root)
+        exercise = SimpleNamespace(loss_name=root.name, params=params, spec=SimpleNamespace(path="the graph"))
+        record = SimpleNamespace(examples=[0], step=None, grads={name: n.grad for name, n in params.items()})
+        slot = {n.name: n for n in order if n.name is not None}
+        return cls(exercise, record, SimpleNamespace(slots=[slot], graph=SimpleNamespace(order=order)))
 
     @property
     def params(self) -> list[str]:

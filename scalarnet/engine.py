@@ -35,14 +35,18 @@ class StepRecord:
     learning_rate: float
     loss_name: str = "E"
     trainable: list[str] = field(default_factory=list)
+    # ∂(batch loss)/∂node for every named node, inputs and targets included, one per example
+    # (the scalar engine fills it)
+    node_grads: dict[str, list[float]] = field(default_factory=dict)
 
     def params_before(self) -> dict[str, float]:
         return {name: self.values[name][0] for name in self.grads}
 
-    def example_values(self) -> dict[str, float | list[float]]:
-        """Every named value: one number per name for a single example, a list over the batch otherwise."""
+    def example_values(self, table: dict[str, list[float]] | None = None) -> dict[str, float | list[float]]:
+        """Every named value (or the entries of ``table``, per example like ``values``): one
+        number per name for a single example, a list over the batch otherwise."""
         single = len(self.examples) == 1
-        return {name: (v[0] if single else list(v)) for name, v in self.values.items()}
+        return {name: (v[0] if single else list(v)) for name, v in (self.values if table is None else table).items()}
 
     def to_json(self) -> dict:
         return {
@@ -52,6 +56,7 @@ class StepRecord:
             "values": self.example_values(),
             "grads": dict(self.grads),
             "params": dict(self.params),
+            **({"node_grads": self.example_values(self.node_grads)} if self.node_grads else {}),
         }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import formula, nn
 from .engine import Engine, ExerciseError, StepRecord, TrainResult, diverged
-from .graph import Graph, topological_order
+from .graph import Graph, all_gradients, topological_order
 from .node import Node, NumericError, evaluate
 from .spec import ExerciseSpec, check_scalar_size, load
 
@@ -136,6 +136,9 @@ class Exercise(Engine):
         record = self._record(examples, batch.loss.value,
                               {name: [slot[name].value for slot in batch.slots] for name in batch.slots[0]},
                               {name: p.grad for name, p in self.params.items()})
+        adjoint = all_gradients(batch.loss, batch.graph.order)
+        record.node_grads = {name: [adjoint.get(id(slot[name]), 0.0) for slot in batch.slots]
+                             for name in batch.slots[0]}
         if update:
             self._update()
             record.params = {name: p.value for name, p in self.params.items()}

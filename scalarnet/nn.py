@@ -73,6 +73,7 @@ class MLP:
         output: str = "linear",
         names: dict[str, list] | None = None,
     ) -> None:
+        check_layers(weights, biases, hidden, output)
         self.hidden, self.output = hidden, output
         self.sizes = [int(np.shape(weights[0])[0])] + [int(np.shape(w)[1]) for w in weights]
         self.W: list[list[list[Node]]] = []
@@ -108,6 +109,10 @@ class MLP:
     ) -> MLP:
         """W_l = scale · default_rng(seed).standard_normal((n_in, n_out)), layer by layer
         from one generator; biases zero."""
+        if isinstance(sizes, (int, np.integer)) or len(sizes) < 2 or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in sizes):
+            raise ValueError(f"MLP.initialised(sizes={sizes!r}): sizes are the layer widths from the inputs to the "
+                             "outputs, at least two positive whole numbers, e.g. [3, 4, 4, 1]")
         weights, biases = initial_weights(sizes, seed, scale, bias)
         return cls(weights, biases, hidden, output, names)
 
@@ -140,6 +145,33 @@ class MLP:
     def zero_grad(self) -> None:
         for p in self._parameters:
             p.grad = 0.0
+
+
+def check_layers(weights: object, biases: object, hidden: str, output: str) -> None:
+    """A clear message for what ``MLP(weights, biases, ...)`` cannot use: micrograd's
+    ``MLP(nin, nouts)`` form, matrices whose shapes do not chain, biases of the wrong length."""
+    if isinstance(weights, (int, np.integer)):
+        sizes = [int(weights), *biases] if isinstance(biases, (list, tuple)) else [int(weights), "…"]
+        raise TypeError(
+            f"nn.MLP({weights!r}, {biases!r}): scalarnet's MLP takes weight matrices and biases, "
+            f"MLP(weights, biases, hidden, output). For layer sizes use nn.MLP.initialised({sizes}, hidden='relu'); "
+            f"for micrograd's MLP(nin, nouts) use scalarnet.micrograd.nn.MLP({weights!r}, {biases!r})")
+    if hidden not in ACTIVATIONS or output not in OUTPUT_ACTIVATIONS:
+        raise ValueError(f"nn.MLP: hidden={hidden!r}, output={output!r}; hidden is one of {', '.join(ACTIVATIONS)}, "
+                         f"output one of {', '.join(OUTPUT_ACTIVATIONS)}")
+    shapes = [np.shape(w) for w in weights]
+    if not shapes or any(len(sh) != 2 for sh in shapes):
+        raise ValueError(f"nn.MLP: weights must be a list of 2-d matrices (n_in × n_out), one per layer; got shapes "
+                         f"{shapes}")
+    for layer, (a, b) in enumerate(zip(shapes, shapes[1:]), start=1):
+        if a[1] != b[0]:
+            raise ValueError(f"nn.MLP: layer {layer} has {a[1]} outputs but layer {layer + 1}'s weights expect "
+                             f"{b[0]} inputs (shapes {a} and {b})")
+    if len(biases) != len(shapes):
+        raise ValueError(f"nn.MLP: {len(shapes)} weight matrices but {len(biases)} biases (one per layer, or None)")
+    for layer, (sh, b) in enumerate(zip(shapes, biases), start=1):
+        if b is not None and np.shape(b) != (sh[1],):
+            raise ValueError(f"nn.MLP: layer {layer}'s bias has shape {np.shape(b)}, expected ({sh[1]},)")
 
 
 def unit_node_names(layer: int, j: int, unit_names: Sequence[Sequence[str]] | None = None) -> tuple[str, str]:

@@ -9,7 +9,9 @@ Python frees by reference counting alone (no cycles for the garbage collector to
 
 from __future__ import annotations
 
+import itertools
 import math
+import numbers
 from collections.abc import Iterable
 
 from . import ops
@@ -20,14 +22,19 @@ class NumericError(ArithmeticError):
     """A value or gradient left the real numbers; the message names the node."""
 
 
-Number = int | float
+Number = int | float  # any numbers.Real is accepted (numpy scalars included); these are the usual ones
 
 
 class Node:
-    __slots__ = ("value", "grad", "parents", "op", "name", "requires_grad")
+    # ``seq`` numbers the nodes in the order they were made: parents always before their
+    # children, so sorting by it gives a topological order without a depth-first walk.
+    __slots__ = ("value", "grad", "parents", "op", "name", "requires_grad", "seq")
 
-    def __init__(self, value: Number, name: str | None = None, *, requires_grad: bool = True) -> None:
-        value = float(value)
+    def __init__(self, value: Number, name: str | None = None, *, label: str | None = None,
+                 requires_grad: bool = True) -> None:
+        """``label`` is micrograd's word for ``name`` (either may be given; '' means unnamed)."""
+        name = name or label or None
+        value = _real(value, name)
         if value - value != 0.0:  # inf - inf and nan - nan are nan
             raise NumericError(f"node {name or '(unnamed)'}: value {value!r} is not a finite number")
         self.value = value
@@ -36,6 +43,7 @@ class Node:
         self.op: Op | None = None
         self.name = name
         self.requires_grad = requires_grad
+        self.seq = _next_seq()
 
     @classmethod
     def constant(cls, value: Number, name: str | None = None) -> Node:
@@ -47,9 +55,26 @@ class Node:
         """Made by the user or a constant, not by an op (PyTorch's ``is_leaf``)."""
         return self.op is None
 
-    def label(self) -> str:
+    def display_name(self) -> str:
         """The node's name, or else its formula: what error messages and views call it."""
         return self.name if self.name is not None else formula(self)
+
+    # micrograd's names for the same things: ``x.data`` is ``x.value``, ``x.label`` is ``x.name``
+    @property
+    def data(self) -> float:
+        return self.value
+
+    @data.setter
+    def data(self, value: Number) -> None:
+        self.value = _real(value, self.name)
+
+    @property
+    def label(self) -> str | None:
+        return self.name
+
+    @label.setter
+    def label(self, name: str | None) -> None:
+        self.name = name or None
 
     def __repr__(self) -> str:
         name = f"{self.name}, " if self.name else ""
@@ -79,65 +104,158 @@ class Node:
         return [n for n in topological_order(self) if n.op is None and n.requires_grad]
 
     # -- operators -----------------------------------------------------------------
+    # The hot path of every eager loop: each operator computes its value inline and makes
+    # its node with one call (``_binary``/``_unary``), the numbers met on either side
+    # become constants. The result has the class of the node it is called on, so that a
+    # subclass (scalarnet.micrograd's ``Value``) gets its own kind back.
     def __add__(self, other: Node | Number) -> Node:
-        return apply(ops.ADD, self, as_node(other))
+        # _binary written out: sums and products are nearly every node of an eager loop
+        if not isinstance(other, Node):
+            other = _constant(other)
+        value = self.value + other.value
+        if value - value != 0.0:
+            evaluate(ops.ADD, (self, other))  # raises, naming the node
+        node = _new(self.__class__)
+        node.value = value
+        node.grad = 0.0
+        node.parents = (self, other)
+        node.op = _ADD
+        node.name = None
+        node.requires_grad = self.requires_grad or other.requires_grad
+        node.seq = _next_seq()
+        return node
 
     def __radd__(self, other: Number) -> Node:
-        return apply(ops.ADD, as_node(other), self)
+        other = _constant(other)
+        return _binary(self.__class__, ops.ADD, other.value + self.value, other, self)
 
     def __sub__(self, other: Node | Number) -> Node:
-        return apply(ops.SUB, self, as_node(other))
+        if not isinstance(other, Node):
+            other = _constant(other)
+        return _binary(self.__class__, ops.SUB, self.value - other.value, self, other)
 
     def __rsub__(self, other: Number) -> Node:
-        return apply(ops.SUB, as_node(other), self)
+        other = _constant(other)
+        return _binary(self.__class__, ops.SUB, other.value - self.value, other, self)
 
     def __mul__(self, other: Node | Number) -> Node:
-        return apply(ops.MUL, self, as_node(other))
+        if not isinstance(other, Node):  # the rest: __add__'s, with a product
+            other = _constant(other)
+        value = self.value * other.value
+        if value - value != 0.0:
+            evaluate(ops.MUL, (self, other))
+        node = _new(self.__class__)
+        node.value = value
+        node.grad = 0.0
+        node.parents = (self, other)
+        node.op = _MUL
+        node.name = None
+        node.requires_grad = self.requires_grad or other.requires_grad
+        node.seq = _next_seq()
+        return node
 
     def __rmul__(self, other: Number) -> Node:
-        return apply(ops.MUL, as_node(other), self)
+        other = _constant(other)
+        return _binary(self.__class__, ops.MUL, other.value * self.value, other, self)
 
     def __truediv__(self, other: Node | Number) -> Node:
-        return apply(ops.DIV, self, as_node(other))
+        return apply(ops.DIV, self, as_node(other), cls=self.__class__)
 
     def __rtruediv__(self, other: Number) -> Node:
-        return apply(ops.DIV, as_node(other), self)
+        return apply(ops.DIV, _constant(other), self, cls=self.__class__)
 
     def __pow__(self, other: Node | Number) -> Node:
-        return power(self, as_node(other))
+        return power(self, as_node(other), cls=self.__class__)
 
     def __rpow__(self, other: Number) -> Node:
-        return power(as_node(other), self)
+        return power(_constant(other), self, cls=self.__class__)
 
     def __neg__(self) -> Node:
-        return apply(ops.NEG, self)
+        return _unary(self.__class__, ops.NEG, -self.value, self)
 
     def __pos__(self) -> Node:
         return self
 
     def sigmoid(self) -> Node:
-        return apply(ops.SIGMOID, self)
+        return apply(ops.SIGMOID, self, cls=self.__class__)
 
     def tanh(self) -> Node:
-        return apply(ops.TANH, self)
+        return _unary(self.__class__, ops.TANH, math.tanh(self.value), self)
 
     def relu(self) -> Node:
-        return apply(ops.RELU, self)
+        v = self.value
+        return _unary(self.__class__, ops.RELU, v if v > 0.0 else 0.0, self)
 
     def exp(self) -> Node:
-        return apply(ops.EXP, self)
+        return apply(ops.EXP, self, cls=self.__class__)
 
     def log(self) -> Node:
-        return apply(ops.LOG, self)
+        return apply(ops.LOG, self, cls=self.__class__)
+
+
+_new = object.__new__
+_ADD, _MUL = ops.ADD, ops.MUL  # module globals: one lookup, not two
+_next_seq = itertools.count().__next__
+
+
+def _binary(cls: type, op: Op, value: float, a: Node, b: Node) -> Node:
+    """The node ``op(a, b)`` whose value the caller computed (checked here: a non-finite
+    value is evaluated again by ``evaluate``, whose error names the node)."""
+    if value - value != 0.0:
+        evaluate(op, (a, b))  # raises
+    node = _new(cls)
+    node.value = value
+    node.grad = 0.0
+    node.parents = (a, b)
+    node.op = op
+    node.name = None
+    node.requires_grad = a.requires_grad or b.requires_grad
+    node.seq = _next_seq()
+    return node
+
+
+def _unary(cls: type, op: Op, value: float, a: Node) -> Node:
+    if value - value != 0.0:
+        evaluate(op, (a,))  # raises
+    node = _new(cls)
+    node.value = value
+    node.grad = 0.0
+    node.parents = (a,)
+    node.op = op
+    node.name = None
+    node.requires_grad = a.requires_grad
+    node.seq = _next_seq()
+    return node
+
+
+def _real(x: object, name: str | None = None) -> float:
+    """``x`` as a float when it is a real number (int, float, numpy scalars: any numbers.Real
+    but bool), else a TypeError that says what was given."""
+    if x.__class__ is float or x.__class__ is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        return float(x)
+    where = f"node {name}: " if name else ""
+    raise TypeError(f"{where}cannot use {type(x).__name__} {x!r} as a value: expected a Node or a real number "
+                    f"(int, float, numpy scalar)")
+
+
+def _constant(x: object) -> Node:
+    """A number met in a formula, as a constant leaf."""
+    node = _new(Node)
+    node.value = value = _real(x)
+    if value - value != 0.0:
+        raise NumericError(f"constant {value!r} in a formula is not a finite number")
+    node.grad = 0.0
+    node.parents = ()
+    node.op = None
+    node.name = None
+    node.requires_grad = False
+    node.seq = _next_seq()
+    return node
 
 
 def as_node(x: Node | Number) -> Node:
-    """Nodes pass through; plain numbers become constants."""
-    if isinstance(x, Node):
-        return x
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return Node.constant(x)
-    raise TypeError(f"cannot use {type(x).__name__} {x!r} in a formula: expected a Node or a number")
+    """Nodes pass through; real numbers become constants."""
+    return x if isinstance(x, Node) else _constant(x)
 
 
 def evaluate(op: Op, parents: tuple[Node, ...], name: str | None = None) -> float:
@@ -160,9 +278,9 @@ def evaluate(op: Op, parents: tuple[Node, ...], name: str | None = None) -> floa
     return value
 
 
-def apply(op: Op, *parents: Node, name: str | None = None) -> Node:
-    """The node ``op(*parents)``, with its value computed now."""
-    node = Node.__new__(Node)
+def apply(op: Op, *parents: Node, name: str | None = None, cls: type = Node) -> Node:
+    """The node ``op(*parents)``, with its value computed now (a ``cls``, a Node by default)."""
+    node = _new(cls)
     if len(parents) == 2:  # most nodes: evaluate() inlined, which it re-runs to name an error
         try:
             value = op.forward(parents[0].value, parents[1].value)
@@ -175,6 +293,7 @@ def apply(op: Op, *parents: Node, name: str | None = None) -> Node:
     node.parents = parents
     node.op = op
     node.name = name
+    node.seq = _next_seq()
     node.requires_grad = False
     for parent in parents:  # a plain loop: any() over a generator costs more than the op
         if parent.requires_grad:
@@ -183,13 +302,13 @@ def apply(op: Op, *parents: Node, name: str | None = None) -> Node:
     return node
 
 
-def power(base: Node, exponent: Node, name: str | None = None) -> Node:
+def power(base: Node, exponent: Node, name: str | None = None, cls: type = Node) -> Node:
     if exponent.requires_grad and base.value <= 0.0:
         raise NumericError(
             f"{_describe(ops.POW, (base, exponent), name)}: a power with a trainable exponent needs "
             f"a positive base (d/de bᵉ = bᵉ·ln b), got base {base.value!r}"
         )
-    return apply(ops.POW, base, exponent, name=name)
+    return apply(ops.POW, base, exponent, name=name, cls=cls)
 
 
 def sum_nodes(terms: Iterable[Node | Number], name: str | None = None) -> Node:
@@ -228,6 +347,6 @@ def _number(v: float) -> str:
 
 def _describe(op: Op, parents: tuple[Node, ...], name: str | None) -> str:
     shown = op.format_value(_operands(op, parents, 3))
-    values = ", ".join(f"{p.label()} = {p.value!r}" for p in parents if p.name is not None or p.op is not None)
+    values = ", ".join(f"{p.display_name()} = {p.value!r}" for p in parents if p.name is not None or p.op is not None)
     head = f"node {name} = {shown}" if name else f"node {shown}"
     return f"{head} (with {values})" if values else head

@@ -202,7 +202,7 @@ def test_learning_rate_override():
 
 def test_step_json_shape_for_one_and_for_several_examples():
     one = load_bundled("sigmoid-2-2-2").step().to_json()
-    assert set(one) == {"step", "examples", "loss", "values", "grads", "params"}
+    assert set(one) == {"step", "examples", "loss", "values", "grads", "params", "node_grads"}
     assert one["examples"] == [0] and isinstance(one["values"]["out_o1"], float)
     assert list(one["grads"]) == [f"w{k}" for k in range(1, 9)]
     several = Exercise(tiny_regression(batch=2)).step().to_json()

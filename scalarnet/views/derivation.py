@@ -119,6 +119,8 @@ def _chain_lines(factors: tuple[Factor, ...], latex: bool) -> tuple[str, str, st
 
 
 def _where(d: Derivation) -> str:
+    if d.step is None:  # a graph built in Python: no steps, no examples
+        return "the current values"
     return f"step {d.step}, {which_examples(d.examples)}"
 
 

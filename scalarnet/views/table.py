@@ -42,11 +42,23 @@ def step_table(record: StepRecord, title: str = "", rows: int | None = None, col
         heading = "\n".join([*textwrap.wrap(f"══ {title}", width), f"   {head} ══"])
     out = [heading, "", "forward"]
     names = [n for n in record.values if n not in record.grads]
-    headers = [f"example {e}" for e in shown] if len(examples) > 1 else ["value"]
-    table = [[name, *(number(v) for v in record.values[name][: len(shown)])] for name in names[:rows]]
-    out += aligned_rows(["node", *headers], table)
-    if len(names) > len(table):
-        out.append(f"  (+{len(names) - len(table)} more nodes; `scalarnet step` lists them all)")
+    loss = "L" if len(examples) > 1 else record.loss_name
+    grads = record.node_grads
+    listed = names[:rows]
+    if len(examples) == 1:  # value and gradient side by side
+        table = [[name, number(record.values[name][0]), *([number(grads[name][0])] if name in grads else [])]
+                 for name in listed]
+        out += aligned_rows(["node", "value", *([f"∂{loss}/∂node"] if grads else [])], table)
+    else:
+        headers = [f"example {e}" for e in shown]
+        table = [[name, *(number(v) for v in record.values[name][: len(shown)])] for name in listed]
+        out += aligned_rows(["node", *headers], table)
+        if grads:
+            out += ["", f"∂{loss}/∂node, the share of each example's node (inputs and targets included)"]
+            out += aligned_rows(["node", *headers], [[name, *(number(v) for v in grads[name][: len(shown)])]
+                                                     for name in listed if name in grads])
+    if len(names) > len(listed):
+        out.append(f"  (+{len(names) - len(listed)} more nodes; `scalarnet step` lists them all)")
     if len(examples) > len(shown):
         out.append(f"  (+{len(examples) - len(shown)} more examples in this batch; --json shows them all)")
     out.append("")

@@ -87,15 +87,21 @@ def build(exercise: Exercise, steps: int = 1, param: str | None = None) -> Viewe
             sources.append(picture.graph.source)
         exercise.advance_to(k + 1)
     viewer = Viewer(exercise.title, chosen, derived, views, frames)
+    render_frames(viewer, sources)
+    return viewer
+
+
+def render_frames(viewer: Viewer, sources: list[str]) -> None:
+    """Render each frame's diagram (DOT ``sources``, one per frame) into the frame, with the
+    ids of the boxes and arrows on each parameter's paths; or say why there are none."""
     try:
         svgs = render.render_many(sources, "svg")
     except render.RenderError as err:
         viewer.note = f"No diagrams: {err}."
-        return viewer
-    for frame, svg in zip(frames, svgs):
+        return
+    for frame, svg in zip(viewer.frames, svgs):
         frame.svg = _inline(svg.decode("utf-8"))
-        frame.highlights = {p: _on_paths(frame.svg, views[frame.step].paths[p]) for p in derived}
-    return viewer
+        frame.highlights = {p: _on_paths(frame.svg, viewer.steps[frame.step].paths[p]) for p in viewer.params}
 
 
 def _pictures(subject, walk: bool) -> list[tuple[str, object]]:
@@ -122,11 +128,19 @@ def _table(exercise: Exercise, record, slot: dict, phase: str, known: set[str] |
         cells = [name, number(values[0]), grad]
         if phase == "update":
             cells.append(number(record.params[name]) if name in record.trainable else "")
-        mark = ' class="current"' if name == current else ""
-        rows.append(f"<tr{mark} data-role=\"{exercise.role(name)}\">"
-                    + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        rows.append((cells, exercise.role(name), name == current))
+    return html_table(head, rows)
+
+
+CURRENT = ' class="current"'
+
+
+def html_table(head: list[str], rows: list[tuple[list[str], str, bool]]) -> str:
+    """The side table of a frame: rows of (cells, the node's role, whether the walk is at it)."""
+    body = "".join(f'<tr{CURRENT if current else ""} data-role="{html.escape(role)}">'
+                   + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>" for cells, role, current in rows)
     return ("<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+            + body + "</tbody></table>")
 
 
 def _inline(svg: str) -> str:
