@@ -173,13 +173,13 @@ class Catalogue:
             users.setdefault(e[1], []).append(e)
         out = []
         by_child: dict[str, list[Edge]] = {}
-        for parent, es in users.items():
+        for es in users.values():
             if len(es) < 2:
                 continue
             for e in es:
                 by_child.setdefault(e[0], []).append(e)
                 out.append(self._changed("missing_path", self._missing_text([e]), {e: lambda k, v: None}))
-        for child, es in by_child.items():
+        for es in by_child.values():
             if len(es) > 1:
                 out.append(self._changed("missing_path", self._missing_text(es), dict.fromkeys(es, lambda k, v: None)))
         return out

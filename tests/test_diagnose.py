@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from scalarnet import check, diagnose
+from scalarnet.bundled import resolve
 from scalarnet.cli import main
 from scalarnet.derive import StepDerivations
 from scalarnet.exercise import Exercise
 from scalarnet.quantities import GRAD, NEW, step_quantities
 from scalarnet.spec import load
-from scalarnet.bundled import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED003 = str(ROOT / "examples" / "seed003_backprop.py") + ":back_propagate"
