@@ -39,7 +39,7 @@ def describe(quantity: str, loss: str = "E") -> str:
         return f"∂{loss}/∂{quantity[len(GRAD):]}"
     if quantity.startswith(NEW):
         return f"{quantity[len(NEW):]} after the update"
-    return quantity
+    return f"the loss {quantity}" if quantity == loss else quantity
 
 
 def half_unit(expected: float, sig: int = SIG) -> float:
