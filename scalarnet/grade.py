@@ -25,7 +25,7 @@ from .views.render import write_atomic
 from .views.table import aligned_rows, number
 
 HEADER = ["student", "variant", "quantity", "value"]
-MOST_COMMON = 5  # mistakes listed in the class summary
+MOST_COMMON = len(diagnose.MISTAKES)  # mistakes listed in the class summary, most common first
 
 
 class GradeError(ValueError):
