@@ -234,8 +234,43 @@ class StepDerivations:
 
     def factor(self, child: Node, parent: Node, value: float) -> Factor:
         if child.name not in self._symbolic:
-            self._symbolic[child.name] = symbolic_fold(child)
+            self._symbolic[child.name] = {name: self.tidy(e) for name, e in symbolic_fold(child).items()}
         return Factor(child.name, parent.name, self._symbolic[child.name][parent.name], value)
+
+    def tidy(self, e: Expr) -> Expr:
+        """A factor as the textbook writes it: a named node's formula by its name (the softmax
+        output p for exp(z − logsumexp(z, …))), targets that sum to 1 as 1 (so ∂E/∂z_k of
+        softmax with cross-entropy is p_k − y_k), quotients over one denominator."""
+        return symbolic.together(symbolic.substitute(e, self._named_formulas, self._one_for_the_targets))
+
+    @functools.cached_property
+    def _named_formulas(self) -> dict[Expr, Expr]:
+        """Each named node's formula, in the names below it → the node's name."""
+        symbols = Symbols()
+        table: dict[Expr, Expr] = {}
+        for name, node in self.batch.slots[0].items():
+            if node.op is not None:
+                formula = symbolic.apply(node.op, [symbols.expr(p) for p in node.parents])
+                if not isinstance(formula, (symbolic.Sym, symbolic.Num)):
+                    table.setdefault(formula, symbolic.Sym(name))
+        return table
+
+    @functools.cached_property
+    def _targets_summing_to_one(self) -> frozenset[Expr] | None:
+        """The targets as symbols when there are several and they sum to 1 in every example of
+        the step (one-hot classes, probabilities); else None."""
+        names = list(self.exercise.spec.targets)
+        values = self.record.values
+        if len(names) < 2 or any(abs(math.fsum(values[t][k] for t in names) - 1.0) > 1e-12
+                                 for k in range(len(self.record.examples))):
+            return None
+        return frozenset(symbolic.Sym(t) for t in names)
+
+    def _one_for_the_targets(self, e: Expr) -> Expr | None:
+        targets = self._targets_summing_to_one
+        if targets and isinstance(e, symbolic.Sum) and len(e.terms) == len(targets) and set(e.terms) == targets:
+            return symbolic.ONE
+        return None
 
     def derive(self, param: str, max_paths: int = MAX_PATHS) -> Derivation:
         if param not in self.exercise.params:

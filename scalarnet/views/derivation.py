@@ -59,7 +59,7 @@ def _partial(top: str, bottom: str, latex: bool) -> str:
 
 def _in_chain(shown: str, expr: symbolic.Expr | None, latex: bool) -> str:
     """One factor of a product of factors: bracketed if it is a sum or starts with a minus."""
-    if isinstance(expr, symbolic.Sum) or shown.startswith(("−", "-")):
+    if isinstance(expr, symbolic.Sum) or shown.startswith(("−", "-")) or (not latex and " / " in shown):
         return rf"\left({shown}\right)" if latex else f"({shown})"
     return shown
 
@@ -126,15 +126,25 @@ def text(d: Derivation) -> str:
     return "\n".join(out) + "\n"
 
 
+def _steps(path: Path, latex: bool) -> list[str]:
+    """The lines of a path's product: partials, factors, numbers, result, without the lines
+    that would only say the same again (a lone partial ∂E/∂w is the left-hand side itself;
+    a lone number is its own product)."""
+    partials, symbols, numbers = _chain_lines(path.factors, latex)
+    result = (latex_number if latex else number)(path.product)
+    lines = ([partials] if len(path.factors) > 1 else []) + [symbols, numbers, result]
+    return [line for k, line in enumerate(lines) if k == 0 or line != lines[k - 1]]
+
+
 def _text_path(d: Derivation, path: Path, k: int) -> list[str]:
-    partials, symbols, numbers = _chain_lines(path.factors, latex=False)
     label = " → ".join(path.nodes)
     if d.n_paths > 1 or len(d.examples) > 1:
         label = f"path {k}" + (f" (example {path.example})" if len(d.examples) > 1 else "") + f": {label}"
     lead = f"∂{d.loss}/∂{d.param} = " if d.n_paths == 1 else ""
     pad = " " * (len(lead) - 2)
-    return [label, f"  {lead}{partials}", f"  {pad}= {symbols}", f"  {pad}= {numbers}",
-            f"  {pad}= {number(path.product)}", ""]
+    lines = _steps(path, latex=False)
+    first = f"  {lead}{lines[0]}" if len(path.factors) > 1 or lead else f"  = {lines[0]}"
+    return [label, first, *(f"  {pad}= {line}" for line in lines[1:]), ""]
 
 
 def _text_summary(d: Derivation) -> list[str]:
@@ -169,13 +179,12 @@ def _math_blocks(d: Derivation) -> list[tuple[str, list[str]]]:
     lhs = _partial(d.loss, d.param, latex=True)
     blocks = []
     for k, path in enumerate(d.paths or [], start=1):
-        partials, symbols, numbers = _chain_lines(path.factors, latex=True)
         route = r" \to ".join(latex_name(n) for n in path.nodes)
         label = ("The path" if d.n_paths == 1 else f"Path {k}") + (
             f" (example {path.example})" if len(d.examples) > 1 else "")
-        head = f"{lhs} &= " if d.n_paths == 1 else "&"
-        blocks.append((f"{label}: ${route}$", [f"{head}{partials}", f"&= {symbols}", f"&= {numbers}",
-                                               f"&= {latex_number(path.product)}"]))
+        lines = _steps(path, latex=True)
+        head = f"{lhs} &= " if d.n_paths == 1 else ("&" if len(path.factors) > 1 else "&= ")
+        blocks.append((f"{label}: ${route}$", [f"{head}{lines[0]}", *(f"&= {line}" for line in lines[1:])]))
     if d.paths is not None and d.n_paths > 1:
         products = [p.product for p in d.paths]
         terms = " + ".join(_in_chain(latex_number(v), None, True) for v in products)
