@@ -246,8 +246,18 @@ def cmd_derive(args: argparse.Namespace) -> int:
     if _unknown_param(ex, args.param):
         return 2
     steps = StepDerivations.at(ex, args.step)
-    found = [steps.derive(name, args.max_paths) for name in (steps.params if args.all else [args.param])]
     fmt = "json" if args.json else args.format
+    if args.delta:
+        from .derive import delta_form
+
+        forms = [delta_form(steps, name) for name in (steps.params if args.all else [args.param])]
+        if fmt == "json":
+            _print_json(derivation.delta_json(forms[0]) if not args.all else {
+                "step": args.step, "derivations": [derivation.delta_json(f) for f in forms]})
+        else:
+            sys.stdout.write("\n".join(derivation.render_delta(f, steps.record.values, fmt) for f in forms))
+        return 0 if all(f.agrees for f in forms) else 1
+    found = [steps.derive(name, args.max_paths) for name in (steps.params if args.all else [args.param])]
     if fmt == "json":
         doc = derivation.to_json(found[0]) if not args.all else {
             "step": args.step, "derivations": [derivation.to_json(d) for d in found]}
@@ -398,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                   "(default 1)")
     p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text",
                    help="text for a terminal (default), markdown with LaTeX, a LaTeX fragment, or JSON")
+    p.add_argument("--delta", action="store_true", help="the delta form, as the tutorials write it: "
+                   "δ_o1 = (out_o1 − t1)·out_o1(1 − out_o1), then ∂E/∂w5 = δ_o1·out_h1")
     p.add_argument("--max-paths", type=_positive, default=64,
                    help="list at most this many paths; more are summarised in the delta form (default 64)")
     _lr_argument(p)

@@ -313,5 +313,89 @@ class StepDerivations:
                                   zip(self.examples, self.batch.slots)) for n in nets}
 
 
+@dataclass(frozen=True)
+class DeltaLine:
+    """δ of one net input (or, last, the gradient itself) in one example: an expression in the
+    δ of the nets above it and the exercise's names, and its number."""
+
+    example: int
+    name: str  # the net input, or the parameter for the last line
+    symbol: str  # δ_o1, or ∂E/∂w5
+    expr: Expr
+    value: float
+    terms: tuple[tuple[Expr, Expr], ...] = ()  # (∂L/∂child in δ of the nets above, ∂child/∂name) per child
+
+
+@dataclass
+class DeltaForm:
+    """The gradient as the tutorials write it: δ = ∂L/∂net per neuron, from the loss down,
+    each from the δ of the layer above; then ∂L/∂w = δ·(the input the weight multiplies)."""
+
+    param: str
+    loss: str
+    step: int
+    examples: list[int]
+    gradient: float  # the engine's
+    lines: list[DeltaLine]  # the deltas, example by example, from the loss down; each example's last
+    # line is its share of the gradient
+
+    @property
+    def total(self) -> float:
+        return math.fsum(line.value for line in self.lines if line.name == self.param)
+
+    @property
+    def agrees(self) -> bool:
+        return abs(self.total - self.gradient) <= TOLERANCE
+
+
+def delta_symbol(net: str) -> str:
+    """δ_o1 for net_o1 or in_o1 (the unit's name after the underscore), δ_z2[0] for z2[0]."""
+    return "δ_" + (net.split("_", 1)[1] if "_" in net.strip("_") else net)
+
+
+def delta_form(steps: StepDerivations, param: str) -> DeltaForm:
+    """The delta form of ``param``'s gradient at the step of ``steps``, with the engine's numbers."""
+    p = steps.exercise.params[param]
+    counts = steps.examples[0].path_counts(p)
+    lines = []
+    for e, ex in zip(steps.record.examples, steps.examples):
+        nets = [n for n in ex.order if n.name in counts and n is not p and n is not ex.loss
+                and n.op in (ops.ADD, ops.SUM)]
+        position = {id(n): k for k, n in enumerate(ex.order)}
+        nets.sort(key=lambda n: ex.level[id(n)])
+        symbols = {id(n): delta_symbol(n.name) for n in nets}
+        if len(set(symbols.values())) < len(symbols):  # two units with one name after the underscore
+            symbols = {id(n): f"δ_{n.name}" for n in nets}
+
+        def above(node: Node, symbols: dict = symbols, ex: _Example = ex) -> Expr:
+            """∂L/∂node in the δ of the nets above it."""
+            if id(node) in symbols:
+                return symbolic.Sym(symbols[id(node)])
+            if node is ex.loss:  # ∂L/∂E: 1, or 1/n for the mean over a batch of n
+                n = len(steps.examples)
+                return symbolic.ONE if n == 1 else symbolic.Power(symbolic.Num(n), symbolic.MINUS_ONE)
+            return _sum(_terms(node, symbols, ex))
+
+        def _terms(node: Node, symbols: dict, ex: _Example, position: dict = position) -> list[tuple[Expr, Expr]]:
+            users = sorted(ex.users.get(id(node), ()), key=lambda u: position[id(u[0])])
+            return [(above(child, symbols, ex), steps.factor(child, node, v).symbolic) for child, v in users]
+
+        for n in nets:
+            terms = _terms(n, symbols, ex)
+            lines.append(DeltaLine(e, n.name, symbols[id(n)], _sum(terms), ex.delta[id(n)], tuple(terms)))
+        terms = _terms(p, symbols, ex)
+        lines.append(DeltaLine(e, param, f"∂{steps.loss}/∂{param}", _sum(terms), ex.delta.get(id(p), 0.0),
+                               tuple(terms)))
+    return DeltaForm(param, steps.loss, steps.record.step, list(steps.record.examples), steps.record.grads[param],
+                     lines)
+
+
+def _sum(terms: list[tuple[Expr, Expr]]) -> Expr:
+    total: Expr = symbolic.ZERO
+    for above, factor in terms:
+        total = total + above * factor
+    return total
+
+
 def _free_name(name: str, taken: dict) -> str:
     return name if name not in taken else f"{name}_batch"

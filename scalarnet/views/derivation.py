@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .. import symbolic
-from ..derive import TOLERANCE, Derivation, Factor, Hop, Path
+from ..derive import TOLERANCE, DeltaForm, DeltaLine, Derivation, Factor, Hop, Path
 from ..engine import which_examples
 from .table import aligned_rows, number
 
@@ -294,6 +294,113 @@ def to_json(d: Derivation) -> dict:
                         "product": h.product} for h in d.hops]
         out["deltas"] = dict(d.deltas)
     return out
+
+
+# -- the delta form ------------------------------------------------------------------------------
+MAX_DELTAS = 40  # δ lines shown before "… more"
+
+
+def _delta_values(f: DeltaForm, example: int, values: dict[str, list[float]], examples: list[int]
+                  ) -> dict[str, float]:
+    at = {name: v[examples.index(example)] for name, v in values.items()}
+    at.update({line.symbol: line.value for line in f.lines if line.example == example and line.name != f.param})
+    return at
+
+
+def _delta_numbers(line: DeltaLine, at: dict[str, float], latex: bool) -> str | None:
+    """Each term δ(child)·∂child/∂name of a δ line in numbers (the δ of the loss, 1, left out),
+    or None when that would only repeat the result."""
+    num = latex_number if latex else number
+    dot = r" \cdot " if latex else " · "
+    terms = []
+    for above, factor in line.terms:
+        parts = ([] if above == symbolic.ONE else [above]) + [factor]
+        terms.append(dot.join(_in_chain(num(x.evaluate(at)), None, latex) for x in parts))
+    if len(terms) == 1 and dot not in terms[0]:
+        return None
+    return " + ".join(terms)
+
+
+def _delta_lhs(f: DeltaForm, line: DeltaLine, latex: bool) -> str:
+    if line.name == f.param:
+        return _partial(f.loss, f.param, latex)
+    if latex:
+        return rf"\delta_{{{latex_name(line.symbol[2:])}}} = {_partial(f.loss, line.name, True)}"
+    return f"{line.symbol} = ∂{f.loss}/∂{line.name}"
+
+
+def _delta_rows(f: DeltaForm, values: dict[str, list[float]], latex: bool) -> list[tuple[str, list[str]]]:
+    """(the left-hand side, the right-hand sides: formula, numbers, result) per line shown."""
+    rows = []
+    shown = [line for line in f.lines if line.name == f.param][:MAX_DELTAS]
+    shown = [line for line in f.lines if line.name != f.param][:MAX_DELTAS] + shown
+    for line in sorted(shown, key=f.lines.index):
+        at = _delta_values(f, line.example, values, f.examples)
+        expr = (symbolic.latex(line.expr, _delta_latex_name) if latex else symbolic.text(line.expr))
+        numbers = _delta_numbers(line, at, latex)
+        result = (latex_number if latex else number)(line.value)
+        rows.append((_delta_lhs(f, line, latex), [expr] + ([numbers] if numbers else []) + [result]))
+    return rows
+
+
+def _delta_latex_name(name: str) -> str:
+    return rf"\delta_{{{latex_name(name[2:])}}}" if name.startswith("δ_") else latex_name(name)
+
+
+def _delta_check(f: DeltaForm) -> str:
+    verdict = f"equal to within {TOLERANCE:g} ✓" if f.agrees else "NOT EQUAL ✗"
+    return f"check: the engine's gradient ∂{f.loss}/∂{f.param} = {number(f.gradient)}; the delta form gives " \
+           f"{number(f.total)}: {verdict}"
+
+
+def _delta_head(f: DeltaForm) -> str:
+    return (f"∂{f.loss}/∂{f.param} at step {f.step}, {which_examples(f.examples)}, in the delta form: "
+            f"δ = ∂{f.loss}/∂net of each neuron on the way, from the loss down")
+
+
+def delta_text(f: DeltaForm, values: dict[str, list[float]]) -> str:
+    out = [_delta_head(f), ""]
+    hidden = len(f.lines) - len(_delta_rows(f, values, False))
+    for lhs, rhs in _delta_rows(f, values, latex=False):
+        out.append(f"  {lhs} = {rhs[0]}")
+        out += [" " * (len(lhs) + 3) + f"= {r}" for r in rhs[1:]]
+    if hidden:
+        out.append(f"  … {hidden} more lines (--format json lists them all)")
+    out += ["", _delta_check(f)]
+    return "\n".join(out) + "\n"
+
+
+def delta_markdown(f: DeltaForm, values: dict[str, list[float]], heading: str = "####") -> str:
+    rows = [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in _delta_rows(f, values, latex=True)]
+    return "\n".join([f"{heading} {_delta_head(f)}", "", "$$", r"\begin{aligned}", " \\\\\n".join(rows),
+                      r"\end{aligned}", "$$", "", _delta_check(f).replace("check:", "**Check:**", 1), ""])
+
+
+def delta_latex(f: DeltaForm, values: dict[str, list[float]]) -> str:
+    rows = [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in _delta_rows(f, values, latex=True)]
+    return "\n".join([f"% scalarnet: d{f.loss}/d{f.param} in the delta form; needs \\usepackage{{amsmath}}",
+                      r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", "",
+                      rf"Check: the engine's gradient is ${latex_number(f.gradient)}$; the delta form gives "
+                      rf"${latex_number(f.total)}$.", ""])
+
+
+def delta_json(f: DeltaForm) -> dict:
+    """``{"param", "loss", "value", "sum", "agrees", "deltas": [{"example", "node", "symbol", "symbolic",
+    "value"}], "result": [{"example", "symbolic", "value"}]}``: the results sum to ``value``."""
+    return {"param": f.param, "loss": f.loss, "value": f.gradient, "sum": f.total, "agrees": f.agrees,
+            "step": f.step, "examples": f.examples,
+            "deltas": [{"example": x.example, "node": x.name, "symbol": x.symbol, "symbolic": symbolic.text(x.expr),
+                        "value": x.value} for x in f.lines if x.name != f.param],
+            "result": [{"example": x.example, "symbolic": symbolic.text(x.expr), "value": x.value}
+                       for x in f.lines if x.name == f.param]}
+
+
+def render_delta(f: DeltaForm, values: dict[str, list[float]], fmt: str) -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps(delta_json(f), ensure_ascii=False)
+    return {"text": delta_text, "markdown": delta_markdown, "latex": delta_latex}[fmt](f, values)
 
 
 def render(d: Derivation, fmt: str) -> str:
