@@ -30,7 +30,7 @@ import numpy as np
 
 from . import symbolic
 from .bundled import resolve
-from .derive import StepDerivations, Symbols
+from .derive import StepDerivations, Symbols, delta_form
 from .engine import ExerciseError, StepRecord
 from .exercise import Exercise
 from .quantities import GRAD, NEW, default_asked, describe, step_quantities
@@ -297,9 +297,17 @@ def key_markdown(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
     out += ["", f"The loss: {loss} = {number(record.loss)}", "", "## Backward pass", ""]
     for name in ex.trainable:
         out.append(derivation.markdown(steps.derive(name), heading="###"))
+    out += ["## The same in the delta form", "", "δ = ∂E/∂net of each neuron, from the loss down; then each "
+            "gradient is a δ times the input its weight multiplies.".replace("∂E", f"∂{loss}"), "",
+            "$$", r"\begin{aligned}", " \\\\\n".join(_deltas(steps)), r"\end{aligned}", "$$", ""]
     out += ["## Update", "", f"With learning rate η = {number(ex.learning_rate)}:", ""]
     out += [f"- {_update_line(name, record, ex.learning_rate, latex=False)}" for name in ex.trainable]
     return "\n".join(out) + "\n"
+
+
+def _deltas(steps: StepDerivations) -> list[str]:
+    forms = [delta_form(steps, name) for name in steps.exercise.trainable]
+    return derivation.deltas_together(forms, steps.record.values)
 
 
 # -- LaTeX ---------------------------------------------------------------------------------------
@@ -366,6 +374,8 @@ def key_latex(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
     for name in ex.trainable:
         heading = rf"$\partial {derivation.latex_name(loss)} / \partial {derivation.latex_name(name)}$"
         out += [rf"\subsubsection*{{{heading}}}", derivation.latex(steps.derive(name))]
+    out += [r"\subsection*{The same in the delta form}", r"\begin{align*}", " \\\\\n".join(_deltas(steps)),
+            r"\end{align*}"]
     out += [r"\subsection*{Update}", r"\begin{align*}",
             " \\\\\n".join(_update_line(n, record, ex.learning_rate, latex=True) for n in ex.trainable),
             r"\end{align*}", r"\end{document}", ""]

@@ -384,6 +384,17 @@ def delta_latex(f: DeltaForm, values: dict[str, list[float]]) -> str:
                       rf"${latex_number(f.total)}$.", ""])
 
 
+def deltas_together(forms: list[DeltaForm], values: dict[str, list[float]]) -> list[str]:
+    """Several parameters' delta forms as one aligned block's rows (LaTeX): each δ once, from the
+    loss down, then every gradient."""
+    deltas: dict[str, list[str]] = {}
+    grads: dict[str, list[str]] = {}
+    for f in forms:
+        for lhs, rhs in _delta_rows(f, values, latex=True):
+            (grads if lhs == _partial(f.loss, f.param, True) else deltas).setdefault(lhs, rhs)
+    return [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in [*deltas.items(), *grads.items()]]
+
+
 def delta_json(f: DeltaForm) -> dict:
     """``{"param", "loss", "value", "sum", "agrees", "deltas": [{"example", "node", "symbol", "symbolic",
     "value"}], "result": [{"example", "symbolic", "value"}]}``: the results sum to ``value``."""
