@@ -151,6 +151,11 @@ class Symbols:
         return tuple(symbolic.lift(d) for d in n.op.symbolic_grads(self.expr(n), *[self.expr(p) for p in n.parents]))
 
 
+def formula_of(node: Node, symbols: Symbols) -> Expr:
+    """A named node's formula as an expression in the named nodes below it."""
+    return symbolic.apply(node.op, [symbols.expr(p) for p in node.parents]) if node.op else symbols.expr(node)
+
+
 def symbolic_fold(node: Node) -> dict[str, Expr]:
     """∂node/∂n as expressions in the exercise's names, for each named n of node's formula."""
     symbols = Symbols()
@@ -250,7 +255,7 @@ class StepDerivations:
         table: dict[Expr, Expr] = {}
         for name, node in self.batch.slots[0].items():
             if node.op is not None:
-                formula = symbolic.apply(node.op, [symbols.expr(p) for p in node.parents])
+                formula = formula_of(node, symbols)
                 if not isinstance(formula, (symbolic.Sym, symbolic.Num)):
                     table.setdefault(formula, symbolic.Sym(name))
         return table

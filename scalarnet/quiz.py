@@ -30,7 +30,7 @@ import numpy as np
 
 from . import symbolic
 from .bundled import resolve
-from .derive import StepDerivations, Symbols, delta_form
+from .derive import StepDerivations, Symbols, delta_form, formula_of
 from .engine import ExerciseError, StepRecord
 from .exercise import Exercise
 from .quantities import GRAD, NEW, default_asked, describe, step_quantities
@@ -225,12 +225,7 @@ def hide_values(graph, names: set[str]) -> None:
 def formula_exprs(steps: StepDerivations) -> list[tuple[str, symbolic.Expr]]:
     """(name, formula) of each [graph] node as an expression in the names above it."""
     slot, symbols = steps.batch.slots[0], Symbols()
-    out = []
-    for name in steps.exercise.spec.formulas or {}:
-        node = slot[name]
-        out.append((name, symbolic.apply(node.op, [symbols.expr(p) for p in node.parents]) if node.op
-                    else symbols.expr(node)))
-    return out
+    return [(name, formula_of(slot[name], symbols)) for name in steps.exercise.spec.formulas or {}]
 
 
 def formula_lines(steps: StepDerivations) -> list[tuple[str, str]]:
