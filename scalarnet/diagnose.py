@@ -350,7 +350,10 @@ class Explanation:
         """Each mistake found as a headline and one indented line per place it was made."""
         out = []
         for m, qs in self.found():
-            out.append(f"{m.id} explains {', '.join(name(q) for q in qs)}: {MISTAKES[m.id]}")
+            which = ", ".join(name(q) for q in qs[:4])
+            if len(qs) > 4:
+                which = f"all {len(qs)} wrong answers" if self.explains_all else f"{which} and {len(qs) - 4} more"
+            out.append(f"{m.id} explains {which}: {MISTAKES[m.id]}")
             out += [f"  {place}" for place in m.places]
         return out
 

@@ -82,11 +82,14 @@ class Grades:
                 "unexplained_wrong_answers": unexplained}
 
     def to_json(self) -> dict:
-        return {"students": {sid: {"variant": s.variant, "right": s.right, "answered": len(s.quantities),
-                                   "quantities": {q: a.to_json() for q, a in s.quantities.items()},
-                                   "mistakes": s.mistakes}
+        """``{"students": {id: {"quantities": {q: {"expected", "got", "ok", "diagnosis"}}}}, "summary": {…}}``;
+        each student's variant, score and mistakes in words are in ``summary["per_student"]``."""
+        summary = self.summary()
+        summary["per_student"] = {sid: {"variant": s.variant, "right": s.right, "answered": len(s.quantities),
+                                        "mistakes": s.mistakes} for sid, s in self.students.items()}
+        return {"students": {sid: {"quantities": {q: a.to_json() for q, a in s.quantities.items()}}
                              for sid, s in self.students.items()},
-                "summary": self.summary()}
+                "summary": summary}
 
 
 # -- reading -------------------------------------------------------------------------------

@@ -94,6 +94,7 @@ def test_every_planted_mistake_is_named_by_its_id(quiz_dir, tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert set(doc) == {"students", "summary"}
     for sid, mistake in who.items():
+        assert set(doc["students"][sid]) == {"quantities"}
         answers = doc["students"][sid]["quantities"]
         assert set(answers) == set(json.loads((quiz_dir / "summary.json").read_text())["asked"])
         for a in answers.values():
