@@ -245,6 +245,9 @@ def diagnose_result(result: CheckResult, ex: Exercise, record: StepRecord, batch
     wrong = {GRAD + n: c.got for n, c in result.params.items() if not c.ok and c.got is not None}
     if not wrong:
         return
+    if reason := diagnose.too_big(len(batch.graph.order)):
+        result.messages.append(reason)
+        return
     steps = StepDerivations(ex, record, batch)
     expected = {GRAD + n: c.expected for n, c in result.params.items()}
     found = diagnose.explain(wrong, expected, diagnose.catalogue(steps),

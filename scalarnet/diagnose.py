@@ -40,7 +40,8 @@ MISTAKES = {
 }
 ACTIVATIONS = (ops.SIGMOID, ops.TANH, ops.RELU)
 NETS = (ops.ADD, ops.SUM, ops.MUL)
-MAX_SINGLES = 16  # more edges of a kind than this: only whole layers are tried one by one
+MAX_NODES = 2000  # nodes in a step's graph above which the catalogue is not searched (a network, not an exercise)
+MAX_SINGLES = 16  # more places of a kind than this (a big network): only whole layers are tried
 
 Edge = tuple[str, str]  # (child, parent): the factor ∂child/∂parent
 Change = Callable[[int, Node, Node, float], float | None]  # (example, child, parent, value) → new value, None: drop
@@ -173,13 +174,12 @@ class Catalogue:
             users.setdefault(e[1], []).append(e)
         out = []
         by_child: dict[str, list[Edge]] = {}
-        for es in users.values():
-            if len(es) < 2:
-                continue
-            for e in es:
-                by_child.setdefault(e[0], []).append(e)
-                out.append(self._changed("missing_path", self._missing_text([e]), {e: lambda k, v: None}))
-        for es in by_child.values():
+        sums = [e for es in users.values() if len(es) > 1 for e in es]  # the terms of sums over paths
+        for e in sums:
+            by_child.setdefault(e[0], []).append(e)
+        for e in sums if len(sums) <= MAX_SINGLES else []:
+            out.append(self._changed("missing_path", self._missing_text([e]), {e: lambda k, v: None}))
+        for es in list(by_child.values()) if len(by_child) <= MAX_SINGLES else []:
             if len(es) > 1:
                 out.append(self._changed("missing_path", self._missing_text(es), dict.fromkeys(es, lambda k, v: None)))
         return out
@@ -286,7 +286,7 @@ class Catalogue:
             if w not in by_layer.setdefault(self.layer(e), []):
                 by_layer[self.layer(e)].append(w)
         for names in by_layer.values():
-            for a, b in itertools.combinations(names, 2):
+            for a, b in itertools.combinations(names if len(names) <= MAX_SINGLES else [], 2):
                 swap = {a: b, b: a}
                 rules = {e: (lambda k, v, other=swap[w]: self.value[other]) for e, w in weights.items() if w in swap}
                 uses = [f"∂{c}/∂{p}" for (c, p), w in weights.items() if w in swap]
@@ -311,7 +311,7 @@ class Catalogue:
             users = self.first.users.get(id(p), ())
             if users:
                 layers.setdefault(self.first.level[id(users[0][0])], []).append(name)
-        return [names for names in layers.values() if len(names) > 1]
+        return [names for names in layers.values() if 1 < len(names) <= MAX_SINGLES]
 
     def _update_sign(self) -> list[Mistake]:
         return [Mistake("update_sign", [f"each weight updated as w + η·∂E/∂w where w − η·∂E/∂w belongs "
@@ -319,9 +319,19 @@ class Catalogue:
                         self.quantities(dict(self.record.grads), update_sign=-1.0))]
 
 
+def too_big(nodes: int) -> str:
+    """Why the catalogue is not searched for a step whose batch graph has ``nodes`` nodes ('' when
+    it is): a hand-sized exercise has tens of nodes; a network with thousands would take minutes."""
+    if nodes <= MAX_NODES:
+        return ""
+    return (f"no diagnosis: the step's graph has {nodes} nodes, more than the catalogue of mistakes searches "
+            f"({MAX_NODES}); it is meant for exercises worked by hand")
+
+
 def catalogue(steps: StepDerivations) -> list[Mistake]:
-    """Every mistake of the catalogue at this step, with the quantities each gives."""
-    return Catalogue(steps).mistakes()
+    """Every mistake of the catalogue at this step, with the quantities each gives (none when
+    ``too_big``)."""
+    return [] if too_big(len(steps.batch.graph.order)) else Catalogue(steps).mistakes()
 
 
 @dataclass

@@ -142,3 +142,22 @@ def test_bad_answers_get_one_message_naming_the_line(quiz_dir, tmp_path, capsys,
     assert main(["grade", str(quiz_dir), "--answers", str(tmp_path / "a.csv")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_the_readmes_graded_example(tmp_path):
+    """README: `scalarnet quiz sigmoid-2-2-2 --variants 30 --seed 1 --out class`, then `scalarnet grade
+    class --answers examples/quiz-answers.csv` (variant k does not depend on N: five are enough)."""
+    from pathlib import Path
+
+    quiz.make("sigmoid-2-2-2", 5, tmp_path, seed=1, pdf=False)
+    answers = Path(__file__).resolve().parent.parent / "examples" / "quiz-answers.csv"
+    g = grade.grade(tmp_path, answers)
+    named = {sid: sorted({i for a in s.quantities.values() for i in a.diagnosis}) for sid, s in g.students.items()}
+    assert named == {"ana": [], "ben": ["partial_wrt_weight"], "chen": ["error_sign"], "dara": ["loss_half"],
+                     "eli": ["missing_path"]}
+    assert g.students["ben"].right == 9 and g.students["ana"].right == 17
+    report = grade.student_report(g.students["ben"], g.loss)
+    assert "partial_wrt_weight explains all 8 wrong answers" in report
+    assert "∂in_o1/∂out_h1 taken as ∂in_o1/∂w5 = out_h1 where w5 = 0.64 belongs" in report
+    assert "    grad:w1   ∂E/∂w1               0.0179784    -0.01069   WRONG  partial_wrt_weight" in report
+    assert "    E         the loss E           4/5" in grade.class_report(g)
