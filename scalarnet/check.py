@@ -46,6 +46,7 @@ class ParamCheck:
     ok: bool
     sign_flip: bool = False
     problem: str = ""  # "missing", "not a number: ..."
+    diagnosis: list[str] = field(default_factory=list)  # ids of the catalogue's mistakes that explain it
 
     def to_json(self) -> dict:
         out = {"expected": self.expected, "got": self.got, "abs_err": _finite_or_none(self.abs_err),
@@ -54,6 +55,8 @@ class ParamCheck:
             out["sign_flip"] = True
         if self.problem:
             out["problem"] = self.problem
+        else:  # a missing or unusable value has no mistake to name
+            out["diagnosis"] = list(self.diagnosis)
         return out
 
 
@@ -67,6 +70,8 @@ class CheckResult:
     messages: list[str] = field(default_factory=list)
     derivation: str = ""  # of the first wrong parameter
     derivation_json: dict | None = None
+    mistakes: list[str] = field(default_factory=list)  # the diagnosis in words, one line per mistake
+    mistake_lines: list[str] = field(default_factory=list)  # the same for the report
     rtol: float = RTOL
     atol: float = ATOL
 
@@ -89,6 +94,8 @@ class CheckResult:
         if self.wrong:
             out["first_wrong"] = self.wrong[0]
             out["derivation"] = self.derivation_json if self.derivation_json is not None else self.derivation
+        if self.mistakes:
+            out["mistakes"] = self.mistakes
         return out
 
 
@@ -284,6 +291,7 @@ def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = R
             result.messages.append(f"{name}: {c.problem}")
     if result.wrong:
         result.derivation, result.derivation_json = _derivation(ex, record, batch, result.wrong[0])
+        diagnose_result(result, ex, record, batch)
     return result
 
 
@@ -340,6 +348,29 @@ def _derivation(ex: Exercise, record: StepRecord, batch: BatchGraph, name: str) 
     return derivation.render(d, "text"), derivation.to_json(d)
 
 
+def diagnose_result(result: CheckResult, ex: Exercise, record: StepRecord, batch: BatchGraph) -> None:
+    """Name the catalogue's mistakes (scalarnet.diagnose) that reproduce the wrong gradients,
+    computed from the engine's numbers of this step, within the check's tolerance."""
+    from . import diagnose
+    from .derive import StepDerivations
+    from .quantities import GRAD
+
+    wrong = {GRAD + n: c.got for n, c in result.params.items() if not c.ok and c.got is not None}
+    if not wrong:
+        return
+    if reason := diagnose.too_big(len(batch.graph.order)):
+        result.messages.append(reason)
+        return
+    steps = StepDerivations(ex, record, batch)
+    expected = {GRAD + n: c.expected for n, c in result.params.items()}
+    found = diagnose.explain(wrong, expected, diagnose.catalogue(steps),
+                             lambda got, x: abs(got - x) <= max(result.atol, result.rtol * abs(x)))
+    for q in wrong:
+        result.params[q[len(GRAD):]].diagnosis = found.ids(q)
+    result.mistakes = found.texts()
+    result.mistake_lines = found.lines(lambda q: q[len(GRAD):])
+
+
 def report(result: CheckResult) -> str:
     """The check as a table, with the messages; the derivation goes to standard error."""
     from .views.table import aligned_rows, number, printable
@@ -354,6 +385,7 @@ def report(result: CheckResult) -> str:
     out += aligned_rows(["param", "expected", "got", "abs err", "rel err", ""], rows)
     out += ["", f"tolerance: |got − expected| ≤ max({result.atol:g}, {result.rtol:g}·|expected|)"]
     out += [f"note: {m}" for m in result.messages]
+    out += ["diagnosis: " + line if not line.startswith(" ") else "  " + line for line in result.mistake_lines]
     wrong = result.wrong
     out.append("" if not wrong else f"{len(wrong)} wrong: {', '.join(wrong)}; the derivation of {wrong[0]} "
                                     "is on standard error")

@@ -271,8 +271,18 @@ def cmd_derive(args: argparse.Namespace) -> int:
     if _unknown_param(ex, args.param):
         return 2
     steps = StepDerivations.at(ex, args.step)
-    found = [steps.derive(name, args.max_paths) for name in (steps.params if args.all else [args.param])]
     fmt = "json" if args.json else args.format
+    if args.delta:
+        from .derive import delta_form
+
+        forms = [delta_form(steps, name) for name in (steps.params if args.all else [args.param])]
+        if fmt == "json":
+            _print_json(derivation.delta_json(forms[0]) if not args.all else {
+                "step": args.step, "derivations": [derivation.delta_json(f) for f in forms]})
+        else:
+            sys.stdout.write("\n".join(derivation.render_delta(f, steps.record.values, fmt) for f in forms))
+        return 0 if all(f.agrees for f in forms) else 1
+    found = [steps.derive(name, args.max_paths) for name in (steps.params if args.all else [args.param])]
     if fmt == "json":
         doc = derivation.to_json(found[0]) if not args.all else {
             "step": args.step, "derivations": [derivation.to_json(d) for d in found]}
@@ -384,6 +394,46 @@ def _up_to_date(folder: Path, sources: dict[str, str], source_hash: Callable[[st
     return True
 
 
+def cmd_quiz(args: argparse.Namespace) -> int:
+    """Write N variants of an exercise: exercise file, question sheet and answer key each."""
+    from . import quiz
+
+    asked = [q.strip() for q in args.ask.split(",") if q.strip()] if args.ask else None
+    try:
+        made = quiz.make(args.file, args.variants, args.out, seed=args.seed, asked=asked, pdf=not args.no_pdf)
+    except quiz.QuizError as err:
+        return _error(str(err))
+    if args.json:
+        _print_json({"variants": [v.to_json() for v in made]})
+        return 0
+    for v in made:
+        print(f"variant {v.id}: " + "  ".join(str(p) for p in v.files.values()))
+    print(f"class summary: {Path(args.out) / 'summary.csv'}  {Path(args.out) / 'summary.json'}; answers for "
+          f"`scalarnet grade`: {Path(args.out) / 'answers-template.csv'}")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Mark the answers, name the mistakes, write a report per student and a class summary."""
+    from . import grade
+
+    if not 1 <= args.sig <= 15:
+        return _error(f"--sig {args.sig}: give a number of significant figures from 1 to 15")
+    try:
+        grades = grade.grade(args.dir, args.answers, args.sig)
+    except grade.GradeError as err:
+        return _error(str(err))
+    written = grade.write_reports(grades)
+    if args.json:
+        _print_json(grades.to_json())
+        return 0
+    for s in grades.students.values():
+        sys.stdout.write(grade.student_report(s, grades.loss) + "\n")
+    sys.stdout.write(grade.class_report(grades))
+    print(f"scalarnet: wrote {len(written)} files into {written[-1].parent}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scalarnet", description="Backpropagation made visible.")
     parser.add_argument("--version", action="version", version=f"scalarnet {__version__}")
@@ -421,6 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                   "(default 1)")
     p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text",
                    help="text for a terminal (default), markdown with LaTeX, a LaTeX fragment, or JSON")
+    p.add_argument("--delta", action="store_true", help="the delta form, as the tutorials write it: "
+                   "δ_o1 = (out_o1 − t1)·out_o1(1 − out_o1), then ∂E/∂w5 = δ_o1·out_h1")
     p.add_argument("--max-paths", type=_positive, default=64,
                    help="list at most this many paths; more are summarised in the delta form (default 64)")
     _lr_argument(p)
@@ -478,6 +530,31 @@ def build_parser() -> argparse.ArgumentParser:
                         "process, stopped after that")
     _json_argument(p)
     p.set_defaults(run=cmd_check)
+    p = sub.add_parser("quiz", help="write N variants of an exercise with question sheets and answer keys",
+                       description="Draw new numbers for an exercise (its [vary] ranges, else params in [-1, 1] and "
+                                   "inputs and targets in [0, 1], rounded to 2 decimals) and write, per variant, the "
+                                   "exercise file, a question sheet with the network picture and an answer key with "
+                                   "the worked derivation (Markdown; LaTeX and PDF when pdflatex is installed), and "
+                                   "a class summary (CSV and JSON).")
+    _file_argument(p)
+    p.add_argument("--variants", type=_positive, required=True, help="how many variants, numbered 1..N")
+    p.add_argument("--seed", type=int, default=0, help="the seed the numbers are drawn from (default 0)")
+    p.add_argument("--ask", metavar="QUANTITIES", help="comma-separated: a node or param name for its value "
+                   "(out_o1, E), grad:w1, new:w1; default: the loss, every gradient and every updated weight")
+    p.add_argument("--out", required=True, metavar="DIR", help="the folder to write into")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDFs even when pdflatex is installed")
+    _json_argument(p, 'print {"variants": [{"id", "exercise", "sheet", "key"}, ...]} only')
+    p.set_defaults(run=cmd_quiz)
+    p = sub.add_parser("grade", help="mark students' answers to a quiz and name the mistakes behind wrong ones",
+                       description="Read answers as CSV rows student,variant,quantity,value (with that header), "
+                                   "compute each variant again, mark each answer right when it agrees to --sig "
+                                   "significant figures, and name the catalogue mistakes that reproduce the wrong "
+                                   "ones. Writes DIR/grades/ (a report per student, the class summary, JSON).")
+    p.add_argument("dir", help="the folder `scalarnet quiz` wrote")
+    p.add_argument("--answers", required=True, metavar="FILE.csv", help="the answers")
+    p.add_argument("--sig", type=int, default=3, help="significant figures an answer must agree to (default 3)")
+    _json_argument(p)
+    p.set_defaults(run=cmd_grade)
     return parser
 
 

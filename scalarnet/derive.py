@@ -151,6 +151,11 @@ class Symbols:
         return tuple(symbolic.lift(d) for d in n.op.symbolic_grads(self.expr(n), *[self.expr(p) for p in n.parents]))
 
 
+def formula_of(node: Node, symbols: Symbols) -> Expr:
+    """A named node's formula as an expression in the named nodes below it."""
+    return symbolic.apply(node.op, [symbols.expr(p) for p in node.parents]) if node.op else symbols.expr(node)
+
+
 def symbolic_fold(node: Node) -> dict[str, Expr]:
     """∂node/∂n as expressions in the exercise's names, for each named n of node's formula."""
     symbols = Symbols()
@@ -248,8 +253,43 @@ class StepDerivations:
 
     def factor(self, child: Node, parent: Node, value: float) -> Factor:
         if child.name not in self._symbolic:
-            self._symbolic[child.name] = symbolic_fold(child)
+            self._symbolic[child.name] = {name: self.tidy(e) for name, e in symbolic_fold(child).items()}
         return Factor(child.name, parent.name, self._symbolic[child.name][parent.name], value)
+
+    def tidy(self, e: Expr) -> Expr:
+        """A factor as the textbook writes it: a named node's formula by its name (the softmax
+        output p for exp(z − logsumexp(z, …))), targets that sum to 1 as 1 (so ∂E/∂z_k of
+        softmax with cross-entropy is p_k − y_k), quotients over one denominator."""
+        return symbolic.together(symbolic.substitute(e, self._named_formulas, self._one_for_the_targets))
+
+    @functools.cached_property
+    def _named_formulas(self) -> dict[Expr, Expr]:
+        """Each named node's formula, in the names below it → the node's name."""
+        symbols = Symbols()
+        table: dict[Expr, Expr] = {}
+        for name, node in self.batch.slots[0].items():
+            if node.op is not None:
+                formula = formula_of(node, symbols)
+                if not isinstance(formula, (symbolic.Sym, symbolic.Num)):
+                    table.setdefault(formula, symbolic.Sym(name))
+        return table
+
+    @functools.cached_property
+    def _targets_summing_to_one(self) -> frozenset[Expr] | None:
+        """The targets as symbols when there are several and they sum to 1 in every example of
+        the step (one-hot classes, probabilities); else None."""
+        names = list(self.exercise.spec.targets)
+        values = self.record.values
+        if len(names) < 2 or any(abs(math.fsum(values[t][k] for t in names) - 1.0) > 1e-12
+                                 for k in range(len(self.record.examples))):
+            return None
+        return frozenset(symbolic.Sym(t) for t in names)
+
+    def _one_for_the_targets(self, e: Expr) -> Expr | None:
+        targets = self._targets_summing_to_one
+        if targets and isinstance(e, symbolic.Sum) and len(e.terms) == len(targets) and set(e.terms) == targets:
+            return symbolic.ONE
+        return None
 
     def derive(self, param: str, max_paths: int = MAX_PATHS) -> Derivation:
         if param not in self.exercise.params:
@@ -290,6 +330,90 @@ class StepDerivations:
         nets.sort(key=lambda n: first.level[id(n)])
         return {n.name: math.fsum(ex.delta.get(id(slot[n.name]), 0.0) for ex, slot in
                                   zip(self.examples, self.batch.slots)) for n in nets}
+
+
+@dataclass(frozen=True)
+class DeltaLine:
+    """δ of one net input (or, last, the gradient itself) in one example: an expression in the
+    δ of the nets above it and the exercise's names, and its number."""
+
+    example: int
+    name: str  # the net input, or the parameter for the last line
+    symbol: str  # δ_o1, or ∂E/∂w5
+    expr: Expr
+    value: float
+    terms: tuple[tuple[Expr, Expr], ...] = ()  # (∂L/∂child in δ of the nets above, ∂child/∂name) per child
+
+
+@dataclass
+class DeltaForm:
+    """The gradient as the tutorials write it: δ = ∂L/∂net per neuron, from the loss down,
+    each from the δ of the layer above; then ∂L/∂w = δ·(the input the weight multiplies)."""
+
+    param: str
+    loss: str
+    step: int
+    examples: list[int]
+    gradient: float  # the engine's
+    lines: list[DeltaLine]  # the deltas, example by example, from the loss down; each example's last
+    # line is its share of the gradient
+
+    @property
+    def total(self) -> float:
+        return math.fsum(line.value for line in self.lines if line.name == self.param)
+
+    @property
+    def agrees(self) -> bool:
+        return abs(self.total - self.gradient) <= TOLERANCE
+
+
+def delta_symbol(net: str) -> str:
+    """δ_o1 for net_o1 or in_o1 (the unit's name after the underscore), δ_z2[0] for z2[0]."""
+    return "δ_" + (net.split("_", 1)[1] if "_" in net.strip("_") else net)
+
+
+def delta_form(steps: StepDerivations, param: str) -> DeltaForm:
+    """The delta form of ``param``'s gradient at the step of ``steps``, with the engine's numbers."""
+    p = steps.exercise.params[param]
+    counts = steps.examples[0].path_counts(p)
+    lines = []
+    for e, ex in zip(steps.record.examples, steps.examples):
+        nets = [n for n in ex.order if n.name in counts and n is not p and n is not ex.loss
+                and n.op in (ops.ADD, ops.SUM)]
+        position = {id(n): k for k, n in enumerate(ex.order)}
+        nets.sort(key=lambda n: ex.level[id(n)])
+        symbols = {id(n): delta_symbol(n.name) for n in nets}
+        if len(set(symbols.values())) < len(symbols):  # two units with one name after the underscore
+            symbols = {id(n): f"δ_{n.name}" for n in nets}
+
+        def above(node: Node, symbols: dict = symbols, ex: _Example = ex) -> Expr:
+            """∂L/∂node in the δ of the nets above it."""
+            if id(node) in symbols:
+                return symbolic.Sym(symbols[id(node)])
+            if node is ex.loss:  # ∂L/∂E: 1, or 1/n for the mean over a batch of n
+                n = len(steps.examples)
+                return symbolic.ONE if n == 1 else symbolic.Power(symbolic.Num(n), symbolic.MINUS_ONE)
+            return _sum(_terms(node, symbols, ex))
+
+        def _terms(node: Node, symbols: dict, ex: _Example, position: dict = position) -> list[tuple[Expr, Expr]]:
+            users = sorted(ex.users.get(id(node), ()), key=lambda u: position[id(u[0])])
+            return [(above(child, symbols, ex), steps.factor(child, node, v).symbolic) for child, v in users]
+
+        for n in nets:
+            terms = _terms(n, symbols, ex)
+            lines.append(DeltaLine(e, n.name, symbols[id(n)], _sum(terms), ex.delta[id(n)], tuple(terms)))
+        terms = _terms(p, symbols, ex)
+        lines.append(DeltaLine(e, param, f"∂{steps.loss}/∂{param}", _sum(terms), ex.delta.get(id(p), 0.0),
+                               tuple(terms)))
+    return DeltaForm(param, steps.loss, steps.record.step, list(steps.record.examples), steps.record.grads[param],
+                     lines)
+
+
+def _sum(terms: list[tuple[Expr, Expr]]) -> Expr:
+    total: Expr = symbolic.ZERO
+    for above, factor in terms:
+        total = total + above * factor
+    return total
 
 
 def _free_name(name: str, taken: dict) -> str:

@@ -28,7 +28,7 @@ class SpecError(ValueError):
     """A bad exercise file; the message says where and what to do."""
 
 
-SECTIONS = ("title", "description", "params", "inputs", "targets", "data", "graph", "network", "train")
+SECTIONS = ("title", "description", "params", "inputs", "targets", "data", "graph", "network", "train", "vary")
 TRAIN_KEYS = ("loss", "learning_rate", "batch", "trainable", "epochs", "momentum")
 NETWORK_KEYS = ("sizes", "hidden", "output", "bias", "init", "loss", "weights", "biases", "names", "units")
 NETWORK_LOSS_NAME = "E"
@@ -92,6 +92,10 @@ class ExerciseSpec:
     test_inputs: dict[str, list[float]] = field(default_factory=dict)
     test_targets: dict[str, list[float]] = field(default_factory=dict)
     data_source: str = ""
+    # [vary] (for `scalarnet quiz`): name -> (low, high) for a param, input or target, and
+    # the decimals the drawn values are rounded to (None: the default)
+    vary: dict[str, tuple[float, float]] = field(default_factory=dict)
+    vary_decimals: int | None = None
 
     @property
     def loss_name(self) -> str:
@@ -179,6 +183,8 @@ class _Reader:
             spec.formulas, spec.graph = self.graph(doc["graph"], defined)
         spec.train = self.train(doc.get("train", {}), spec)
         self.check_matrix_memory(spec)
+        if "vary" in doc:
+            spec.vary, spec.vary_decimals = self.vary(doc["vary"], spec)
         return spec
 
     def check_matrix_memory(self, spec: ExerciseSpec) -> None:
@@ -192,6 +198,30 @@ class _Reader:
                                                 f"needs about {_size(needed)} of arrays, over the limit of "
                                                 f"{_size(MAX_MATRIX_BYTES)}; use a smaller [train] batch "
                                                 "(batch = 1) or fewer examples")
+
+    def vary(self, table: Any, spec: ExerciseSpec) -> tuple[dict[str, tuple[float, float]], int | None]:
+        """[vary]: ``name = [low, high]`` per param, input or target; ``decimals = 2`` optional."""
+        if not isinstance(table, dict):
+            raise self.error("[vary]", "must be a table of name = [low, high], e.g. w1 = [-1, 1]")
+        given = [*spec.params, *spec.inputs, *spec.targets]
+        ranges, decimals = {}, None
+        for name, value in table.items():
+            where = f"[vary] {name}"
+            if name == "decimals" and name not in given:
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 12:
+                    raise self.error(where, f"expected a whole number of decimals from 0 to 12, got {value!r}")
+                decimals = value
+                continue
+            if name not in given:
+                raise self.error(where, f"{name!r} is not a param, input or target{_did_you_mean(name, given)}; "
+                                        "[vary] gives a range for the numbers a quiz variant draws")
+            if not isinstance(value, list) or len(value) != 2:
+                raise self.error(where, f"expected [low, high], e.g. {name} = [-1, 1], got {value!r}")
+            low, high = (self.number(v, where) for v in value)
+            if low > high:
+                raise self.error(where, f"low {low:g} is above high {high:g}; write [{high:g}, {low:g}]")
+            ranges[name] = (low, high)
+        return ranges, decimals
 
     def data(self, doc: dict[str, Any]) -> data.Dataset:
         """The examples of [data] (a CSV file or a scikit-learn data set), split and scaled."""

@@ -261,6 +261,100 @@ def apply(op: ops.Op, args: list[Expr]) -> Expr:
     return call(op, *args)
 
 
+# -- rewriting ---------------------------------------------------------------------------
+def substitute(e: Expr, table: Mapping[Expr, Expr], rule: Callable[[Expr], Expr | None] = lambda e: None) -> Expr:
+    """``e`` with each subexpression found in ``table`` replaced by its entry (a named node's
+    formula by the node's name: exp(z − logsumexp(z, …)) by the softmax output's), and
+    each subexpression ``rule`` rewrites (it returns None to leave one alone); rebuilt with
+    the simplifying constructors, so a factor 1 that appears disappears."""
+    if e in table:
+        return table[e]
+    if isinstance(e, Sum):
+        out = ZERO
+        for t in e.terms:
+            out = add(out, substitute(t, table, rule))
+    elif isinstance(e, Product):
+        out = Num(e.coeff)
+        for f in e.factors:
+            out = mul(out, substitute(f, table, rule))
+    elif isinstance(e, Power):
+        out = power(substitute(e.base, table, rule), substitute(e.exponent, table, rule))
+    elif isinstance(e, Call):
+        out = call(e.op, *[substitute(a, table, rule) for a in e.args])
+    elif isinstance(e, Positive):
+        out = Positive(substitute(e.arg, table, rule))
+    else:
+        out = e
+    found = rule(out)
+    return out if found is None else found
+
+
+def together(e: Expr) -> Expr:
+    """A sum of quotients over one common denominator, its numerator multiplied out, when that
+    reads shorter: (1 − e)/(e + 1)² + 1/(e + 1) is 2/(e + 1)²."""
+    if isinstance(e, Product):
+        inner = [together(f) for f in e.factors]
+        return product(e.coeff, inner) if inner != list(e.factors) else e
+    if isinstance(e, Power):
+        return power(together(e.base), e.exponent)
+    if not isinstance(e, Sum):
+        return e
+    terms = [together(t) for t in e.terms]
+    common: dict[Expr, float] = {}  # base → the highest power it divides a term by
+    parts = []
+    for t in terms:
+        coeff, factors = split(t)
+        top, bottom = [], {}
+        for f in factors:
+            if isinstance(f, Power) and isinstance(f.exponent, Num) and f.exponent.value < 0:
+                bottom[f.base] = -f.exponent.value
+                common[f.base] = max(common.get(f.base, 0.0), -f.exponent.value)
+            else:
+                top.append(f)
+        parts.append((coeff, top, bottom))
+    rebuilt = _add_all(terms)
+    if not common or not all(k.is_integer() for k in common.values()):
+        return rebuilt
+    numerator = ZERO
+    for coeff, top, bottom in parts:
+        term = product(coeff, top) if top else Num(coeff)
+        for base, k in common.items():
+            term = mul(term, power(base, Num(k - bottom.get(base, 0.0))))
+        numerator = add(numerator, _expand(term))
+    joined = mul(numerator, product(1.0, [power(b, Num(-k)) for b, k in common.items()]))
+    return joined if len(text(joined)) < len(text(rebuilt)) else rebuilt
+
+
+def _add_all(terms: list[Expr]) -> Expr:
+    out = ZERO
+    for t in terms:
+        out = add(out, t)
+    return out
+
+
+MAX_EXPAND = 4  # (a + b)ⁿ is multiplied out up to this n
+
+
+def _expand(e: Expr) -> Expr:
+    """Products of sums multiplied out: (e + 1)(1 − e) is 1 − e²."""
+    terms: list[Expr] = [ONE]
+    coeff, factors = split(e)
+    if isinstance(e, Sum):
+        return _add_all([_expand(t) for t in e.terms])
+    for f in factors:
+        if isinstance(f, Sum):
+            parts = list(f.terms)
+        elif (isinstance(f, Power) and isinstance(f.base, Sum) and isinstance(f.exponent, Num)
+              and f.exponent.value.is_integer() and 0 < f.exponent.value <= MAX_EXPAND):
+            parts = [ONE]
+            for _ in range(int(f.exponent.value)):
+                parts = [mul(a, b) for a in parts for b in f.base.terms]
+        else:
+            parts = [f]
+        terms = [mul(a, b) for a in terms for b in parts]
+    return mul(Num(coeff), _add_all(terms))
+
+
 # -- printing -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Style:

@@ -13,7 +13,7 @@ import math
 import re
 
 from .. import symbolic
-from ..derive import TOLERANCE, Derivation, Factor, Hop, Path
+from ..derive import TOLERANCE, DeltaForm, DeltaLine, Derivation, Factor, Hop, Path
 from ..engine import which_examples
 from .table import aligned_rows, number
 
@@ -100,7 +100,7 @@ def _partial(top: str, bottom: str, latex: bool) -> str:
 
 def _in_chain(shown: str, expr: symbolic.Expr | None, latex: bool) -> str:
     """One factor of a product of factors: bracketed if it is a sum or starts with a minus."""
-    if isinstance(expr, symbolic.Sum) or shown.startswith(("−", "-")):
+    if isinstance(expr, symbolic.Sum) or shown.startswith(("−", "-")) or (not latex and " / " in shown):
         return rf"\left({shown}\right)" if latex else f"({shown})"
     return shown
 
@@ -169,15 +169,25 @@ def text(d: Derivation) -> str:
     return "\n".join(out) + "\n"
 
 
+def _steps(path: Path, latex: bool) -> list[str]:
+    """The lines of a path's product: partials, factors, numbers, result, without the lines
+    that would only say the same again (a lone partial ∂E/∂w is the left-hand side itself;
+    a lone number is its own product)."""
+    partials, symbols, numbers = _chain_lines(path.factors, latex)
+    result = (latex_number if latex else number)(path.product)
+    lines = ([partials] if len(path.factors) > 1 else []) + [symbols, numbers, result]
+    return [line for k, line in enumerate(lines) if k == 0 or line != lines[k - 1]]
+
+
 def _text_path(d: Derivation, path: Path, k: int) -> list[str]:
-    partials, symbols, numbers = _chain_lines(path.factors, latex=False)
     label = " → ".join(path.nodes)
     if d.n_paths > 1 or len(d.examples) > 1:
         label = f"path {k}" + (f" (example {path.example})" if len(d.examples) > 1 else "") + f": {label}"
     lead = f"∂{d.loss}/∂{d.param} = " if d.n_paths == 1 else ""
     pad = " " * (len(lead) - 2)
-    return [label, f"  {lead}{partials}", f"  {pad}= {symbols}", f"  {pad}= {numbers}",
-            f"  {pad}= {number(path.product)}", ""]
+    lines = _steps(path, latex=False)
+    first = f"  {lead}{lines[0]}" if len(path.factors) > 1 or lead else f"  = {lines[0]}"
+    return [label, first, *(f"  {pad}= {line}" for line in lines[1:]), ""]
 
 
 def _text_summary(d: Derivation) -> list[str]:
@@ -213,13 +223,12 @@ def _math_blocks(d: Derivation) -> list[tuple[str, list[str]]]:
     lhs = _partial(d.loss, d.param, latex=True)
     blocks = []
     for k, path in enumerate(d.paths or [], start=1):
-        partials, symbols, numbers = _chain_lines(path.factors, latex=True)
         route = r" \to ".join(latex_name(n) for n in path.nodes)
         label = ("The path" if d.n_paths == 1 else f"Path {k}") + (
             f" (example {path.example})" if len(d.examples) > 1 else "")
-        head = f"{lhs} &= " if d.n_paths == 1 else "&"
-        blocks.append((f"{label}: ${route}$", [f"{head}{partials}", f"&= {symbols}", f"&= {numbers}",
-                                               f"&= {latex_number(path.product)}"]))
+        lines = _steps(path, latex=True)
+        head = f"{lhs} &= " if d.n_paths == 1 else ("&" if len(path.factors) > 1 else "&= ")
+        blocks.append((f"{label}: ${route}$", [f"{head}{lines[0]}", *(f"&= {line}" for line in lines[1:])]))
     if d.paths is not None and d.n_paths > 1:
         products = [p.product for p in d.paths]
         terms = " + ".join(_in_chain(latex_number(v), None, True) for v in products)
@@ -333,6 +342,124 @@ def to_json(d: Derivation) -> dict:
                         "product": h.product} for h in d.hops]
         out["deltas"] = dict(d.deltas)
     return out
+
+
+# -- the delta form ------------------------------------------------------------------------------
+MAX_DELTAS = 40  # δ lines shown before "… more"
+
+
+def _delta_values(f: DeltaForm, example: int, values: dict[str, list[float]], examples: list[int]
+                  ) -> dict[str, float]:
+    at = {name: v[examples.index(example)] for name, v in values.items()}
+    at.update({line.symbol: line.value for line in f.lines if line.example == example and line.name != f.param})
+    return at
+
+
+def _delta_numbers(line: DeltaLine, at: dict[str, float], latex: bool) -> str | None:
+    """Each term δ(child)·∂child/∂name of a δ line in numbers (the δ of the loss, 1, left out),
+    or None when that would only repeat the result."""
+    num = latex_number if latex else number
+    dot = r" \cdot " if latex else " · "
+    terms = []
+    for above, factor in line.terms:
+        parts = ([] if above == symbolic.ONE else [above]) + [factor]
+        terms.append(dot.join(_in_chain(num(x.evaluate(at)), None, latex) for x in parts))
+    if len(terms) == 1 and dot not in terms[0]:
+        return None
+    return " + ".join(terms)
+
+
+def _delta_lhs(f: DeltaForm, line: DeltaLine, latex: bool) -> str:
+    if line.name == f.param:
+        return _partial(f.loss, f.param, latex)
+    if latex:
+        return rf"\delta_{{{latex_name(line.symbol[2:])}}} = {_partial(f.loss, line.name, True)}"
+    return f"{line.symbol} = ∂{f.loss}/∂{line.name}"
+
+
+def _delta_rows(f: DeltaForm, values: dict[str, list[float]], latex: bool) -> list[tuple[str, list[str]]]:
+    """(the left-hand side, the right-hand sides: formula, numbers, result) per line shown."""
+    rows = []
+    shown = [line for line in f.lines if line.name == f.param][:MAX_DELTAS]
+    shown = [line for line in f.lines if line.name != f.param][:MAX_DELTAS] + shown
+    for line in sorted(shown, key=f.lines.index):
+        at = _delta_values(f, line.example, values, f.examples)
+        expr = (symbolic.latex(line.expr, _delta_latex_name) if latex else symbolic.text(line.expr))
+        numbers = _delta_numbers(line, at, latex)
+        result = (latex_number if latex else number)(line.value)
+        rows.append((_delta_lhs(f, line, latex), [expr] + ([numbers] if numbers else []) + [result]))
+    return rows
+
+
+def _delta_latex_name(name: str) -> str:
+    return rf"\delta_{{{latex_name(name[2:])}}}" if name.startswith("δ_") else latex_name(name)
+
+
+def _delta_check(f: DeltaForm) -> str:
+    verdict = f"equal to within {TOLERANCE:g} ✓" if f.agrees else "NOT EQUAL ✗"
+    return f"check: the engine's gradient ∂{f.loss}/∂{f.param} = {number(f.gradient)}; the delta form gives " \
+           f"{number(f.total)}: {verdict}"
+
+
+def _delta_head(f: DeltaForm) -> str:
+    return (f"∂{f.loss}/∂{f.param} at step {f.step}, {which_examples(f.examples)}, in the delta form: "
+            f"δ = ∂{f.loss}/∂net of each neuron on the way, from the loss down")
+
+
+def delta_text(f: DeltaForm, values: dict[str, list[float]]) -> str:
+    out = [_delta_head(f), ""]
+    hidden = len(f.lines) - len(_delta_rows(f, values, False))
+    for lhs, rhs in _delta_rows(f, values, latex=False):
+        out.append(f"  {lhs} = {rhs[0]}")
+        out += [" " * (len(lhs) + 3) + f"= {r}" for r in rhs[1:]]
+    if hidden:
+        out.append(f"  … {hidden} more lines (--format json lists them all)")
+    out += ["", _delta_check(f)]
+    return "\n".join(out) + "\n"
+
+
+def delta_markdown(f: DeltaForm, values: dict[str, list[float]], heading: str = "####") -> str:
+    rows = [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in _delta_rows(f, values, latex=True)]
+    return "\n".join([f"{heading} {_delta_head(f)}", "", "$$", r"\begin{aligned}", " \\\\\n".join(rows),
+                      r"\end{aligned}", "$$", "", _delta_check(f).replace("check:", "**Check:**", 1), ""])
+
+
+def delta_latex(f: DeltaForm, values: dict[str, list[float]]) -> str:
+    rows = [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in _delta_rows(f, values, latex=True)]
+    return "\n".join([f"% scalarnet: d{f.loss}/d{f.param} in the delta form; needs \\usepackage{{amsmath}}",
+                      r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", "",
+                      rf"Check: the engine's gradient is ${latex_number(f.gradient)}$; the delta form gives "
+                      rf"${latex_number(f.total)}$.", ""])
+
+
+def deltas_together(forms: list[DeltaForm], values: dict[str, list[float]]) -> list[str]:
+    """Several parameters' delta forms as one aligned block's rows (LaTeX): each δ once, from the
+    loss down, then every gradient."""
+    deltas: dict[str, list[str]] = {}
+    grads: dict[str, list[str]] = {}
+    for f in forms:
+        for lhs, rhs in _delta_rows(f, values, latex=True):
+            (grads if lhs == _partial(f.loss, f.param, True) else deltas).setdefault(lhs, rhs)
+    return [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in [*deltas.items(), *grads.items()]]
+
+
+def delta_json(f: DeltaForm) -> dict:
+    """``{"param", "loss", "value", "sum", "agrees", "deltas": [{"example", "node", "symbol", "symbolic",
+    "value"}], "result": [{"example", "symbolic", "value"}]}``: the results sum to ``value``."""
+    return {"param": f.param, "loss": f.loss, "value": f.gradient, "sum": f.total, "agrees": f.agrees,
+            "step": f.step, "examples": f.examples,
+            "deltas": [{"example": x.example, "node": x.name, "symbol": x.symbol, "symbolic": symbolic.text(x.expr),
+                        "value": x.value} for x in f.lines if x.name != f.param],
+            "result": [{"example": x.example, "symbolic": symbolic.text(x.expr), "value": x.value}
+                       for x in f.lines if x.name == f.param]}
+
+
+def render_delta(f: DeltaForm, values: dict[str, list[float]], fmt: str) -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps(delta_json(f), ensure_ascii=False)
+    return {"text": delta_text, "markdown": delta_markdown, "latex": delta_latex}[fmt](f, values)
 
 
 def render(d: Derivation, fmt: str) -> str:

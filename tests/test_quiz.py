@@ -1,0 +1,113 @@
+"""Quiz variants: deterministic numbers in their ranges, and answer keys whose numbers are the
+engine's (`step --json` on each variant's own exercise file)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scalarnet import quiz
+from scalarnet.bundled import resolve
+from scalarnet.cli import main
+from scalarnet.spec import SpecError, load
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def key_answers(key: Path) -> dict[str, float]:
+    """The answers table of a key: | `quantity` | what | answer |."""
+    return {m[1]: float(m[2]) for m in re.finditer(r"^\| `([^`]+)` \| [^|]+ \| (\S+) \|$", key.read_text(), re.M)}
+
+
+def test_thirty_variants_of_the_2_2_2_exercise_whose_keys_are_the_engines_numbers(tmp_path, capsys):
+    doc = run_json(capsys, "quiz", "sigmoid-2-2-2", "--variants", "30", "--seed", "7", "--out", str(tmp_path),
+                   "--json", "--no-pdf")
+    assert [v["id"] for v in doc["variants"]] == list(range(1, 31))
+    assert all(set(v) == {"id", "exercise", "sheet", "key"} for v in doc["variants"])
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    seen = set()
+    for v, listed in zip(doc["variants"], summary["variants"]):
+        step = run_json(capsys, "step", v["exercise"], "--json")["steps"][0]
+        expected = {"E": step["loss"], **{f"grad:{p}": g for p, g in step["grads"].items()},
+                    **{f"new:{p}": x for p, x in step["params"].items()}}
+        key = key_answers(Path(v["key"]))
+        assert set(key) == set(summary["asked"]) == {"E", *(f"grad:w{k}" for k in range(1, 9)),
+                                                     *(f"new:w{k}" for k in range(1, 9))}
+        for q, answer in key.items():
+            assert answer == pytest.approx(expected[q], rel=1e-8, abs=1e-15), (v["id"], q)
+            assert listed["answers"][q] == expected[q]  # the summary holds the exact numbers
+        given = tuple(listed["given"].values())
+        assert given not in seen
+        seen.add(given)
+        assert all(round(x, 2) == x and x != 0.0 for x in given)
+        sheet = Path(v["sheet"]).read_text()
+        assert "`grad:w1`" in sheet and "`new:w8`" in sheet and "network.svg" in sheet
+    rows = (tmp_path / "summary.csv").read_text().splitlines()
+    assert len(rows) == 31 and rows[0].startswith("variant,w1,")
+    assert (tmp_path / "answers-template.csv").read_text().startswith("student,variant,quantity,value\n")
+
+
+def test_variants_are_deterministic_and_do_not_depend_on_how_many(tmp_path):
+    spec = load(resolve("sigmoid-2-2-2"))
+    assert quiz.draw(spec, 3, 2) == quiz.draw(spec, 3, 2) != quiz.draw(spec, 4, 2)
+    a = quiz.make("sigmoid-2-2-2", 2, tmp_path / "a", seed=3, pdf=False)
+    b = quiz.make("sigmoid-2-2-2", 3, tmp_path / "b", seed=3, pdf=False)
+    assert a[1].given == b[1].given and a[1].answers == b[1].answers
+    assert (tmp_path / "a" / "variant-02" / "key.md").read_text() == (tmp_path / "b" / "variant-02" / "key.md"
+                                                                      ).read_text()
+
+
+def test_vary_ranges_and_decimals(tmp_path):
+    text = resolve("mazur-2-2-2").read_text() + "\n[vary]\ndecimals = 1\nw1 = [0.5, 0.9]\ni1 = [2, 3]\n"
+    (tmp_path / "m.toml").write_text(text)
+    spec = load(tmp_path / "m.toml")
+    assert spec.vary == {"w1": (0.5, 0.9), "i1": (2.0, 3.0)} and spec.vary_decimals == 1
+    for k in range(1, 20):
+        given = quiz.draw(spec, 0, k)
+        assert 0.5 <= given["w1"] <= 0.9 and 2.0 <= given["i1"] <= 3.0
+        assert all(round(x, 1) == x for x in given.values())
+        assert -1.0 <= given["w5"] <= 1.0 and 0.0 <= given["t1"] <= 1.0  # the defaults elsewhere
+
+
+@pytest.mark.parametrize("vary, message", [
+    ("w11 = [0, 1]", "[vary] w11: 'w11' is not a param, input or target (did you mean w1?)"),
+    ("w1 = [1, 0]", "[vary] w1: low 1 is above high 0"),
+    ("w1 = 0.5", "[vary] w1: expected [low, high]"),
+    ("decimals = -1", "[vary] decimals: expected a whole number of decimals"),
+])
+def test_bad_vary_is_one_message(tmp_path, vary, message):
+    (tmp_path / "m.toml").write_text(resolve("mazur-2-2-2").read_text() + f"\n[vary]\n{vary}\n")
+    with pytest.raises(SpecError, match=re.escape(message)):
+        load(tmp_path / "m.toml")
+
+
+def test_the_sheets_picture_shows_the_given_numbers_and_hides_the_answers(tmp_path):
+    v = quiz.make("sigmoid-2-2-2", 1, tmp_path, seed=2, pdf=False)[0]
+    picture = v.files.get("picture_svg") or v.files["picture_dot"]
+    text = picture.read_text()
+    for name in ("w1", "w8", "x1", "y2"):
+        shown = f"{v.given[name]:g}".replace("-", "")
+        assert shown in text, name
+    for q in ("E", "grad:w1"):
+        digits = f"{abs(v.answers[q]):.4g}"
+        assert digits not in text, q
+
+
+def test_a_network_file_is_refused_with_a_message(tmp_path, capsys):
+    assert main(["quiz", "mazur-2-2-2-network", "--variants", "1", "--out", str(tmp_path)]) == 2
+    assert "quiz writes [graph] exercise files" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_latex_and_pdf_when_pdflatex_is_installed(tmp_path):
+    v = quiz.make("mazur-2-2-2", 1, tmp_path, seed=1)[0]
+    for kind in ("sheet", "key"):
+        assert v.files[f"{kind}_tex"].read_text().startswith(r"\documentclass")
+        assert v.files[f"{kind}_pdf"].read_bytes().startswith(b"%PDF")
