@@ -13,7 +13,8 @@ from scalarnet.views.animation import AnimationError, animate
 from scalarnet.views.diagram import backward_frames
 
 Image = pytest.importorskip("PIL.Image", reason="Pillow is not installed (pip install 'scalarnet[anim]')")
-needs_png = pytest.mark.skipif(not render.can_render("png"), reason="no renderer for PNG here: " + render.install_hint("png"))
+needs_png = pytest.mark.skipif(not render.can_render("png"),
+                               reason="no renderer for PNG here: " + render.install_hint("png"))
 
 
 def _png(width: int, height: int, colour: str) -> bytes:

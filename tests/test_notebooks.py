@@ -25,8 +25,9 @@ def test_notebooks_are_stored_without_outputs(path):
 
 
 def _execute(path: Path):
-    nbformat = pytest.importorskip("nbformat", reason="the notebook tests need nbclient: pip install 'scalarnet[notebook]'")
-    nbclient = pytest.importorskip("nbclient", reason="the notebook tests need nbclient: pip install 'scalarnet[notebook]'")
+    why = "the notebook tests need nbclient: pip install 'scalarnet[notebook]'"
+    nbformat = pytest.importorskip("nbformat", reason=why)
+    nbclient = pytest.importorskip("nbclient", reason=why)
     pytest.importorskip("ipykernel", reason="the notebook tests need a kernel: pip install 'scalarnet[notebook]'")
     nb = nbformat.read(path, as_version=4)
     nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
