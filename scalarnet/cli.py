@@ -22,6 +22,7 @@ from .engine import Engine
 from .exercise import Exercise, ExerciseError
 from .matrix import MatrixExercise, open_engine
 from .spec import SpecError, load
+from .views.animation import ANIMATIONS
 from .views.table import number, step_table
 
 ENGINES = ("scalar", "matrix", "compiled")
@@ -334,6 +335,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     name = f"{stem}-step{args.step}-" + ("frames" if args.frames else args.phase) + f"-{pics[0].level}"
     name += f"-{args.param}" if args.param else ""
     out = Path(args.out)
+    if args.format in ANIMATIONS:
+        return _write_animation(pics, out / f"{name}.{'png' if args.format == 'apng' else args.format}", args)
     if args.frames:
         width = max(3, len(str(len(pics))))
         paths = [out / name / f"frame-{k:0{width}d}" for k in range(1, len(pics) + 1)]
@@ -355,6 +358,24 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"scalarnet: {err}", file=sys.stderr)
         return 1
     print("\n".join(str(p) for p in written))
+    return 0
+
+
+def _write_animation(pics: list, path: Path, args: argparse.Namespace) -> int:
+    """``render --frames --format gif``: the walk's frames as one animated image."""
+    from .views import render
+    from .views.animation import AnimationError, animate, check_fps
+
+    if not args.frames:
+        return _error(f"--format {args.format} animates the backward walk: add --frames")
+    try:
+        check_fps(args.fps)
+        pngs = render.render_many([p.graph.source for p in pics], "png")
+        data = animate(pngs, args.format, args.fps)
+    except (AnimationError, render.RenderError) as err:
+        return _error(str(err), status=1)
+    render.write_atomic(path, data)
+    print(path)
     return 0
 
 
@@ -495,7 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", help="highlight every path from the loss to this parameter")
     p.add_argument("--frames", action="store_true", help="one file per node of the backward walk, in its order")
     p.add_argument("--symbolic", action="store_true", help="also write each partial as a formula")
-    p.add_argument("--format", choices=("svg", "png", "pdf", "dot"), default="svg", help="default svg")
+    p.add_argument("--format", choices=("svg", "png", "pdf", "dot", *ANIMATIONS), default="svg",
+                   help="default svg; gif, apng and webp (with --frames) animate the walk in one file")
+    p.add_argument("--fps", type=float, default=2.0, help="with an animated --format: frames per second (default 2)")
     p.add_argument("--out", default=".", help="the folder to write into (default: the current folder)")
     _lr_argument(p)
     p.set_defaults(run=cmd_render)

@@ -33,7 +33,7 @@ from .graph import Graph, apply_local_rule, topological_order
 from .node import Node
 from .views import derivation as derivation_view
 from .views import render
-from .views.diagram import DiagramError, diagram, pictures
+from .views.diagram import diagram
 from .views.diagram.subject import from_node
 from .views.table import number
 
@@ -263,31 +263,5 @@ def viewer(root: Node, param: str | None = None, title: str = "") -> Page:
         chosen = ([param] if param else []) + [p for p in params if p != param][: page.MAX_DERIVED - 1]
         derivations = _derivations(root)
         ds = {p: derivations.derive(p) for p in chosen}
-        view = page.StepView(1, {p: derivation_view.text(d) for p, d in ds.items()},
-                             {p: sorted({path.nodes for path in d.paths or []}) for p, d in ds.items()})
-        try:
-            shots = [("forward", pictures(subject, phase="forward")[0]),
-                     *[("backward", p) for p in pictures(subject, frames=True)]]
-        except DiagramError:
-            shots = [("forward", pictures(subject, phase="forward")[0]),
-                     ("backward", pictures(subject, phase="backward")[0])]
-        named = [n for n in subject.members if id(n) in subject.names]
-        head = ["node", "value", f"∂{names[id(root)]}/∂node"]
-        frames, sources, seen = [], [], set()
-        for phase, picture in shots:
-            seen.add(picture.current)
-            if phase == "forward":
-                label, known = "forward pass", set()
-            elif picture.current:
-                label, known = f"backward walk: at {picture.current}", set(seen)
-            else:
-                label, known = "backward pass", set(names.values())
-            rows = [([names[id(n)], number(n.value),
-                      number(n.grad) if n.requires_grad and names[id(n)] in known else ""],
-                     subject.role(n), names[id(n)] == picture.current) for n in named]
-            frames.append(page.Frame(0, phase, label, page.html_table(head, rows)))
-            sources.append(picture.graph.source)
-        shown = page.Viewer(title or f"the graph of {names[id(root)]}", chosen[0] if chosen else "", chosen, [view],
-                            frames)
-        page.render_frames(shown, sources)
+        shown = page.assemble(title or f"the graph of {names[id(root)]}", chosen, [(subject, ds)])
         return Page(page.to_html(shown))

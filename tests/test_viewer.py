@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -31,86 +32,192 @@ def mazur_viewer():
 
 def test_frames_follow_forward_walk_update(mazur_viewer):
     frames = mazur_viewer.frames
-    assert [f.phase for f in frames].count("forward") == 2 and [f.phase for f in frames].count("update") == 2
     first_step = [f for f in frames if f.step == 0]
-    assert first_step[0].phase == "forward" and first_step[-1].phase == "update"
-    walk = [f.label for f in first_step if f.phase == "backward"]
-    assert walk[0] == "step 1 · backward walk: at E_total" and len(walk) == 19  # every named node that takes a grad
-    assert all(f.svg.startswith("<svg") for f in frames)
-    # the table: no gradient in the forward frame, w5's engine gradient once the walk is done
-    assert "0.0821670406" not in first_step[0].table and "0.0821670406" in first_step[-1].table
-    assert "0.35891648" in first_step[-1].table  # Mazur's w5 after the update
+    phases = [f.phase for f in first_step]
+    # the given numbers, 9 named nodes forward, 19 nodes walked back, 10 parameters updated
+    assert (phases.count("forward"), phases.count("backward"), phases.count("update")) == (10, 19, 10)
+    assert phases == sorted(phases, key=["forward", "backward", "update"].index)
+    assert len(frames) == 2 * len(first_step)
+    forward = [f.node for f in first_step if f.phase == "forward"][1:]
+    assert forward == ["net_h1", "net_h2", "out_h1", "out_h2", "net_o1", "net_o2", "out_o1", "out_o2", "E_total"]
+    walk = [f for f in first_step if f.phase == "backward"]
+    assert walk[0].label == "step 1 · backward walk: at E_total" and walk[0].node == "E_total"
+    assert all(mazur_viewer.svg(f).startswith("<svg") for f in frames)
+    # the table is the step's: w5's engine gradient and Mazur's w5 after the update
+    assert "0.0821670406" in mazur_viewer.steps[0].table and "0.35891648" in mazur_viewer.steps[0].table
     # w1's two paths are highlighted: 8 named boxes and the 8 arrows between them; w5's one: 4 and 3
-    assert len(first_step[1].highlights["w1"]) == 16 and len(first_step[1].highlights["w5"]) == 7
+    lit = mazur_viewer.highlights[walk[0].picture]
+    assert len(lit["w1"]) == 16 and len(lit["w5"]) == 7
     assert "∂E_total/∂w1" in mazur_viewer.steps[0].derivations["w1"]
+    assert all(f.current for f in first_step if f.node)  # every frame at a node finds its box
+
+
+def test_narration_says_what_happens_with_the_numbers(mazur_viewer):
+    said = {(f.phase, f.node): f.narration for f in mazur_viewer.frames if f.step == 0}
+    assert said["forward", "out_h1"] == "out_h1 = σ(net_h1) = σ(0.3775) = 0.593270"
+    assert said["backward", "net_o1"] == ("∂E_total/∂net_o1 = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 "
+                                          "= 0.741365 × 0.186816 = 0.138499")
+    # where two edges meet, the sum of the shares: δ_o1·w5 + δ_o2·w7
+    assert said["backward", "out_h1"].endswith("= 0.138499 × 0.4 + (−0.0380982) × 0.5 = 0.0363503")
+    assert said["update", "w5"] == "w5⁺ = w5 − η·∂E_total/∂w5 = 0.4 − 0.5 × 0.0821670 = 0.358916"
+    assert said["update", "b1"] == "b1 is not trained: it stays 0.35"
+
+
+def test_frames_share_their_drawings(mazur_viewer):
+    """Forward and update frames reuse one picture each; the walk's frames are patches."""
+    first_step = [f for f in mazur_viewer.frames if f.step == 0]
+    assert len({f.picture for f in first_step if f.phase == "forward"}) == 1
+    assert len({f.picture for f in first_step if f.phase == "update"}) == 1
+    page = to_html(mazur_viewer)
+    assert len(page.encode("utf-8")) < 400_000  # two steps of Mazur's network
 
 
 def test_the_page_is_self_contained(mazur_viewer):
     page = to_html(mazur_viewer)
     assert not re.search(r"<script[^>]+src=|<link|@import|url\(|<img", page)
-    outside = set(re.findall(r"https?://[^\s\"'<>]+", page)) - {"http://www.w3.org/2000/svg",
+    outside = set(re.findall(r"https?://[^\s\"'<>\\]+", page)) - {"http://www.w3.org/2000/svg",
                                                                   "http://www.w3.org/1999/xlink"}
     assert not outside
-    assert page.count("<svg") == len(mazur_viewer.frames)
 
 
-def test_viewer_in_headless_chromium(tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+def _open(p, path, width=1400, height=900, fragment=""):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
+    browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(60_000)  # a busy CI machine: slow is fine, broken is not
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri() + fragment)
+    return browser, page, errors, requests
+
+
+@pytest.fixture(scope="module")
+def mazur_page(tmp_path_factory):
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
         pytest.skip("no Chromium here (apt-get install chromium)")
     needs_renderer()
-    path = write_html(load_bundled("mazur-2-2-2"), 2, tmp_path / "mazur.html", param="w1")
-    errors, requests = [], []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+    return write_html(load_bundled("mazur-2-2-2"), 2, tmp_path_factory.mktemp("viewer") / "mazur.html", param="w1")
+
+
+BOXES = """() => [...document.querySelectorAll('#canvas g.node')].map((g) => {
+  const r = g.getBoundingClientRect(); return [g.id, Math.round(r.x), Math.round(r.y), Math.round(r.width)]; })"""
+
+
+def test_viewer_in_headless_chromium(mazur_page, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page, errors, requests = _open(p, mazur_page)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(60_000)  # a busy CI machine: slow is fine, broken is not
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(path.as_uri())
             frame = lambda: int(page.evaluate("document.body.dataset.current"))  # noqa: E731
             n = int(page.get_attribute("#slider", "max")) + 1
-            assert n == 42 and frame() == 0 and page.inner_text("#where") == f"frame 1 of {n}"
-            assert page.inner_text("#label") == "step 1 · forward pass"
-            assert page.locator("#diagrams svg:visible").count() == 1
+            assert n == 78 and frame() == 0 and page.inner_text("#where") == f"frame 1 of {n}"
+            assert page.inner_text("#label") == "step 1 · forward pass: the given numbers"
+            assert page.locator("#canvas svg").count() == 1
+            # readable by default: every text of the diagram at least 10 CSS px high
+            heights = page.evaluate("[...document.querySelectorAll('#canvas text')]"
+                                    ".map((t) => t.getBoundingClientRect().height)")
+            assert heights and min(heights) >= 10
             page.click("#next")
-            assert frame() == 1 and page.inner_text("#label") == "step 1 · backward walk: at E_total"
+            assert frame() == 1 and page.inner_text("#narration").startswith("net_h1 = ")
             page.click("#prev")
             assert frame() == 0 and page.is_disabled("#prev")
-            page.eval_on_selector("#slider", "(el) => { el.value = 20; el.dispatchEvent(new Event('input')); }")
-            assert frame() == 20 and page.inner_text("#label") == "step 1 · update (learning rate 0.5)"
+            page.keyboard.press("End")
+            assert frame() == n - 1 and page.evaluate("location.hash") == "#step=2&frame=39"
+            page.keyboard.press("Home")
+            assert frame() == 0 and page.evaluate("location.hash") == "#step=1&frame=1"
             page.keyboard.press("ArrowRight")
-            assert frame() == 21 and page.inner_text("#label") == "step 2 · forward pass"
-            page.click("#play")
-            page.wait_for_function("+document.body.dataset.current >= 23", timeout=10000)
-            page.click("#play")  # pause
+            assert frame() == 1
+            page.keyboard.press(" ")  # play
+            page.wait_for_function("+document.body.dataset.current >= 3", timeout=10000)
+            page.keyboard.press(" ")  # pause
             stopped = frame()
-            page.wait_for_timeout(900)
+            page.wait_for_timeout(1200)
             assert frame() == stopped
             # the derivation beside the frame, and the highlighted paths, follow the parameter
-            page.eval_on_selector("#slider", "(el) => { el.value = 5; el.dispatchEvent(new Event('input')); }")
+            page.eval_on_selector("#slider", "(el) => { el.value = 15; el.dispatchEvent(new Event('input')); }")
             assert "∂E_total/∂w1" in page.inner_text("#derivations pre:visible")
-            on_w1 = page.locator("#diagrams .hl").count()
+            on_w1 = page.locator("#canvas .hl").count()
             page.select_option("#param", "w5")
-            assert "= (out_o1 − t1) · out_o1(1 − out_o1) · out_h1" in page.inner_text("#derivations pre:visible")
-            on_w5 = page.locator("#diagrams .hl").count()
+            assert "∂E_total/∂w5" in page.inner_text("#derivations pre:visible")
+            on_w5 = page.locator("#canvas .hl").count()
             assert on_w1 > on_w5 > 0
             assert page.locator("#tables tr.current:visible").count() == 1
-            diagram = page.locator("#diagrams svg:visible")
-            box = diagram.bounding_box()
-            assert box["width"] > 600 and box["height"] > 200
-            page.click("#zoom")  # actual size: wider than the column, which scrolls
-            assert diagram.bounding_box()["width"] > box["width"] * 1.5
-            page.click("#zoom")
-            shot = diagram.screenshot(path=str(tmp_path / "frame.png"))
+            page.click("#fit")
+            shot = page.locator("#stage").screenshot(path=str(tmp_path / "frame.png"))
         finally:
             browser.close()
     assert errors == []
     assert all(url.startswith(("file:", "data:", "about:")) for url in requests), requests
     _assert_drawn(shot)
+
+
+def test_every_frame_narrates_its_node_with_its_numbers(mazur_page):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page, errors, _ = _open(p, mazur_page)
+        try:
+            n = int(page.get_attribute("#slider", "max")) + 1
+            for k in range(n):
+                page.evaluate(f"document.getElementById('slider').value = {k};"
+                              "document.getElementById('slider').dispatchEvent(new Event('input'))")
+                label, said = page.inner_text("#label"), page.inner_text("#narration")
+                current = page.evaluate(
+                    "document.querySelector('#tables > div:not([hidden]) tr.current')?.dataset.name")
+                if current:  # a frame at a node: the narration names it and shows a number
+                    assert current in said and current in label, (k, label, said)
+                    assert re.search(r"\d", said)
+                else:
+                    assert said
+        finally:
+            browser.close()
+    assert errors == []
+
+
+def test_boxes_stay_still_while_the_frames_of_a_step_change(mazur_page):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page, _, _ = _open(p, mazur_page)
+        try:
+            page.click("#fit")
+            seen = {}
+            for k in range(39):  # every frame of step 1: forward, the walk, the update
+                page.evaluate(f"document.getElementById('slider').value = {k};"
+                              "document.getElementById('slider').dispatchEvent(new Event('input'))")
+                for gid, x, y, w in page.evaluate(BOXES):
+                    seen.setdefault(gid, set()).add((x, y, w))
+            moved = {gid: spots for gid, spots in seen.items() if len(spots) > 1
+                     if max(abs(a[i] - b[i]) for a in spots for b in spots for i in range(3)) > 1}
+            assert not moved
+        finally:
+            browser.close()
+
+
+def test_a_link_opens_its_frame_and_a_narrow_window_stacks_the_panels(mazur_page):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page, errors, _ = _open(p, mazur_page, width=800, fragment="#step=2&frame=5")
+        try:
+            assert int(page.evaluate("document.body.dataset.current")) == 39 + 4
+            assert page.inner_text("#label").startswith("step 2 · forward pass")
+            # nothing wider than the window; the side panel under the diagram
+            assert page.evaluate("document.documentElement.scrollWidth") <= 800
+            stage = page.locator("#stage").bounding_box()
+            side = page.locator("#side").bounding_box()
+            assert side["y"] >= stage["y"] + stage["height"] - 1
+            page.keyboard.press("ArrowRight")
+            assert page.evaluate("location.hash") == "#step=2&frame=6"
+            page.evaluate("location.hash = '#step=1&frame=20'")
+            page.wait_for_function("+document.body.dataset.current === 19")
+        finally:
+            browser.close()
+    assert errors == []
 
 
 def _assert_drawn(png: bytes) -> None:
@@ -137,10 +244,13 @@ def test_widget_steps_through_the_frames(mazur_viewer, monkeypatch):
     box = show(load_bundled("mazur-2-2-2"), steps=2, param="w1")
     assert isinstance(box, widgets.VBox)
     play, slider, choose = box.children[0].children
-    picture, side = box.children[1].children
+    narration = box.children[1]
+    picture, side = box.children[2].children
     assert "step 1 · forward pass" in side.value and picture.value.count("<svg") == 1
-    slider.value = 5
-    assert mazur_viewer.frames[5].label in side.value and "∂E_total/∂w1" in side.value
+    slider.value = 13
+    frame = mazur_viewer.frames[13]
+    assert frame.label in side.value and "∂E_total/∂w1" in side.value
+    assert html.escape(frame.narration) in narration.value
     choose.value = "w5"
     assert "∂E_total/∂w5" in side.value and "stroke: #d62728" in picture.value
 
@@ -152,7 +262,7 @@ def test_without_ipywidgets_the_notebook_gets_the_static_page(mazur_viewer, monk
     monkeypatch.setattr(module, "build", lambda *a, **k: mazur_viewer)
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now fails
     shown = show("mazur-2-2-2")
-    assert shown.data.startswith("<div><iframe srcdoc=") and "&lt;svg" in shown.data
+    assert shown.data.startswith("<div><iframe srcdoc=") and "&quot;bases&quot;" in shown.data
 
 
 def test_without_a_renderer_the_page_says_so_and_keeps_the_tables(monkeypatch):
@@ -161,7 +271,8 @@ def test_without_a_renderer_the_page_says_so_and_keeps_the_tables(monkeypatch):
     assert viewer.note.startswith("No diagrams: ") and "graphviz" in viewer.note.lower()
     page = to_html(viewer)
     assert "<svg" not in page and "No diagrams" in page
-    assert all("<table>" in f.table for f in viewer.frames) and len(viewer.frames) > 3
+    assert all("<table>" in s.table for s in viewer.steps) and len(viewer.frames) > 3
+    assert all(f.narration for f in viewer.frames)
 
 
 def test_step_html_writes_the_page(tmp_path, monkeypatch, capsys):

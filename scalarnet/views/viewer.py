@@ -1,14 +1,18 @@
 """The step-through viewer: training steps as frames, each a diagram beside the table of
-values and gradients and the derivation of the highlighted parameter.
+values and gradients, one line of narration with the numbers, and the derivation of the
+chosen parameter.
 
-A step gives a forward frame, one frame per node of the backward walk (the diagrams'
-``backward_frames``; a big network gets one backward frame at a readable level instead)
-and an update frame. ``to_html`` writes it all into one self-contained page (inline SVG,
-CSS and JavaScript, nothing fetched); ``show`` steps through the same frames in Jupyter,
-with ipywidgets where installed and the page in an iframe where not.
+A step's frames: the given numbers, then one frame per named node of the forward pass
+(layer by layer), one per node of the backward walk (the diagrams' ``backward_frames``, in
+the textbook's order), and one per parameter of the update. A big network gets one frame
+per phase instead. ``to_html`` writes it all into one self-contained page (SVG, CSS and
+JavaScript inline, nothing fetched); ``show`` steps through the same frames in Jupyter, with
+ipywidgets where installed and the page in an iframe where not.
 
-The diagrams are drawn without a highlight; the page highlights the paths of the chosen
-parameter itself (so the choice can change), from the SVG element ids listed per frame.
+The frames of a step share one layout, so the page keeps few whole SVG pictures and small
+patches (``svg_patch``); the forward and update frames share one picture each and differ
+only in which box is marked. The diagrams are drawn without a highlight: the page marks the
+paths of the chosen parameter itself (so the choice can change), from element ids.
 """
 
 from __future__ import annotations
@@ -16,33 +20,43 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..derive import StepDerivations
+from ..derive import Derivation, StepDerivations
 from ..exercise import Exercise
+from ..node import Node
 from . import derivation, render
 from .diagram import DiagramError, pictures
-from .diagram.subject import from_exercise
+from .diagram.subject import Subject, from_exercise
+from .narration import Narrator, num
+from .svg_patch import TOKEN_JS, PatchSet
 from .table import number
 
-WALK_LIMIT = 60  # named nodes up to which a step gets a frame per node of the backward walk
+WALK_LIMIT = 60  # named nodes up to which a step gets a frame per node
 MAX_DERIVED = 40  # parameters whose derivations the page carries (the chosen one first)
+PHASE_WORDS = {"forward": "forward pass", "backward": "backward walk", "update": "update"}
 
 
 @dataclass
 class Frame:
     step: int  # index into Viewer.steps
     phase: str  # forward, backward or update
-    label: str
-    table: str  # HTML
-    svg: str = ""
-    highlights: dict[str, list[str]] = field(default_factory=dict)  # param -> SVG element ids on its paths
+    node: str  # the named node (or parameter) the frame is at; "" for a whole phase
+    label: str  # "step 1 · backward walk: at out_o1"
+    narration: str  # what happens at this frame, with the numbers
+    done: int  # forward: how many nodes of the step's forward order have values; backward: of its walk
+    picture: int = -1  # index into Viewer.pictures; -1 without diagrams
+    current: list[str] = field(default_factory=list)  # SVG element ids of the frame's box
+    pending: list[str] = field(default_factory=list)  # forward: the boxes not computed yet
 
 
 @dataclass
 class StepView:
     step: int  # as `step --json` numbers it
+    forward: list[str]  # the named nodes with a formula, in the order the forward frames visit them
+    table: str  # HTML: every named node; rows and cells carry their forward and walk positions
     derivations: dict[str, str]  # param -> the text derivation
     paths: dict[str, list[tuple[str, ...]]]  # param -> the named paths of the example drawn
 
@@ -54,7 +68,12 @@ class Viewer:
     params: list[str]  # those with derivations, the chosen one first
     steps: list[StepView]
     frames: list[Frame]
+    pictures: PatchSet = field(default_factory=PatchSet)
+    highlights: list[dict[str, list[str]]] = field(default_factory=list)  # per picture: param -> ids
     note: str = ""  # e.g. why the diagrams are missing
+
+    def svg(self, frame: Frame) -> str:
+        return self.pictures.text(frame.picture) if frame.picture >= 0 else ""
 
 
 def build(exercise: Exercise, steps: int = 1, param: str | None = None) -> Viewer:
@@ -64,93 +83,196 @@ def build(exercise: Exercise, steps: int = 1, param: str | None = None) -> Viewe
         raise KeyError(f"{param!r} is not a parameter; the parameters are {', '.join(names)}")
     chosen = param or names[0]
     derived = [chosen] + [n for n in names if n != chosen][: MAX_DERIVED - 1]
-    views, frames, sources = [], [], []
-    for k in range(exercise.steps_done + 1, exercise.steps_done + steps + 1):
-        subject = from_exercise(exercise, k)
+
+    def parts():
+        for k in range(exercise.steps_done + 1, exercise.steps_done + steps + 1):
+            subject = from_exercise(exercise, k)
+            found = StepDerivations(exercise, *exercise.run_step(update=False))
+            yield subject, {p: found.derive(p) for p in derived}
+            exercise.advance_to(k + 1)
+
+    return assemble(exercise.title, derived, parts())
+
+
+def assemble(title: str, params: list[str], parts: Iterable[tuple[Subject, dict[str, Derivation]]]) -> Viewer:
+    """The viewer of the steps in ``parts``: each the subject a step's diagrams draw, with the
+    derivations of ``params`` (the first is the one shown first). Used for exercise files and
+    for graphs built in Python alike."""
+    viewer = Viewer(title, params[0] if params else "", params, [], [])
+    drawings: list[tuple[Frame, object]] = []  # each frame with its diagram
+    for subject, derivations in parts:
+        slot = {names[0]: node for node in subject.members for names in [subject.names.get(id(node))] if names}
+        narrator = Narrator(slot, subject.loss_symbol, subject.batch_size)
+        forward = _forward_order(narrator)
         shots = _pictures(subject, len(subject.names) <= WALK_LIMIT)
-        record, batch = exercise.run_step(update=False)
-        found = StepDerivations(exercise, record, batch)
-        ds = {p: found.derive(p) for p in derived}
-        views.append(StepView(k, {p: derivation.text(d) for p, d in ds.items()},
-                              {p: sorted({path.nodes for path in d.paths or [] if path.example == record.examples[0]})
-                               for p, d in ds.items()}))
-        slot = batch.slots[0]
-        seen: set[str] = set()
-        for phase, picture in shots:
-            seen.add(picture.current)
-            where = f"step {k} · " + {"forward": "forward pass",
-                                      "update": f"update (learning rate {number(record.learning_rate)})"}.get(
-                phase, f"backward walk: at {picture.current}" if picture.current else "backward pass")
-            known = None if phase == "forward" else (set(seen) if picture.current else set(slot))
-            frames.append(Frame(len(views) - 1, phase, where, _table(exercise, record, slot, phase, known,
-                                                                     picture.current)))
-            sources.append(picture.graph.source)
-        exercise.advance_to(k + 1)
-    viewer = Viewer(exercise.title, chosen, derived, views, frames)
-    render_frames(viewer, sources)
+        walk = [p.current for p in shots["backward"] if p.current]
+        drawn = subject.example
+        viewer.steps.append(StepView(subject.step or 1, forward, _table(subject, slot, forward, walk),
+                                     {p: derivation.text(d) for p, d in derivations.items()},
+                                     {p: sorted({path.nodes for path in d.paths or [] if path.example == drawn})
+                                      for p, d in derivations.items()}))
+        for frame, picture in _step_frames(len(viewer.steps) - 1, subject, narrator, forward, walk, shots):
+            viewer.frames.append(frame)
+            drawings.append((frame, picture))
+    _draw(viewer, drawings)
     return viewer
 
 
-def render_frames(viewer: Viewer, sources: list[str]) -> None:
-    """Render each frame's diagram (DOT ``sources``, one per frame) into the frame, with the
-    ids of the boxes and arrows on each parameter's paths; or say why there are none."""
+def _pictures(subject: Subject, walk: bool) -> dict[str, list]:
+    """The forward and update pictures, and the backward walk's (one per node where it fits)."""
+    try:
+        backward = pictures(subject, frames=True) if walk else []
+    except DiagramError:
+        backward = []
+    return {"forward": pictures(subject, phase="forward"),
+            "backward": backward or pictures(subject, phase="backward"),
+            "update": pictures(subject, phase="update") if subject.learning_rate is not None else []}
+
+
+def _forward_order(narrator: Narrator) -> list[str]:
+    """The named nodes with a formula, layer by layer: by their longest distance from the
+    leaves, ties in the order of the file."""
+    depth: dict[str, int] = {}
+    for name in narrator.slot:  # parents before children
+        uses = narrator.uses.get(name)
+        depth[name] = 0 if uses is None else 1 + max((depth.get(p, 0) for p, _ in uses), default=0)
+    position = {name: k for k, name in enumerate(narrator.slot)}
+    return sorted(narrator.uses, key=lambda n: (depth[n], position[n]))
+
+
+def _step_frames(index: int, subject: Subject, narrator: Narrator, forward: list[str], walk: list[str],
+                 shots: dict[str, list]):
+    """(frame, picture) for every frame of one step."""
+    where = f"step {subject.step} · " if subject.step is not None else ""
+    per_node = bool(walk)
+    given = [n for n in narrator.slot if n not in narrator.uses]
+    first = ", ".join(f"{n} = {num(narrator.slot[n].value)}" for n in given[:12]) + (" …" if len(given) > 12 else "")
+    yield Frame(index, "forward", "", where + "forward pass: the given numbers", "given: " + first, 0), \
+        shots["forward"][0]
+    if per_node:
+        for j, name in enumerate(forward, start=1):
+            yield Frame(index, "forward", name, where + f"forward pass: {name}", narrator.forward(name), j), \
+                shots["forward"][0]
+    else:
+        top = subject.top
+        yield Frame(index, "forward", "", where + "forward pass",
+                    f"forward pass: every value, up to {subject.loss_symbol} = {num(top.value)}", len(forward)), \
+            shots["forward"][0]
+    if per_node:
+        for j, (name, picture) in enumerate(zip(walk, shots["backward"]), start=1):
+            yield Frame(index, "backward", name, where + f"backward walk: at {name}", narrator.backward(name), j), \
+                picture
+    else:
+        yield Frame(index, "backward", "", where + "backward pass",
+                    f"backward pass: every gradient ∂{narrator.loss}/∂node, from the loss back to the parameters",
+                    len(narrator.slot)), shots["backward"][0]
+    if subject.learning_rate is None:  # a graph built in Python: no update
+        return
+    rate = subject.learning_rate
+    update = where + f"update (learning rate {number(rate)})"
+    params = subject.param_names() if per_node else []
+    for name in params:
+        node = narrator.slot[name]
+        trained = name in subject.updated
+        line = narrator.update(name, node.value, node.grad, subject.updated.get(name, node.value), rate, trained)
+        yield Frame(index, "update", name, f"{update}: {name}", line, len(walk)), shots["update"][0]
+    if not params:
+        yield Frame(index, "update", "", update, f"update: every trained parameter moves against its gradient, "
+                    f"p⁺ = p − η·∂{narrator.loss}/∂p with η = {num(rate)}", len(walk)), shots["update"][0]
+
+
+def _draw(viewer: Viewer, drawings: list[tuple[Frame, object]]) -> None:
+    """Render every distinct picture once, store them as patches, and find each frame's boxes."""
+    distinct: dict[int, int] = {}  # id(picture) -> position in sources
+    sources = []
+    for _, picture in drawings:
+        if id(picture) not in distinct:
+            distinct[id(picture)] = len(sources)
+            sources.append(picture.graph.source)
     try:
         svgs = render.render_many(sources, "svg")
     except render.RenderError as err:
         viewer.note = f"No diagrams: {err}."
         return
-    for frame, svg in zip(viewer.frames, svgs):
-        frame.svg = _inline(svg.decode("utf-8"))
-        frame.highlights = {p: _on_paths(frame.svg, viewer.steps[frame.step].paths[p]) for p in viewer.params}
+    stored, boxes = [], []
+    for svg in svgs:
+        text = _inline(svg.decode("utf-8"))
+        stored.append(viewer.pictures.add(text))
+        boxes.append(_boxes(text))
+    viewer.highlights = [{} for _ in viewer.pictures.pictures]
+    for frame, picture in drawings:
+        j = distinct[id(picture)]
+        frame.picture, ids = stored[j], boxes[j]
+        frame.current = ids.get(frame.node, [])
+        if frame.phase == "forward":
+            frame.pending = [i for name in viewer.steps[frame.step].forward[frame.done:] for i in ids.get(name, [])]
+        if not viewer.highlights[frame.picture]:  # a picture belongs to one step: its paths
+            text = viewer.pictures.text(frame.picture)
+            viewer.highlights[frame.picture] = {p: _on_paths(text, paths)
+                                               for p, paths in viewer.steps[frame.step].paths.items()}
 
 
-def _pictures(subject, walk: bool) -> list[tuple[str, object]]:
-    """(phase, picture) for the forward pass, the backward walk and the update."""
-    try:
-        backward = [("backward", p) for p in pictures(subject, frames=True)] if walk else []
-    except DiagramError:
-        backward = []
-    if not backward:
-        backward = [("backward", pictures(subject, phase="backward")[0])]
-    return [("forward", pictures(subject, phase="forward")[0]), *backward,
-            ("update", pictures(subject, phase="update")[0])]
-
-
-def _table(exercise: Exercise, record, slot: dict, phase: str, known: set[str] | None, current: str) -> str:
-    """Every named node of the example drawn: value, gradient (once the walk has reached it) and,
-    at the update, the parameters' new values."""
-    loss = "L" if len(record.examples) > 1 else record.loss_name
-    head = ["node", "value", f"∂{loss}/∂node"] + (["after update"] if phase == "update" else [])
+def _table(subject: Subject, slot: dict[str, Node], forward: list[str], walk: list[str]) -> str:
+    """Every named node of the example drawn: value, gradient and, for the parameters, the
+    value after the update. Each row carries its place in the forward order (data-f, 0 for a
+    given number) and in the walk (data-b, 0 when the walk does not visit it), so a frame
+    shows exactly what is known at it."""
+    head = ["node", "value", f"∂{subject.loss_symbol}/∂node"] + (["after update"] if subject.updated else [])
+    f_pos = {n: j for j, n in enumerate(forward, start=1)}
+    b_pos = {n: j for j, n in enumerate(walk, start=1)}
     rows = []
-    for name, values in record.values.items():
-        node = slot[name]
-        grad = number(node.grad) if known is not None and name in known and node.requires_grad else ""
-        cells = [name, number(values[0]), grad]
-        if phase == "update":
-            cells.append(number(record.params[name]) if name in record.trainable else "")
-        rows.append((cells, exercise.role(name), name == current))
-    return html_table(head, rows)
+    for name, node in slot.items():
+        grad = number(node.grad) if node.requires_grad else ""
+        cells = [f"<td>{html.escape(name)}</td>", f'<td class="v">{number(node.value)}</td>',
+                 f'<td class="g">{grad}</td>']
+        if subject.updated:
+            cells.append(f'<td class="a">{number(subject.updated[name]) if name in subject.updated else ""}</td>')
+        rows.append(f'<tr data-name="{html.escape(name)}" data-f="{f_pos.get(name, 0)}" '
+                    f'data-b="{b_pos.get(name, 0)}" data-role="{subject.role(node)}">{"".join(cells)}</tr>')
+    return ('<div class="scroll"><table><thead><tr>' + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
 
 
-CURRENT = ' class="current"'
+def frame_style(frame: Frame, table_id: str = "") -> str:
+    """CSS that shows a step's table as it is at ``frame`` (for the notebook widget; the page's
+    script applies the same rules): values not computed yet, gradients not reached yet and
+    updated values before the update are hidden; the frame's row is marked."""
+    scope = f"#{table_id} " if table_id else ""
+    rules = []
+    if frame.phase == "forward":
+        rules.append(f"{scope}td.g, {scope}td.a {{ visibility: hidden; }}")
+        rules.append(f'{scope}tr:not([data-f="0"]) td.v {{ visibility: hidden; }}')
+        rules += [f'{scope}tr[data-f="{j}"] td.v {{ visibility: visible; }}' for j in range(1, frame.done + 1)]
+    elif frame.phase == "backward":
+        rules.append(f"{scope}td.a, {scope}tr td.g {{ visibility: hidden; }}")
+        rules += [f'{scope}tr[data-b="{j}"] td.g {{ visibility: visible; }}' for j in range(1, frame.done + 1)]
+    if frame.node:
+        rules.append(f'{scope}tr[data-name="{_css_string(frame.node)}"] {{ background: #ffe08a; }}')
+    return "\n".join(rules)
 
 
-def html_table(head: list[str], rows: list[tuple[list[str], str, bool]]) -> str:
-    """The side table of a frame: rows of (cells, the node's role, whether the walk is at it)."""
-    body = "".join(f'<tr{CURRENT if current else ""} data-role="{html.escape(role)}">'
-                   + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>" for cells, role, current in rows)
-    return ("<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
-            + body + "</tbody></table>")
+def _css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _inline(svg: str) -> str:
-    """An SVG file's text as an element inside HTML: no XML prolog or doctype."""
-    return svg[svg.index("<svg"):] if "<svg" in svg else svg
+    """An SVG file's text as an element inside HTML: no XML prolog, doctype or comments, and no
+    white space between tags (only the drawing is kept)."""
+    svg = svg[svg.index("<svg"):] if "<svg" in svg else svg
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    return re.sub(r">\s+<", "><", svg)
 
 
-_SVG_NODE = re.compile(r'<g id="([^"]+)" class="node[^"]*">\s*<title>[^<]*</title>\s*'
-                       r'<g id="[^"]*"><a xlink:title="([^"]*)"')
-_SVG_EDGE = re.compile(r'<g id="([^"]+)" class="edge[^"]*">\s*<title>([^<]*)</title>')
+_SVG_NODE = re.compile(r'<g id="([^"]+)" class="node[^"]*"><title>[^<]*</title><g id="[^"]*"><a xlink:title="([^"]*)"')
+_SVG_EDGE = re.compile(r'<g id="([^"]+)" class="edge[^"]*"><title>([^<]*)</title>')
+
+
+def _boxes(svg: str) -> dict[str, list[str]]:
+    """The SVG element ids of each named node's box."""
+    found: dict[str, list[str]] = {}
+    for gid, title in _SVG_NODE.findall(svg):
+        found.setdefault(html.unescape(title), []).append(gid)
+    return found
 
 
 def _on_paths(svg: str, paths: list[tuple[str, ...]]) -> list[str]:
@@ -169,95 +291,231 @@ def _on_paths(svg: str, paths: list[tuple[str, ...]]) -> list[str]:
     return ids
 
 
+def script_json(doc: object) -> str:
+    """JSON that is safe inside a <script> element: <, >, & and the line separators U+2028/9
+    written as \\u escapes, so no name can close the element or open a comment in it."""
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
 # -- the page ----------------------------------------------------------------------------------
 _CSS = """
-body { font-family: system-ui, sans-serif; margin: 0.8rem; color: #222; }
-h1 { font-size: 1.15rem; margin: 0 0 0.5rem; }
-.controls { display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; margin-bottom: 0.6rem; }
-.controls input[type=range] { flex: 1; min-width: 12rem; }
-#where { font-variant-numeric: tabular-nums; min-width: 9rem; }
-main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(18rem, 2fr); gap: 1rem; align-items: start; }
-#diagrams { overflow: auto; max-height: 88vh; }
-#diagrams svg { width: 100%; height: auto; }
-#diagrams.actual svg { width: auto; }
-#label { font-size: 1rem; margin: 0 0 0.4rem; }
-table { border-collapse: collapse; font-size: 0.8rem; font-variant-numeric: tabular-nums; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, sans-serif; margin: 0; padding: 0.6rem 0.8rem; color: #222; }
+h1 { font-size: 1.15rem; margin: 0 0 0.4rem; }
+.controls { display: flex; gap: 0.4rem; align-items: center; flex-wrap: wrap; margin-bottom: 0.4rem; }
+.controls input[type=range] { flex: 1 1 10rem; min-width: 8rem; }
+#where { font-variant-numeric: tabular-nums; min-width: 8rem; }
+#narration { font-size: 1.05rem; margin: 0.2rem 0 0.5rem; padding: 0.35rem 0.6rem; background: #fff7d6;
+  border-left: 4px solid #e0a800; overflow-wrap: anywhere; font-variant-numeric: tabular-nums; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(20rem, 30rem); gap: 0.8rem; align-items: start; }
+#stage { overflow: auto; height: calc(100vh - 11rem); min-height: 18rem; border: 1px solid #ddd;
+  cursor: grab; background: #fff; }
+#stage.dragging { cursor: grabbing; user-select: none; }
+#canvas svg { display: block; }
+#side { min-width: 0; }
+h2 { font-size: 1rem; margin: 0.6rem 0 0.4rem; overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; font-size: 0.85rem; font-variant-numeric: tabular-nums; }
 td, th { padding: 0.1rem 0.5rem; text-align: left; border-bottom: 1px solid #eee; }
 tr.current { background: #ffe08a; }
 tr[data-role=param] td:first-child { font-weight: 600; }
-pre { font-size: 0.78rem; background: #f6f6f6; padding: 0.5rem; overflow-x: auto; white-space: pre; }
+.hidden-cell { visibility: hidden; }
+pre { font-size: 0.8rem; background: #f6f6f6; padding: 0.5rem; white-space: pre-wrap; overflow-wrap: anywhere;
+  max-width: 100%; }
 .hl polygon, .hl path, .hl ellipse { stroke: #d62728 !important; stroke-width: 3px !important; }
+.now polygon, .now ellipse { stroke: #e07000 !important; stroke-width: 4px !important; }
+.pending { opacity: 0.3; }
 .note { color: #a33; }
+@media (max-width: 1100px) {
+  main { grid-template-columns: minmax(0, 1fr); }
+  #stage { height: 70vh; }
+}
 """
 
 _JS = """
 (function () {
   const data = JSON.parse(document.getElementById('data').textContent);
-  const n = data.frames.length;
+  const frames = data.frames, n = frames.length;
   const $ = (id) => document.getElementById(id);
-  const slider = $('slider'), where = $('where'), label = $('label'), choose = $('param');
+  const stage = $('stage'), canvas = $('canvas'), slider = $('slider'), choose = $('param');
   const prev = $('prev'), next = $('next'), play = $('play');
-  let k = 0, timer = null;
-  function show(i) {
-    k = Math.max(0, Math.min(n - 1, i));
-    const frame = data.frames[k];
-    document.querySelectorAll('#diagrams > [data-frame], #tables > [data-frame]').forEach((el) => {
-      el.hidden = +el.dataset.frame !== k;
+  const cut = data.pictures.bases.map((b) => b.split(TOKEN));
+  let k = -1, shownPicture = -1, timer = null, zoom = null;
+
+  function pictureText(i) {
+    const [base, patch] = data.pictures.pictures[i];
+    const tokens = cut[base], out = [];
+    let at = 0;
+    for (const [start, end, text] of patch) { out.push(tokens.slice(at, start).join(''), text); at = end; }
+    out.push(tokens.slice(at).join(''));
+    return out.join('');
+  }
+  function svg() { return canvas.querySelector('svg'); }
+  function natural() {  // the picture's size at 100 %: Graphviz draws in points
+    const box = svg().viewBox.baseVal;
+    return [box.width * 4 / 3, box.height * 4 / 3];
+  }
+  function applyZoom() {
+    const s = svg(); if (!s) return;
+    const [w, h] = natural();
+    s.style.width = (w * zoom) + 'px'; s.style.height = (h * zoom) + 'px';
+    s.setAttribute('width', w * zoom); s.setAttribute('height', h * zoom);
+    $('zoomlevel').textContent = Math.round(zoom * 100) + ' %';
+  }
+  function fitZoom() {
+    const [w, h] = natural();
+    return Math.min((stage.clientWidth - 4) / w, (stage.clientHeight - 4) / h);
+  }
+  function readableZoom() {  // the smallest text at least 11 CSS px high
+    let smallest = Infinity;
+    svg().querySelectorAll('text').forEach((t) => {
+      const size = parseFloat(t.getAttribute('font-size') || '14');
+      if (size > 0 && size < smallest) smallest = size;
     });
+    return smallest === Infinity ? 1 : 11 / (smallest * 4 / 3);
+  }
+  function setZoom(z, cx, cy) {  // keep the point under (cx, cy) of the stage where it is
+    const s = svg(); if (!s) return;
+    cx = cx === undefined ? stage.clientWidth / 2 : cx; cy = cy === undefined ? stage.clientHeight / 2 : cy;
+    const x = (stage.scrollLeft + cx) / zoom, y = (stage.scrollTop + cy) / zoom;
+    zoom = Math.max(0.05, Math.min(8, z));
+    applyZoom();
+    stage.scrollLeft = x * zoom - cx; stage.scrollTop = y * zoom - cy;
+  }
+  function reveal(id) {  // on opening only: frames never move the picture afterwards
+    const el = canvas.querySelector('[id="' + CSS.escape(id) + '"]');
+    if (!el) return;
+    const box = el.getBoundingClientRect(), view = stage.getBoundingClientRect();
+    stage.scrollLeft += box.left + box.width / 2 - view.left - stage.clientWidth / 2;
+    stage.scrollTop += box.top + box.height / 2 - view.top - stage.clientHeight / 2;
+  }
+  function mark() {
+    const frame = frames[k];
+    canvas.querySelectorAll('.hl, .now, .pending').forEach((el) => el.classList.remove('hl', 'now', 'pending'));
+    const ids = (data.highlights[frame.picture] || {})[choose.value] || [];
+    const find = (id) => canvas.querySelector('[id="' + CSS.escape(id) + '"]');
+    ids.forEach((id) => { const el = find(id); if (el) el.classList.add('hl'); });
+    frame.current.forEach((id) => { const el = find(id); if (el) el.classList.add('now'); });
+    frame.pending.forEach((id) => { const el = find(id); if (el) el.classList.add('pending'); });
+  }
+  function table(frame) {
+    document.querySelectorAll('#tables > [data-step]').forEach((el) => {
+      el.hidden = +el.dataset.step !== frame.step;
+    });
+    document.querySelectorAll('#tables tr.current').forEach((tr) => tr.classList.remove('current'));
+    const rows = document.querySelectorAll('#tables > [data-step="' + frame.step + '"] tbody tr');
+    rows.forEach((tr) => {
+      const f = +tr.dataset.f, b = +tr.dataset.b;
+      const value = frame.phase !== 'forward' || f <= frame.done;
+      const grad = frame.phase === 'update' || (frame.phase === 'backward' && b > 0 && b <= frame.done);
+      tr.querySelector('td.v').classList.toggle('hidden-cell', !value);
+      tr.querySelector('td.g').classList.toggle('hidden-cell', !grad);
+      const after = tr.querySelector('td.a');
+      if (after) after.classList.toggle('hidden-cell', frame.phase !== 'update');
+      tr.classList.toggle('current', frame.node !== '' && tr.dataset.name === frame.node);
+    });
+  }
+  function show(i, write) {
+    k = Math.max(0, Math.min(n - 1, i));
+    const frame = frames[k];
+    if (frame.picture >= 0 && frame.picture !== shownPicture) {
+      canvas.innerHTML = pictureText(frame.picture);
+      shownPicture = frame.picture;
+      const first = zoom === null;
+      if (first) zoom = Math.max(fitZoom(), readableZoom());
+      applyZoom();
+      if (first && frame.current.length) reveal(frame.current[0]);
+    }
+    if (frame.picture >= 0) mark();
+    table(frame);
     document.querySelectorAll('#derivations > [data-step]').forEach((el) => {
       el.hidden = !(+el.dataset.step === frame.step && el.dataset.param === choose.value);
     });
-    document.querySelectorAll('.hl').forEach((el) => el.classList.remove('hl'));
-    const box = document.querySelector('#diagrams [data-frame="' + k + '"]');
-    for (const id of (frame.highlights[choose.value] || [])) {
-      const el = box && box.querySelector('[id="' + id + '"]');
-      if (el) el.classList.add('hl');
-    }
     slider.value = k;
-    where.textContent = 'frame ' + (k + 1) + ' of ' + n;
-    label.textContent = frame.label;
+    $('where').textContent = 'frame ' + (k + 1) + ' of ' + n;
+    $('label').textContent = frame.label;
+    $('narration').textContent = frame.narration;
     prev.disabled = k === 0;
     next.disabled = k === n - 1;
     document.body.dataset.current = k;  // for tests and scripts: the frame on show
+    if (write !== false) {
+      const first = frames.findIndex((f) => f.step === frame.step);
+      history.replaceState(null, '', '#step=' + data.steps[frame.step] + '&frame=' + (k - first + 1));
+    }
+  }
+  function fromHash() {  // #step=2&frame=5: frame 5 (counted from 1) of training step 2
+    const args = new URLSearchParams(location.hash.slice(1));
+    const step = data.steps.indexOf(+args.get('step'));
+    if (step < 0) return null;
+    const first = frames.findIndex((f) => f.step === step);
+    const count = frames.filter((f) => f.step === step).length;
+    const j = Math.max(1, Math.min(count, parseInt(args.get('frame') || '1', 10) || 1));
+    return first + j - 1;
   }
   function stop() { clearInterval(timer); timer = null; play.textContent = '\\u25B6 play'; }
-  prev.addEventListener('click', () => { stop(); show(k - 1); });
-  next.addEventListener('click', () => { stop(); show(k + 1); });
-  slider.addEventListener('input', () => { stop(); show(+slider.value); });
-  choose.addEventListener('change', () => show(k));
-  $('zoom').addEventListener('click', () => {
-    const actual = $('diagrams').classList.toggle('actual');
-    $('zoom').textContent = actual ? 'fit' : 'actual size';
-  });
-  play.addEventListener('click', () => {
+  function toggle() {
     if (timer) { stop(); return; }
     if (k === n - 1) show(0);
     play.textContent = '\\u275A\\u275A pause';
     timer = setInterval(() => { if (k >= n - 1) stop(); else show(k + 1); }, data.interval);
+  }
+  prev.addEventListener('click', () => { stop(); show(k - 1); });
+  next.addEventListener('click', () => { stop(); show(k + 1); });
+  slider.addEventListener('input', () => { stop(); show(+slider.value); });
+  choose.addEventListener('change', () => show(k));
+  play.addEventListener('click', toggle);
+  $('fit').addEventListener('click', () => { setZoom(fitZoom()); stage.scrollLeft = 0; stage.scrollTop = 0; });
+  $('actual').addEventListener('click', () => setZoom(1));
+  $('zoomin').addEventListener('click', () => setZoom(zoom * 1.25));
+  $('zoomout').addEventListener('click', () => setZoom(zoom / 1.25));
+  stage.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const r = stage.getBoundingClientRect();
+    setZoom(zoom * Math.exp(-e.deltaY / 500), e.clientX - r.left, e.clientY - r.top);
+  }, { passive: false });
+  let drag = null;
+  stage.addEventListener('pointerdown', (e) => {
+    drag = [e.clientX, e.clientY, stage.scrollLeft, stage.scrollTop];
+    stage.classList.add('dragging');
   });
+  window.addEventListener('pointermove', (e) => {
+    if (!drag) return;
+    stage.scrollLeft = drag[2] - (e.clientX - drag[0]); stage.scrollTop = drag[3] - (e.clientY - drag[1]);
+  });
+  window.addEventListener('pointerup', () => { drag = null; stage.classList.remove('dragging'); });
   document.addEventListener('keydown', (e) => {
-    if (e.target === slider) return;
-    if (e.key === 'ArrowRight') { stop(); show(k + 1); }
-    if (e.key === 'ArrowLeft') { stop(); show(k - 1); }
+    if (e.target === choose || e.altKey || e.ctrlKey || e.metaKey) return;
+    const keys = { ArrowRight: () => show(k + 1), ArrowLeft: () => show(k - 1), Home: () => show(0),
+                   End: () => show(n - 1) };
+    if (keys[e.key]) { e.preventDefault(); stop(); keys[e.key](); }
+    else if (e.key === ' ') { e.preventDefault(); toggle(); }
   });
-  show(0);
+  window.addEventListener('hashchange', () => {
+    const j = fromHash();
+    if (j !== null && j !== k) { stop(); show(j, false); }
+  });
+  const start = fromHash();
+  show(start === null ? 0 : start, start !== null);
 })();
-"""
+""".replace("TOKEN", TOKEN_JS)
 
 
-def to_html(viewer: Viewer, interval_ms: int = 700) -> str:
-    """One self-contained page: every frame inline, no network access needed."""
+def to_html(viewer: Viewer, interval_ms: int = 900) -> str:
+    """One self-contained page: every picture inline, no network access needed."""
     esc = html.escape
     n = len(viewer.frames)
-    data = {"interval": interval_ms,
-            "frames": [{"step": f.step, "phase": f.phase, "label": f.label, "highlights": f.highlights}
+    data = {"interval": interval_ms, "steps": [s.step for s in viewer.steps],
+            "pictures": viewer.pictures.to_json(), "highlights": viewer.highlights,
+            "frames": [{"step": f.step, "phase": f.phase, "node": f.node, "label": f.label, "narration": f.narration,
+                        "done": f.done, "picture": f.picture, "current": f.current, "pending": f.pending}
                        for f in viewer.frames]}
-    payload = script_json(data)
     options = "".join(f'<option value="{esc(p)}"{" selected" if p == viewer.param else ""}>{esc(p)}</option>'
                       for p in viewer.params)
     note = f'<p class="note">{esc(viewer.note)}</p>' if viewer.note else ""
-    diagrams = "".join(f'<div data-frame="{k}" hidden>{f.svg}</div>' for k, f in enumerate(viewer.frames))
-    tables = "".join(f'<div data-frame="{k}" hidden>{f.table}</div>' for k, f in enumerate(viewer.frames))
+    tables = "".join(f'<div data-step="{k}" hidden>{s.table}</div>' for k, s in enumerate(viewer.steps))
     derivations = "".join(f'<pre data-step="{s}" data-param="{esc(p)}" hidden>{esc(text)}</pre>'
                           for s, view in enumerate(viewer.steps) for p, text in view.derivations.items())
     return f"""<!DOCTYPE html>
@@ -271,36 +529,30 @@ def to_html(viewer: Viewer, interval_ms: int = 700) -> str:
 <body>
 <h1>{esc(viewer.title)}</h1>
 <div class="controls">
-<button id="prev" type="button">&#9664; prev</button>
-<button id="play" type="button">&#9654; play</button>
-<button id="next" type="button">next &#9654;</button>
-<button id="zoom" type="button" title="the diagram at its actual size, or fitted to the column">actual size</button>
+<button id="prev" type="button" title="previous frame (←)">&#9664; prev</button>
+<button id="play" type="button" title="play or pause (space)">&#9654; play</button>
+<button id="next" type="button" title="next frame (→)">next &#9654;</button>
 <input id="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="frame">
 <span id="where">frame 1 of {n}</span>
 <label>parameter <select id="param">{options}</select></label>
+<button id="zoomout" type="button" title="zoom out (or the mouse wheel)">&minus;</button>
+<span id="zoomlevel"></span>
+<button id="zoomin" type="button" title="zoom in (or the mouse wheel)">+</button>
+<button id="fit" type="button" title="the whole diagram in view">fit</button>
+<button id="actual" type="button" title="the diagram at its actual size">100 %</button>
 </div>
+<p id="narration" aria-live="polite"></p>
 {note}
 <main>
-<section id="diagrams">{diagrams}</section>
+<section id="stage" title="drag to move, wheel to zoom"><div id="canvas"></div></section>
 <section id="side"><h2 id="label"></h2><div id="tables">{tables}</div>
 <h2 id="derivation-title">derivation</h2><div id="derivations">{derivations}</div></section>
 </main>
-<script type="application/json" id="data">{payload}</script>
+<script type="application/json" id="data">{script_json(data)}</script>
 <script>{_JS}</script>
 </body>
 </html>
 """
-
-
-_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
-def script_json(data: object) -> str:
-    """JSON to put inside a <script> element: <, >, & and the line separators U+2028/9 written
-    as \\u escapes (the same string to JSON.parse), so no name can close the script, open an
-    HTML comment ("<!--" would stop the script from running) or end a line of JavaScript."""
-    text = json.dumps(data, ensure_ascii=False)
-    return "".join(_SCRIPT_UNSAFE.get(c, c) for c in text) if any(c in text for c in _SCRIPT_UNSAFE) else text
 
 
 def write_html(exercise: Exercise, steps: int, path: str | Path, param: str | None = None) -> Path:
@@ -333,24 +585,30 @@ def show(exercise: Exercise | str | Path, steps: int = 1, param: str | None = No
 
 def _widget(viewer: Viewer, widgets):
     last = len(viewer.frames) - 1
-    play = widgets.Play(min=0, max=last, interval=700, description="play")
+    play = widgets.Play(min=0, max=last, interval=900, description="play")
     slider = widgets.IntSlider(min=0, max=last, description="frame")
     widgets.jslink((play, "value"), (slider, "value"))
     choose = widgets.Dropdown(options=viewer.params, value=viewer.param, description="parameter")
-    picture = widgets.HTML(layout=widgets.Layout(width="60%"))
-    side = widgets.HTML(layout=widgets.Layout(width="40%"))
+    narration = widgets.HTML()
+    picture = widgets.HTML(layout=widgets.Layout(width="62%", overflow="auto"))
+    side = widgets.HTML(layout=widgets.Layout(width="38%"))
 
     def update(_change=None) -> None:
         frame = viewer.frames[slider.value]
-        ids = frame.highlights.get(choose.value, [])
-        style = "".join(f'[id="{i}"] polygon, [id="{i}"] path {{ stroke: #d62728; stroke-width: 3px; }}'
-                        for i in ids)  # one frame on show at a time, so its ids are unique
-        picture.value = (f"<style>{style}</style>{frame.svg}" if frame.svg
+        marks = [(i, "stroke: #d62728; stroke-width: 3px;")
+                 for i in (viewer.highlights[frame.picture].get(choose.value, []) if frame.picture >= 0 else [])]
+        marks += [(i, "stroke: #e07000; stroke-width: 4px;") for i in frame.current]
+        style = "".join(f'[id="{i}"] polygon, [id="{i}"] path {{ {rule} }}' for i, rule in marks)
+        style += "".join(f'[id="{i}"] {{ opacity: 0.3; }}' for i in frame.pending)
+        picture.value = (f"<style>{style}</style>{viewer.svg(frame)}" if frame.picture >= 0
                          else f"<p>{html.escape(viewer.note)}</p>")
-        text = viewer.steps[frame.step].derivations[choose.value]
-        side.value = f"<h4>{html.escape(frame.label)}</h4>{frame.table}<pre>{html.escape(text)}</pre>"
+        narration.value = f"<b>{html.escape(frame.narration)}</b>"
+        view = viewer.steps[frame.step]
+        text = html.escape(view.derivations[choose.value])
+        side.value = (f"<style>{frame_style(frame, 'sn-table')}</style><h4>{html.escape(frame.label)}</h4>"
+                      f'<div id="sn-table">{view.table}</div><pre>{text}</pre>')
 
     slider.observe(update, "value")
     choose.observe(update, "value")
     update()
-    return widgets.VBox([widgets.HBox([play, slider, choose]), widgets.HBox([picture, side])])
+    return widgets.VBox([widgets.HBox([play, slider, choose]), narration, widgets.HBox([picture, side])])

@@ -1,0 +1,59 @@
+"""Animations of the backward walk for blog posts: the frames' PNGs joined into one animated
+GIF, APNG or WebP with Pillow (``pip install 'scalarnet[anim]'``).
+
+The frames of a step share one layout, so they already have one size; a frame that is
+smaller anyway is padded with white at its right and bottom rather than scaled, so that no
+box ever moves between frames.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+ANIMATIONS = ("gif", "apng", "webp")
+
+
+class AnimationError(RuntimeError):
+    """Pillow is missing, or the frames cannot be read; the message says what to do."""
+
+
+def check_fps(fps: float) -> float:
+    if not (math.isfinite(fps) and 0 < fps <= 50):
+        raise AnimationError(f"--fps must be a number of frames per second above 0 and at most 50, not {fps}")
+    return fps
+
+
+def animate(pngs: Sequence[bytes], fmt: str, fps: float = 2.0) -> bytes:
+    """One animated image of ``pngs`` in order, ``fps`` frames a second, looping forever."""
+    if fmt not in ANIMATIONS:
+        raise AnimationError(f"unknown animation format {fmt!r}; expected one of {', '.join(ANIMATIONS)}")
+    if not pngs:
+        raise AnimationError("there are no frames to animate")
+    try:
+        from PIL import Image
+    except ImportError:
+        raise AnimationError("animations need Pillow: pip install 'scalarnet[anim]' (or pip install pillow)") from None
+    frames = [Image.open(io.BytesIO(data)).convert("RGB") for data in pngs]
+    width = max(f.width for f in frames)
+    height = max(f.height for f in frames)
+    frames = [_pad(f, width, height, Image) for f in frames]
+    out = io.BytesIO()
+    duration = round(1000 / check_fps(fps))
+    options = {"save_all": True, "append_images": frames[1:], "duration": duration, "loop": 0}
+    if fmt == "gif":
+        frames[0].save(out, format="GIF", optimize=False, disposal=1, **options)
+    elif fmt == "apng":
+        frames[0].save(out, format="PNG", **options)
+    else:
+        frames[0].save(out, format="WEBP", lossless=True, **options)
+    return out.getvalue()
+
+
+def _pad(frame, width: int, height: int, image_module):
+    if frame.size == (width, height):
+        return frame
+    canvas = image_module.new("RGB", (width, height), "white")
+    canvas.paste(frame, (0, 0))
+    return canvas
