@@ -242,8 +242,10 @@ class StepDerivations:
         from .graph import topological_order
 
         order = topological_order(root)
-        exercise = SimpleNamespace(loss_name=root.name, params=params, spec=SimpleNamespace(path="the graph"))
-        record = SimpleNamespace(examples=[0], step=None, grads={name: n.grad for name, n in params.items()})
+        exercise = SimpleNamespace(loss_name=root.name, params=params,
+                                   spec=SimpleNamespace(path="the graph", targets={}))  # a graph has no targets
+        record = SimpleNamespace(examples=[0], step=None, grads={name: n.grad for name, n in params.items()},
+                                 values={n.name: [n.value] for n in order if n.name is not None})
         slot = {n.name: n for n in order if n.name is not None}
         return cls(exercise, record, SimpleNamespace(slots=[slot], graph=SimpleNamespace(order=order)))
 
