@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import math
 import re
 
@@ -174,7 +175,12 @@ def test_draw_shows_names_values_gradients_and_partials_of_the_neuron(torch):
 def test_viewer_page_has_a_frame_per_walk_step(tmp_path):
     o, _ = lecture_neuron()
     page = scalarnet.viewer(o, param="w1")
-    assert page.html.count('data-frame="') >= 2 * (1 + 5)  # forward + one per op node, diagram and table
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', page.html, re.S)[1])
+    phases = [f["phase"] for f in data["frames"]]
+    # the given numbers, the 5 op nodes forward, then at least one frame per op node walked back; no update
+    assert phases.count("forward") == 1 + 5 and phases.count("backward") >= 5 and "update" not in phases
+    said = {f["node"]: f["narration"] for f in data["frames"] if f["phase"] == "backward"}
+    assert said["o"] == "∂o/∂o = 1" and said["n"].endswith("= 0.5")  # 1 − tanh²(n) = 1 − 0.7071² = 0.5
     assert "∂o/∂w1 at the current values" in page.html
     path = page.save(tmp_path / "neuron.html")
     assert path.read_text(encoding="utf-8") == page.html
