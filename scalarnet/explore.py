@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -238,6 +239,13 @@ class Page:
     """The step-through page of a graph: ``save(path)`` writes it, Jupyter shows it inline."""
 
     html: str
+    viewer: Any = None  # the views.viewer.Viewer behind the page
+
+    def widget(self) -> object:
+        """The same frames as a notebook widget (ipywidgets), or the page where it is missing."""
+        from .views.viewer import display
+
+        return display(self.viewer)
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -264,4 +272,4 @@ def viewer(root: Node, param: str | None = None, title: str = "") -> Page:
         derivations = _derivations(root)
         ds = {p: derivations.derive(p) for p in chosen}
         shown = page.assemble(title or f"the graph of {names[id(root)]}", chosen, [(subject, ds)])
-        return Page(page.to_html(shown))
+        return Page(page.to_html(shown), shown)

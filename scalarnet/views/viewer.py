@@ -572,7 +572,11 @@ def show(exercise: Exercise | str | Path, steps: int = 1, param: str | None = No
     """
     if not isinstance(exercise, Exercise):
         exercise = Exercise.load(exercise)
-    viewer = build(exercise, steps, param)
+    return display(build(exercise, steps, param))
+
+
+def display(viewer: Viewer) -> object:
+    """A built viewer in a notebook: the widget where ipywidgets is installed, else the page."""
     try:
         import ipywidgets as widgets
     except ImportError:
