@@ -17,11 +17,13 @@ and answers; DIR/answers-template.csv is the CSV ``scalarnet grade`` reads.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,8 +123,6 @@ def check_asked(asked: list[str], record: StepRecord) -> None:
     known = step_quantities(record)
     for q in asked:
         if q not in known:
-            import difflib
-
             close = difflib.get_close_matches(q, list(known), n=1)
             raise QuizError(f"--ask {q}: not a quantity of this exercise" + (f" (did you mean {close[0]}?)" if close
                                                                              else "")
@@ -379,8 +379,6 @@ def key_latex(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
 
 def _pdflatex(tex: Path) -> Path | None:
     """The PDF of ``tex`` next to it, or None (with the log's first error on standard error)."""
-    import sys
-
     with tempfile.TemporaryDirectory() as tmp:
         for f in tex.parent.glob("*.png"):
             shutil.copy(f, tmp)

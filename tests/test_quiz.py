@@ -111,3 +111,31 @@ def test_latex_and_pdf_when_pdflatex_is_installed(tmp_path):
     for kind in ("sheet", "key"):
         assert v.files[f"{kind}_tex"].read_text().startswith(r"\documentclass")
         assert v.files[f"{kind}_pdf"].read_bytes().startswith(b"%PDF")
+
+
+def test_asked_quantities_by_name(tmp_path, capsys):
+    doc = run_json(capsys, "quiz", "mazur-2-2-2", "--variants", "2", "--ask", "out_o1, grad:w5,new:w5",
+                   "--out", str(tmp_path), "--json", "--no-pdf")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["asked"] == ["out_o1", "grad:w5", "new:w5"]
+    for v in doc["variants"]:
+        step = run_json(capsys, "step", v["exercise"], "--json")["steps"][0]
+        assert key_answers(Path(v["key"])) == pytest.approx({"out_o1": step["values"]["out_o1"],
+                                                              "grad:w5": step["grads"]["w5"],
+                                                              "new:w5": step["params"]["w5"]}, rel=1e-8)
+        assert "1. out_o1 (`out_o1`) = ________" in Path(v["sheet"]).read_text()
+
+
+def test_without_a_renderer_the_sheet_points_to_the_dot_source(tmp_path, monkeypatch):
+    from scalarnet.views import diagram
+
+    def no_renderer(graph, path, *args, **kwargs):
+        dot = Path(path).with_suffix(".dot")
+        dot.write_text(graph.source)
+        raise diagram.NotRendered("no renderer here", [dot])
+
+    monkeypatch.setattr(diagram, "save", no_renderer)
+    v = quiz.make("sigmoid-2-2-2", 1, tmp_path, seed=2, pdf=False)[0]
+    assert v.files["picture_dot"].read_text().startswith("digraph")
+    assert "`network.dot`" in v.files["sheet"].read_text() and "network.svg" not in v.files["sheet"].read_text()
+    assert v.files["key"].is_file()
