@@ -307,7 +307,9 @@ def _deltas(steps: StepDerivations) -> list[str]:
 
 # -- LaTeX ---------------------------------------------------------------------------------------
 _PREAMBLE = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath,amssymb}",
-             r"\usepackage{graphicx}", r"\usepackage[margin=2cm]{geometry}", r"\begin{document}"]
+             r"\usepackage{graphicx}", r"\usepackage[margin=2cm]{geometry}",
+             r"\allowdisplaybreaks",  # a long derivation continues on the next page
+             r"\begin{document}"]
 
 
 def _tex_text(text: str) -> str:
@@ -317,7 +319,7 @@ def _tex_text(text: str) -> str:
 
 def _tex_quantity(q: str, loss: str) -> str:
     if q.startswith(GRAD):
-        return rf"$\frac{{\partial {derivation.latex_name(loss)}}}{{\partial {derivation.latex_name(q[len(GRAD):])}}}$"
+        return rf"$\partial {derivation.latex_name(loss)} / \partial {derivation.latex_name(q[len(GRAD):])}$"
     if q.startswith(NEW):
         return f"${derivation.latex_name(q[len(NEW):])}$ after the update"
     return f"${derivation.latex_name(q)}$"
