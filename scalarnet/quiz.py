@@ -35,8 +35,9 @@ from .bundled import resolve
 from .derive import StepDerivations, Symbols, delta_form, formula_of
 from .engine import ExerciseError, StepRecord
 from .exercise import Exercise
+from .nn import parameter_names
 from .quantities import GRAD, NEW, default_asked, describe, step_quantities
-from .spec import ExerciseSpec, SpecError, load
+from .spec import ExerciseSpec, NetworkSpec, SpecError, load
 from .views import derivation
 from .views.render import write_atomic
 from .views.table import number
@@ -88,21 +89,26 @@ def draw(spec: ExerciseSpec, seed: int, variant: int) -> dict[str, float]:
 
 
 def exercise_toml(spec: ExerciseSpec, given: dict[str, float], title: str, description: str = "") -> str:
-    """The exercise file of a variant: the source's graph and training, the drawn numbers."""
-    assert spec.formulas is not None
-    q = json.dumps  # a JSON string is a TOML basic string
+    """The exercise file of a variant: the source's graph or network and training, the drawn numbers."""
+    q = json.dumps  # a JSON string (or list of them) is a TOML basic string (or array)
     out = [f"title = {q(title)}", ""]
     if description:
         out += [f'description = {q(description)}', ""]
-    out.append("[params]")
-    out += [f"{name} = {given.get(name, v)!r}" for name, v in spec.params.items()]
+    if spec.network is None:
+        out.append("[params]")
+        out += [f"{name} = {given.get(name, v)!r}" for name, v in spec.params.items()]
     for section, table in (("inputs", spec.inputs), ("targets", spec.targets)):
         out += ["", f"[{section}]"]
         out += [f"{name} = {given.get(name, values[0])!r}" for name, values in table.items()]
-    out += ["", "[graph]"] + [f"{name} = {q(text)}" for name, text in spec.formulas.items()]
+    if spec.network is None:
+        assert spec.formulas is not None
+        out += ["", "[graph]"] + [f"{name} = {q(text)}" for name, text in spec.formulas.items()]
+    else:
+        out += ["", "[network]", *_network_lines(spec.network, given)]
     t = spec.train
-    out += ["", "[train]", f"loss = {q(spec.loss_name)}", f"learning_rate = {t.learning_rate!r}",
-            f"batch = {t.batch if t.batch is not None else q('full')}", f"epochs = {t.epochs}"]
+    out += ["", "[train]"] + ([f"loss = {q(spec.loss_name)}"] if spec.network is None else [])
+    out += [f"learning_rate = {t.learning_rate!r}", f"batch = {t.batch if t.batch is not None else q('full')}",
+            f"epochs = {t.epochs}"]
     if t.trainable is not None:
         out.append(f"trainable = {q(t.trainable)}")
     if t.momentum:
@@ -110,10 +116,30 @@ def exercise_toml(spec: ExerciseSpec, given: dict[str, float], title: str, descr
     return "\n".join(out) + "\n"
 
 
+def _network_lines(net: NetworkSpec, given: dict[str, float]) -> list[str]:
+    """A [network] table with explicit weights and biases: each entry the drawn value of the
+    parameter it belongs to (a shared name gives every entry of it the same value)."""
+    q = json.dumps
+    weights, biases = net.matrices()
+    w_out, b_out = [], []
+    for layer, (w, b) in enumerate(zip(weights, biases), start=1):
+        w_names, b_names = parameter_names(net.names, layer, *w.shape)
+        w_out.append([[given.get(w_names[i][j], float(w[i, j])) for j in range(w.shape[1])]
+                      for i in range(w.shape[0])])
+        if b is not None:
+            b_out.append([given.get(b_names[j], float(b[j])) for j in range(len(b))])
+    out = [f"sizes = {q(net.sizes)}", f"hidden = {q(net.hidden)}", f"output = {q(net.output)}",
+           f"bias = {q(net.bias)}", f"loss = {q(net.loss)}", f"weights = {q(w_out)}"]
+    if net.bias:
+        out.append(f"biases = {q(b_out)}")
+    if net.names:
+        out.append("names = { " + ", ".join(f"{k} = {q(v)}" for k, v in net.names.items()) + " }")
+    if net.units:
+        out.append(f"units = {q(net.units)}")
+    return out
+
+
 def check_quizzable(spec: ExerciseSpec) -> None:
-    if spec.network is not None or spec.formulas is None:
-        raise QuizError(f"{spec.path}: quiz writes [graph] exercise files; this is a [network] file. Write it "
-                        "with [params] and a [graph] of named formulas (as sigmoid-2-2-2.toml does)")
     if spec.data_source or spec.n_examples != 1:
         raise QuizError(f"{spec.path}: a quiz variant is one example worked by hand; this file has "
                         f"{spec.n_examples} examples. Give [inputs] and [targets] one number each")
@@ -181,7 +207,7 @@ def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[st
     check_asked(asked, record)
     answers = {q: step_quantities(record)[q] for q in asked}
     v = Variant(k, folder, given, answers, {"exercise": exercise})
-    picture = _picture(exercise, set(spec.formulas or {}), folder)
+    picture = _picture(exercise, {name for name, _ in formula_exprs(steps)}, folder)
     v.files.update(picture)
     sheet_md, key_md, sheet_tex, key_tex = (folder / n for n in ("sheet.md", "key.md", "sheet.tex", "key.tex"))
     write_atomic(sheet_md, sheet_markdown(steps, v, asked, picture).encode("utf-8"))
@@ -225,7 +251,7 @@ def hide_values(graph, names: set[str]) -> None:
 def formula_exprs(steps: StepDerivations) -> list[tuple[str, symbolic.Expr]]:
     """(name, formula) of each [graph] node as an expression in the names above it."""
     slot, symbols = steps.batch.slots[0], Symbols()
-    return [(name, formula_of(slot[name], symbols)) for name in steps.exercise.spec.formulas or {}]
+    return [(name, formula_of(node, symbols)) for name, node in slot.items() if node.op is not None]
 
 
 def formula_lines(steps: StepDerivations) -> list[tuple[str, str]]:

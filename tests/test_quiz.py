@@ -100,9 +100,25 @@ def test_the_sheets_picture_shows_the_given_numbers_and_hides_the_answers(tmp_pa
         assert digits not in text, q
 
 
-def test_a_network_file_is_refused_with_a_message(tmp_path, capsys):
-    assert main(["quiz", "mazur-2-2-2-network", "--variants", "1", "--out", str(tmp_path)]) == 2
-    assert "quiz writes [graph] exercise files" in capsys.readouterr().err
+def test_a_network_file_gets_variants_with_its_textbook_names(tmp_path, capsys):
+    doc = run_json(capsys, "quiz", "mazur-2-2-2-network", "--variants", "3", "--seed", "2", "--out", str(tmp_path),
+                   "--json", "--no-pdf")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    for v, listed in zip(doc["variants"], summary["variants"]):
+        spec = load(v["exercise"])
+        assert spec.network is not None and spec.params["b1"] == listed["given"]["b1"]
+        assert spec.params["w7"] == listed["given"]["w7"]
+        assert spec.network.matrices()[0][0][1, 0] == listed["given"]["w2"]  # W1[1,0] is w2
+        step = run_json(capsys, "step", v["exercise"], "--json")["steps"][0]
+        key = key_answers(Path(v["key"]))
+        assert key["grad:w1"] == pytest.approx(step["grads"]["w1"], rel=1e-8)
+        assert key["new:w8"] == pytest.approx(step["params"]["w8"], rel=1e-8)
+        assert "- net_h1 = " in Path(v["sheet"]).read_text()
+
+
+def test_many_examples_are_refused_with_a_message(tmp_path, capsys):
+    assert main(["quiz", "curve-fit-1-5-1", "--variants", "1", "--out", str(tmp_path)]) == 2
+    assert "a quiz variant is one example worked by hand; this file has 10 examples" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
