@@ -207,7 +207,7 @@ def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[st
     check_asked(asked, record)
     answers = {q: step_quantities(record)[q] for q in asked}
     v = Variant(k, folder, given, answers, {"exercise": exercise})
-    picture = _picture(exercise, {name for name, _ in formula_exprs(steps)}, folder)
+    picture = _picture(exercise, {name for name, _ in formula_exprs(steps)}, set(given), folder)
     v.files.update(picture)
     sheet_md, key_md, sheet_tex, key_tex = (folder / n for n in ("sheet.md", "key.md", "sheet.tex", "key.tex"))
     write_atomic(sheet_md, sheet_markdown(steps, v, asked, picture).encode("utf-8"))
@@ -218,13 +218,13 @@ def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[st
     return v
 
 
-def _picture(exercise: Path, computed: set[str], folder: Path) -> dict[str, Path]:
+def _picture(exercise: Path, computed: set[str], given: set[str], folder: Path) -> dict[str, Path]:
     """The network picture with the given numbers only: the computed values are hidden.
     Rendered to SVG and PNG; where nothing renders, the DOT source is written instead."""
     from .views.diagram import NotRendered, diagram, save
 
     graph = diagram(exercise, step=1, phase="forward", level="neuron")
-    hide_values(graph, computed)
+    hide_values(graph, computed, {name.replace("_", "") for name in given})
     out = {}
     for fmt in ("svg", "png"):
         try:
@@ -235,16 +235,22 @@ def _picture(exercise: Path, computed: set[str], folder: Path) -> dict[str, Path
     return out
 
 
-_NUMBER = re.compile(r"(=\s*)(-?\d[\d.]*(?:e[-+]?\d+)?)")
+_VALUE = re.compile(r'(\\l|")([^\s=\\"]+) = (-?\d[\d.]*(?:e[-+]?\d+)?)')  # a label line "name = number"
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
-def hide_values(graph, names: set[str]) -> None:
-    """In the picture's labels, the numbers of the computed nodes ``names`` become '?' (the
-    node statements carry the node's name as their tooltip)."""
+def hide_values(graph, computed: set[str], given: set[str]) -> None:
+    """In the picture's labels, the numbers of the computed nodes become '?' and the given
+    ones stay (a neuron's label also shows its bias). A node statement carries the node's name
+    as its tooltip; a label line names what it shows, with subscript digits."""
+    def mask(m: re.Match) -> str:
+        name = m[2].translate(_SUBSCRIPTS).replace("_", "")
+        return m[0] if name in given else f"{m[1]}{m[2]} = ?"
+
     for k, line in enumerate(graph.body):
         m = re.search(r'tooltip="?([^"\s\]]+)"?', line)
-        if m and m[1] in names:
-            graph.body[k] = _NUMBER.sub(r"\g<1>?", line)
+        if m and m[1] in computed:
+            graph.body[k] = _VALUE.sub(mask, line)
 
 
 # -- the sheet and the key -------------------------------------------------------------------
