@@ -224,7 +224,9 @@ def _picture(exercise: Path, computed: set[str], given: set[str], folder: Path) 
     from .views.diagram import NotRendered, diagram, save
 
     graph = diagram(exercise, step=1, phase="forward", level="neuron")
-    hide_values(graph, computed, {name.replace("_", "") for name in given})
+    if computed and not hide_values(graph, computed, {name.replace("_", "") for name in given}):
+        print(f"scalarnet: note: {folder / 'network.svg'} may show computed values (no node of the picture was "
+              "recognised to hide them); look at it before handing the sheet out", file=sys.stderr)
     out = {}
     for fmt in ("svg", "png"):
         try:
@@ -239,7 +241,7 @@ _VALUE = re.compile(r'(\\l|")([^\s=\\"]+) = (-?\d[\d.]*(?:e[-+]?\d+)?)')  # a la
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
-def hide_values(graph, computed: set[str], given: set[str]) -> None:
+def hide_values(graph, computed: set[str], given: set[str]) -> int:
     """In the picture's labels, the numbers of the computed nodes become '?' and the given
     ones stay (a neuron's label also shows its bias). A node statement carries the node's name
     as its tooltip; a label line names what it shows, with subscript digits."""
@@ -247,10 +249,13 @@ def hide_values(graph, computed: set[str], given: set[str]) -> None:
         name = m[2].translate(_SUBSCRIPTS).replace("_", "")
         return m[0] if name in given else f"{m[1]}{m[2]} = ?"
 
+    hidden = 0
     for k, line in enumerate(graph.body):
         m = re.search(r'tooltip="?([^"\s\]]+)"?', line)
         if m and m[1] in computed:
             graph.body[k] = _VALUE.sub(mask, line)
+            hidden += 1
+    return hidden
 
 
 # -- the sheet and the key -------------------------------------------------------------------
