@@ -169,8 +169,7 @@ def make(source: str | Path, variants: int, out: str | Path, seed: int = 0, aske
     for k in range(1, variants + 1):
         folder = out / f"variant-{k:0{width}d}"
         made.append(_variant(spec, k, seed, folder, asked))
-        asked = asked or default_asked(_record(folder / "exercise.toml")[0])
-    assert asked is not None
+        asked = asked or list(made[0].answers)  # the first variant's defaults for all
     if pdf and shutil.which("pdflatex"):
         for v in made:
             for kind in ("sheet", "key"):
