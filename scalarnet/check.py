@@ -369,6 +369,8 @@ def diagnose_result(result: CheckResult, ex: Exercise, record: StepRecord, batch
         result.params[q[len(GRAD):]].diagnosis = found.ids(q)
     result.mistakes = found.texts()
     result.mistake_lines = found.lines(lambda q: q[len(GRAD):])
+    if not result.mistakes:
+        result.messages.append("no mistake of the catalogue (scalarnet.diagnose) reproduces the wrong gradients")
 
 
 def report(result: CheckResult) -> str:

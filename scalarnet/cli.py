@@ -419,6 +419,8 @@ def cmd_quiz(args: argparse.Namespace) -> int:
     """Write N variants of an exercise: exercise file, question sheet and answer key each."""
     from . import quiz
 
+    if args.seed < 0:
+        return _error(f"--seed {args.seed}: give a whole number ≥ 0")
     asked = [q.strip() for q in args.ask.split(",") if q.strip()] if args.ask else None
     try:
         made = quiz.make(args.file, args.variants, args.out, seed=args.seed, asked=asked, pdf=not args.no_pdf)

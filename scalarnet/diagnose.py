@@ -82,7 +82,7 @@ class Catalogue:
         self.params = ex.params
         first = steps.examples[0]
         self.first = first
-        # the named edges of the first example (every example has the same shape), by kind
+        # the factors between named nodes, by (child, parent), in the first example (all have its shape)
         self.edges: dict[Edge, tuple[Node, Node]] = {}
         for child in first.order:
             for parent, _ in first.edges.get(id(child), ()):

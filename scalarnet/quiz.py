@@ -17,11 +17,13 @@ and answers; DIR/answers-template.csv is the CSV ``scalarnet grade`` reads.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +35,9 @@ from .bundled import resolve
 from .derive import StepDerivations, Symbols, delta_form, formula_of
 from .engine import ExerciseError, StepRecord
 from .exercise import Exercise
+from .nn import parameter_names
 from .quantities import GRAD, NEW, default_asked, describe, step_quantities
-from .spec import ExerciseSpec, SpecError, load
+from .spec import ExerciseSpec, NetworkSpec, SpecError, load
 from .views import derivation
 from .views.render import write_atomic
 from .views.table import number
@@ -86,21 +89,26 @@ def draw(spec: ExerciseSpec, seed: int, variant: int) -> dict[str, float]:
 
 
 def exercise_toml(spec: ExerciseSpec, given: dict[str, float], title: str, description: str = "") -> str:
-    """The exercise file of a variant: the source's graph and training, the drawn numbers."""
-    assert spec.formulas is not None
-    q = json.dumps  # a JSON string is a TOML basic string
+    """The exercise file of a variant: the source's graph or network and training, the drawn numbers."""
+    q = json.dumps  # a JSON string (or list of them) is a TOML basic string (or array)
     out = [f"title = {q(title)}", ""]
     if description:
         out += [f'description = {q(description)}', ""]
-    out.append("[params]")
-    out += [f"{name} = {given.get(name, v)!r}" for name, v in spec.params.items()]
+    if spec.network is None:
+        out.append("[params]")
+        out += [f"{name} = {given.get(name, v)!r}" for name, v in spec.params.items()]
     for section, table in (("inputs", spec.inputs), ("targets", spec.targets)):
         out += ["", f"[{section}]"]
         out += [f"{name} = {given.get(name, values[0])!r}" for name, values in table.items()]
-    out += ["", "[graph]"] + [f"{name} = {q(text)}" for name, text in spec.formulas.items()]
+    if spec.network is None:
+        assert spec.formulas is not None
+        out += ["", "[graph]"] + [f"{name} = {q(text)}" for name, text in spec.formulas.items()]
+    else:
+        out += ["", "[network]", *_network_lines(spec.network, given)]
     t = spec.train
-    out += ["", "[train]", f"loss = {q(spec.loss_name)}", f"learning_rate = {t.learning_rate!r}",
-            f"batch = {t.batch if t.batch is not None else q('full')}", f"epochs = {t.epochs}"]
+    out += ["", "[train]"] + ([f"loss = {q(spec.loss_name)}"] if spec.network is None else [])
+    out += [f"learning_rate = {t.learning_rate!r}", f"batch = {t.batch if t.batch is not None else q('full')}",
+            f"epochs = {t.epochs}"]
     if t.trainable is not None:
         out.append(f"trainable = {q(t.trainable)}")
     if t.momentum:
@@ -108,10 +116,30 @@ def exercise_toml(spec: ExerciseSpec, given: dict[str, float], title: str, descr
     return "\n".join(out) + "\n"
 
 
+def _network_lines(net: NetworkSpec, given: dict[str, float]) -> list[str]:
+    """A [network] table with explicit weights and biases: each entry the drawn value of the
+    parameter it belongs to (a shared name gives every entry of it the same value)."""
+    q = json.dumps
+    weights, biases = net.matrices()
+    w_out, b_out = [], []
+    for layer, (w, b) in enumerate(zip(weights, biases), start=1):
+        w_names, b_names = parameter_names(net.names, layer, *w.shape)
+        w_out.append([[given.get(w_names[i][j], float(w[i, j])) for j in range(w.shape[1])]
+                      for i in range(w.shape[0])])
+        if b is not None:
+            b_out.append([given.get(b_names[j], float(b[j])) for j in range(len(b))])
+    out = [f"sizes = {q(net.sizes)}", f"hidden = {q(net.hidden)}", f"output = {q(net.output)}",
+           f"bias = {q(net.bias)}", f"loss = {q(net.loss)}", f"weights = {q(w_out)}"]
+    if net.bias:
+        out.append(f"biases = {q(b_out)}")
+    if net.names:
+        out.append("names = { " + ", ".join(f"{k} = {q(v)}" for k, v in net.names.items()) + " }")
+    if net.units:
+        out.append(f"units = {q(net.units)}")
+    return out
+
+
 def check_quizzable(spec: ExerciseSpec) -> None:
-    if spec.network is not None or spec.formulas is None:
-        raise QuizError(f"{spec.path}: quiz writes [graph] exercise files; this is a [network] file. Write it "
-                        "with [params] and a [graph] of named formulas (as sigmoid-2-2-2.toml does)")
     if spec.data_source or spec.n_examples != 1:
         raise QuizError(f"{spec.path}: a quiz variant is one example worked by hand; this file has "
                         f"{spec.n_examples} examples. Give [inputs] and [targets] one number each")
@@ -121,8 +149,6 @@ def check_asked(asked: list[str], record: StepRecord) -> None:
     known = step_quantities(record)
     for q in asked:
         if q not in known:
-            import difflib
-
             close = difflib.get_close_matches(q, list(known), n=1)
             raise QuizError(f"--ask {q}: not a quantity of this exercise" + (f" (did you mean {close[0]}?)" if close
                                                                              else "")
@@ -143,8 +169,7 @@ def make(source: str | Path, variants: int, out: str | Path, seed: int = 0, aske
     for k in range(1, variants + 1):
         folder = out / f"variant-{k:0{width}d}"
         made.append(_variant(spec, k, seed, folder, asked))
-        asked = asked or default_asked(_record(folder / "exercise.toml")[0])
-    assert asked is not None
+        asked = asked or list(made[0].answers)  # the first variant's defaults for all
     if pdf and shutil.which("pdflatex"):
         for v in made:
             for kind in ("sheet", "key"):
@@ -181,7 +206,7 @@ def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[st
     check_asked(asked, record)
     answers = {q: step_quantities(record)[q] for q in asked}
     v = Variant(k, folder, given, answers, {"exercise": exercise})
-    picture = _picture(exercise, set(spec.formulas or {}), folder)
+    picture = _picture(exercise, {name for name, _ in formula_exprs(steps)}, set(given), folder)
     v.files.update(picture)
     sheet_md, key_md, sheet_tex, key_tex = (folder / n for n in ("sheet.md", "key.md", "sheet.tex", "key.tex"))
     write_atomic(sheet_md, sheet_markdown(steps, v, asked, picture).encode("utf-8"))
@@ -192,13 +217,15 @@ def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[st
     return v
 
 
-def _picture(exercise: Path, computed: set[str], folder: Path) -> dict[str, Path]:
+def _picture(exercise: Path, computed: set[str], given: set[str], folder: Path) -> dict[str, Path]:
     """The network picture with the given numbers only: the computed values are hidden.
     Rendered to SVG and PNG; where nothing renders, the DOT source is written instead."""
     from .views.diagram import NotRendered, diagram, save
 
     graph = diagram(exercise, step=1, phase="forward", level="neuron")
-    hide_values(graph, computed)
+    if computed and not hide_values(graph, computed, {name.replace("_", "") for name in given}):
+        print(f"scalarnet: note: {folder / 'network.svg'} may show computed values (no node of the picture was "
+              "recognised to hide them); look at it before handing the sheet out", file=sys.stderr)
     out = {}
     for fmt in ("svg", "png"):
         try:
@@ -209,23 +236,32 @@ def _picture(exercise: Path, computed: set[str], folder: Path) -> dict[str, Path
     return out
 
 
-_NUMBER = re.compile(r"(=\s*)(-?\d[\d.]*(?:e[-+]?\d+)?)")
+_VALUE = re.compile(r'(\\l|")([^\s=\\"]+) = (-?\d[\d.]*(?:e[-+]?\d+)?)')  # a label line "name = number"
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
-def hide_values(graph, names: set[str]) -> None:
-    """In the picture's labels, the numbers of the computed nodes ``names`` become '?' (the
-    node statements carry the node's name as their tooltip)."""
+def hide_values(graph, computed: set[str], given: set[str]) -> int:
+    """In the picture's labels, the numbers of the computed nodes become '?' and the given
+    ones stay (a neuron's label also shows its bias). A node statement carries the node's name
+    as its tooltip; a label line names what it shows, with subscript digits."""
+    def mask(m: re.Match) -> str:
+        name = m[2].translate(_SUBSCRIPTS).replace("_", "")
+        return m[0] if name in given else f"{m[1]}{m[2]} = ?"
+
+    hidden = 0
     for k, line in enumerate(graph.body):
         m = re.search(r'tooltip="?([^"\s\]]+)"?', line)
-        if m and m[1] in names:
-            graph.body[k] = _NUMBER.sub(r"\g<1>?", line)
+        if m and m[1] in computed:
+            graph.body[k] = _VALUE.sub(mask, line)
+            hidden += 1
+    return hidden
 
 
 # -- the sheet and the key -------------------------------------------------------------------
 def formula_exprs(steps: StepDerivations) -> list[tuple[str, symbolic.Expr]]:
     """(name, formula) of each [graph] node as an expression in the names above it."""
     slot, symbols = steps.batch.slots[0], Symbols()
-    return [(name, formula_of(slot[name], symbols)) for name in steps.exercise.spec.formulas or {}]
+    return [(name, formula_of(node, symbols)) for name, node in slot.items() if node.op is not None]
 
 
 def formula_lines(steps: StepDerivations) -> list[tuple[str, str]]:
@@ -307,7 +343,9 @@ def _deltas(steps: StepDerivations) -> list[str]:
 
 # -- LaTeX ---------------------------------------------------------------------------------------
 _PREAMBLE = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath,amssymb}",
-             r"\usepackage{graphicx}", r"\usepackage[margin=2cm]{geometry}", r"\begin{document}"]
+             r"\usepackage{graphicx}", r"\usepackage[margin=2cm]{geometry}",
+             r"\allowdisplaybreaks",  # a long derivation continues on the next page
+             r"\begin{document}"]
 
 
 def _tex_text(text: str) -> str:
@@ -317,7 +355,7 @@ def _tex_text(text: str) -> str:
 
 def _tex_quantity(q: str, loss: str) -> str:
     if q.startswith(GRAD):
-        return rf"$\frac{{\partial {derivation.latex_name(loss)}}}{{\partial {derivation.latex_name(q[len(GRAD):])}}}$"
+        return rf"$\partial {derivation.latex_name(loss)} / \partial {derivation.latex_name(q[len(GRAD):])}$"
     if q.startswith(NEW):
         return f"${derivation.latex_name(q[len(NEW):])}$ after the update"
     return f"${derivation.latex_name(q)}$"
@@ -379,8 +417,6 @@ def key_latex(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
 
 def _pdflatex(tex: Path) -> Path | None:
     """The PDF of ``tex`` next to it, or None (with the log's first error on standard error)."""
-    import sys
-
     with tempfile.TemporaryDirectory() as tmp:
         for f in tex.parent.glob("*.png"):
             shutil.copy(f, tmp)

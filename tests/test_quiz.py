@@ -100,9 +100,27 @@ def test_the_sheets_picture_shows_the_given_numbers_and_hides_the_answers(tmp_pa
         assert digits not in text, q
 
 
-def test_a_network_file_is_refused_with_a_message(tmp_path, capsys):
-    assert main(["quiz", "mazur-2-2-2-network", "--variants", "1", "--out", str(tmp_path)]) == 2
-    assert "quiz writes [graph] exercise files" in capsys.readouterr().err
+def test_a_network_file_gets_variants_with_its_textbook_names(tmp_path, capsys):
+    doc = run_json(capsys, "quiz", "mazur-2-2-2-network", "--variants", "3", "--seed", "2", "--out", str(tmp_path),
+                   "--json", "--no-pdf")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    for v, listed in zip(doc["variants"], summary["variants"]):
+        spec = load(v["exercise"])
+        assert spec.network is not None and spec.params["b1"] == listed["given"]["b1"]
+        assert spec.params["w7"] == listed["given"]["w7"]
+        assert spec.network.matrices()[0][0][1, 0] == listed["given"]["w2"]  # W1[1,0] is w2
+        step = run_json(capsys, "step", v["exercise"], "--json")["steps"][0]
+        key = key_answers(Path(v["key"]))
+        assert key["grad:w1"] == pytest.approx(step["grads"]["w1"], rel=1e-8)
+        assert key["new:w8"] == pytest.approx(step["params"]["w8"], rel=1e-8)
+        assert "- net_h1 = " in Path(v["sheet"]).read_text()
+        picture = (Path(v["sheet"]).parent / "network.svg").read_text().replace("&#45;", "-")
+        assert f"b₁ = {listed['given']['b1']:g}" in picture and "net_h₁ = ?" in picture  # the bias is given
+
+
+def test_many_examples_are_refused_with_a_message(tmp_path, capsys):
+    assert main(["quiz", "curve-fit-1-5-1", "--variants", "1", "--out", str(tmp_path)]) == 2
+    assert "a quiz variant is one example worked by hand; this file has 10 examples" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
@@ -111,3 +129,31 @@ def test_latex_and_pdf_when_pdflatex_is_installed(tmp_path):
     for kind in ("sheet", "key"):
         assert v.files[f"{kind}_tex"].read_text().startswith(r"\documentclass")
         assert v.files[f"{kind}_pdf"].read_bytes().startswith(b"%PDF")
+
+
+def test_asked_quantities_by_name(tmp_path, capsys):
+    doc = run_json(capsys, "quiz", "mazur-2-2-2", "--variants", "2", "--ask", "out_o1, grad:w5,new:w5",
+                   "--out", str(tmp_path), "--json", "--no-pdf")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["asked"] == ["out_o1", "grad:w5", "new:w5"]
+    for v in doc["variants"]:
+        step = run_json(capsys, "step", v["exercise"], "--json")["steps"][0]
+        assert key_answers(Path(v["key"])) == pytest.approx({"out_o1": step["values"]["out_o1"],
+                                                              "grad:w5": step["grads"]["w5"],
+                                                              "new:w5": step["params"]["w5"]}, rel=1e-8)
+        assert "1. out_o1 (`out_o1`) = ________" in Path(v["sheet"]).read_text()
+
+
+def test_without_a_renderer_the_sheet_points_to_the_dot_source(tmp_path, monkeypatch):
+    from scalarnet.views import diagram
+
+    def no_renderer(graph, path, *args, **kwargs):
+        dot = Path(path).with_suffix(".dot")
+        dot.write_text(graph.source)
+        raise diagram.NotRendered("no renderer here", [dot])
+
+    monkeypatch.setattr(diagram, "save", no_renderer)
+    v = quiz.make("sigmoid-2-2-2", 1, tmp_path, seed=2, pdf=False)[0]
+    assert v.files["picture_dot"].read_text().startswith("digraph")
+    assert "`network.dot`" in v.files["sheet"].read_text() and "network.svg" not in v.files["sheet"].read_text()
+    assert v.files["key"].is_file()
