@@ -211,8 +211,8 @@ def test_the_scalar_node_estimate_is_close_to_the_nodes_built():
 
 
 def test_a_network_too_big_for_the_scalar_engine_is_refused_before_building(tmp_path, monkeypatch, capsys):
-    inputs = "\n".join(f"x{k} = [{', '.join(['0.5'] * 20)}]" for k in range(784))
-    targets = "\n".join(f"y{k} = [{', '.join(['0.0'] * 20)}]" for k in range(10))
+    inputs = "\n".join(f"x{k} = [{', '.join(['0.5'] * 12)}]" for k in range(784))  # 12 examples: 2.4 million
+    targets = "\n".join(f"y{k} = [{', '.join(['0.0'] * 12)}]" for k in range(10))
     path = write(tmp_path, f"[inputs]\n{inputs}\n[targets]\n{targets}\n[network]\nsizes = [784, 128, 10]\n")
     built = []
     monkeypatch.setattr("scalarnet.nn.MLP.trace", lambda *a, **k: built.append(1))  # an example's graph
@@ -459,6 +459,15 @@ def test_check_reports_interrupts_from_the_learners_code(tmp_path, capsys, funct
     learner = write(tmp_path, LEARNER, "mine.py")
     line = error_of(capsys, ["check", "sigmoid-2-2-2", "--against", f"{learner}:{function}", "--json"])
     assert re.search(message, line), line
+
+
+def test_check_shows_a_numpy_nan_as_a_number():
+    import numpy as np
+
+    from scalarnet.check import gradients_of
+
+    grads = gradients_of({"w1": np.float64("nan"), "w2": np.float32(0.5)}, ["w1", "w2"])
+    assert repr(grads["w1"]) == "nan" and grads["w2"] == 0.5
 
 
 def test_check_keeps_writes_to_fd_1_off_the_json_and_reports_huge_numbers(tmp_path, capsys):
