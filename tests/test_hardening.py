@@ -181,6 +181,16 @@ def test_a_chain_of_900_unary_minuses_and_powers_builds(tmp_path):
     assert Exercise(load(write(tmp_path, power, "power.toml"))).step().values["o"][0] == 1.0
 
 
+@pytest.mark.parametrize("formula", ["*".join(["w"] * 900), "^".join(["w"] * 900), "-" * 900 + "w",
+                                     "*".join(["(w + x)"] * 300)])
+def test_derive_writes_out_deep_formulas(tmp_path, capsys, formula):
+    """derive folds a deep formula without recursion; a partial too deep to write as an
+    expression is shown by name (∂o/∂w), with its number, and still sums to the gradient."""
+    path = write(tmp_path, GRAPH.replace("w = 0.5", "w = 1.0001").replace('"w*x"', f'"{formula}"'))
+    assert main(["derive", str(path), "--param", "w", "--format", "latex"]) == 0
+    assert "equal to within" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("formula, message", [
     (" + ".join(["w"] * 2500), "2,499 operators and parentheses, over the limit of 1,000"),
     ("-" * 5000 + "w", "5,000 operators"),
