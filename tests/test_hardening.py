@@ -117,6 +117,18 @@ loss = "squared_error"\nweights = [[[0.5]]]\nbias = false\nnames = { W1 = [["w"]
         assert record.params["w"] == pytest.approx(0.4, abs=1e-15), engine.__name__
 
 
+def test_a_spec_built_in_code_with_a_repeated_trainable_name_updates_once():
+    spec = load_text(GRAPH)
+    spec.train.trainable = ["w", "w"]
+    for engine in (Exercise, CompiledExercise):
+        record = engine(spec).step()  # E = (w x)², ∂E/∂w = 2 w x² = 1
+        assert record.params["w"] == pytest.approx(0.5 - 0.1 * 1.0, abs=1e-15)
+
+
+def load_text(text: str):
+    return from_dict(spec_module.tomllib.loads(text))  # tomllib, or tomli on Python 3.10
+
+
 @pytest.mark.parametrize("names, message", [
     ('names = { W2 = [["x1"], ["x2"]] }', r"the parameter x1 has the name of \[inputs\] x1"),
     ('names = { W2 = [["E"], ["q"]] }', r"the parameter E has the name of the network's per-example loss E"),
