@@ -170,6 +170,15 @@ def test_true_and_false_are_not_numbers(tmp_path):
         load(write(tmp_path, GRAPH.replace("w = 0.5", "w = true")))
 
 
+def test_csv_columns_are_named_as_python_reads_them(tmp_path):
+    (tmp_path / "rows.csv").write_text("µ,y\n1.0,2.0\n3.0,6.0\n", encoding="utf-8")
+    text = '[data]\ncsv = "rows.csv"\ninputs = ["µ"]\ntargets = ["y"]\n[params]\nw = 1.0\n[graph]\nE = "(w*µ - y)^2"\n'
+    spec = load(write(tmp_path, text))
+    assert list(spec.inputs) == ["μ"] and spec.inputs["μ"] == [1.0, 3.0]
+    record = Exercise(spec).step()  # mean of (w x − y)² over x = 1, 3: gradient mean of 2(w x − y)x = −10
+    assert record.grads["w"] == pytest.approx(-10.0)
+
+
 def test_a_csv_header_with_a_column_twice_is_refused(tmp_path):
     (tmp_path / "rows.csv").write_text("a,a,y\n1,2,3\n4,5,6\n")
     text = '[data]\ncsv = "rows.csv"\ntargets = ["y"]\n[params]\nw = 1.0\n[graph]\nE = "(w*a - y)^2"\n'
