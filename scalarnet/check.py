@@ -257,6 +257,13 @@ def _relay(stderr: bytes | None) -> None:
 
 
 def _short_repr(value: Any, limit: int = 60) -> str:
+    """The learner's value for a message: a numpy or torch scalar as the Python number it holds
+    (nan, not np.float64(nan)), cut to ``limit`` characters."""
+    try:
+        if not isinstance(value, (numbers.Number, str, bytes)) or type(value).__module__ != "builtins":
+            value = value.item()
+    except Exception:  # not a one-element array or tensor: shown as it is
+        pass
     try:
         text = repr(value)
     except Exception:  # a learner's object whose repr fails

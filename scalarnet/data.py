@@ -192,12 +192,13 @@ def _names(table: dict, key: str, columns: dict, required: bool, what: str = "co
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise DataError(key, f"expected a list of column names, got {_shown(value)}")
+    value = [unicodedata.normalize("NFKC", v) for v in value]  # as the column names are (identifier)
     for name in value:
         if name not in columns:
             close = difflib.get_close_matches(name, list(columns), n=1)
-            raise DataError(key, f"no {what} {name!r}" + (f" (did you mean {close[0]}?)" if close else "")
+            raise DataError(key, f"no {what} {_shown(name)}" + (f" (did you mean {close[0]}?)" if close else "")
                             + f"; the {what}s are {', '.join(columns)}")
-    return list(value)
+    return value
 
 
 def _numbers(name: str, cells: list[str]) -> np.ndarray:

@@ -87,7 +87,8 @@ class Derivation:
 
     @property
     def agrees(self) -> bool:
-        return abs(self.difference) <= TOLERANCE
+        # relative for gradients above 1: a sum of terms near 1e108 differs in its 15th digit
+        return abs(self.difference) <= TOLERANCE * max(1.0, abs(self.gradient))
 
 
 def fold(node: Node, partials: Callable[[Node], Sequence[T]], one: T) -> list[tuple[Node, T]]:
@@ -137,15 +138,27 @@ class Symbols:
         self.exprs: dict[int, Expr] = {}
 
     def expr(self, n: Node) -> Expr:
-        if id(n) not in self.exprs:
-            name = self.name_of(n)
+        """``n`` as an expression; a node's parents first, from an explicit stack (a formula
+        may chain a thousand operators)."""
+        exprs, stack = self.exprs, [n]
+        while stack:
+            m = stack[-1]
+            if id(m) in exprs:
+                stack.pop()
+                continue
+            name = self.name_of(m)
             if name is not None:
-                self.exprs[id(n)] = symbolic.Sym(name)
-            elif n.op is None:
-                self.exprs[id(n)] = symbolic.Num(n.value)
+                exprs[id(m)] = symbolic.Sym(name)
+            elif m.op is None:
+                exprs[id(m)] = symbolic.Num(m.value)
             else:
-                self.exprs[id(n)] = symbolic.apply(n.op, [self.expr(p) for p in n.parents])
-        return self.exprs[id(n)]
+                missing = [p for p in m.parents if id(p) not in exprs]
+                if missing:
+                    stack += missing
+                    continue
+                exprs[id(m)] = symbolic.apply(m.op, [exprs[id(p)] for p in m.parents])
+            stack.pop()
+        return exprs[id(n)]
 
     def partials(self, n: Node) -> tuple[Expr, ...]:
         return tuple(symbolic.lift(d) for d in n.op.symbolic_grads(self.expr(n), *[self.expr(p) for p in n.parents]))
@@ -161,6 +174,18 @@ def symbolic_fold(node: Node) -> dict[str, Expr]:
     symbols = Symbols()
     symbols.exprs[id(node)] = symbolic.Sym(node.name)
     return {parent.name: d for parent, d in fold(node, symbols.partials, symbolic.ONE)}
+
+
+class _Unwritten(dict):
+    """The partials of a formula too deeply nested to write out as expressions: each is
+    shown by its name, ∂child/∂parent (the number is still computed)."""
+
+    def __init__(self, child: str) -> None:
+        super().__init__()
+        self.child = child
+
+    def __missing__(self, parent: str) -> Expr:
+        return symbolic.Sym(f"∂{self.child}/∂{parent}")
 
 
 class _Example:
@@ -255,7 +280,10 @@ class StepDerivations:
 
     def factor(self, child: Node, parent: Node, value: float) -> Factor:
         if child.name not in self._symbolic:
-            self._symbolic[child.name] = {name: self.tidy(e) for name, e in symbolic_fold(child).items()}
+            try:
+                self._symbolic[child.name] = {name: self.tidy(e) for name, e in symbolic_fold(child).items()}
+            except RecursionError:  # a formula nested too deeply to write out: its partials stay named
+                self._symbolic[child.name] = _Unwritten(child.name)
         return Factor(child.name, parent.name, self._symbolic[child.name][parent.name], value)
 
     def tidy(self, e: Expr) -> Expr:

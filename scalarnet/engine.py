@@ -105,7 +105,10 @@ class Engine:
     def __init__(self, spec: ExerciseSpec, learning_rate: float | None = None) -> None:
         self.spec = spec
         self.learning_rate = spec.train.learning_rate if learning_rate is None else learning_rate
-        self.trainable = spec.train.trainable if spec.train.trainable is not None else list(spec.params)
+        # each name once (the file reader refuses a repeat; a spec built in code may have one):
+        # a parameter listed twice must not be updated twice per step
+        trainable = spec.train.trainable if spec.train.trainable is not None else spec.params
+        self.trainable = list(dict.fromkeys(trainable))
         self.batch_size = spec.train.batch or spec.n_examples
         self.steps_done = 0
 

@@ -63,7 +63,8 @@ def name_error(name: object) -> str | None:
         return f"expected a name in quotes, got {name!r}"
     if not name:
         return "the name is empty"
-    bad = next((c for c in name if unicodedata.category(c)[0] == "C"), None)
+    printable = name.isascii() and name.isprintable()  # the usual name: no character to look up
+    bad = None if printable else next((c for c in name if unicodedata.category(c)[0] == "C"), None)
     if bad is not None:
         return f"{shown(name)} holds the control character U+{ord(bad):04X}; use letters, digits and _"
     if not name.isidentifier():
@@ -92,7 +93,7 @@ def parse(text: str, known: Collection[str]) -> ast.expr:
     if len(text) > MAX_FORMULA_CHARS:
         raise FormulaError(f"{shown(text)} has {len(text):,} characters, over the limit of {MAX_FORMULA_CHARS:,}; "
                            "split it into several [graph] entries, or use a [network] file")
-    operators = sum(1 for c in text if c in _OPERATOR_CHARS)
+    operators = sum(text.count(c) for c in _OPERATOR_CHARS)
     if operators > MAX_OPERATORS:
         raise FormulaError(f"{shown(text)} has {operators:,} operators and parentheses, over the limit of "
                            f"{MAX_OPERATORS:,}; split it into several [graph] entries, or use a [network] file")

@@ -235,18 +235,16 @@ class _Reader:
     def define(self, defined: dict[str, str], name: str, section: str) -> str:
         """Record ``name`` (of ``section``) as taken and return it as formulas read it
         (NFKC-normalised); a bad name, or one that reads as a name already taken, is an error."""
-        where = f"[{section}] {formula.label(name)}" if section != "loss" else "[network] loss"
         key = formula.normal_name(name) if isinstance(name, str) else name
         problem = formula.name_error(key)
-        if problem:
-            raise self.error(where, problem)
-        if key in defined:
+        if problem is None and key in defined:
             earlier = defined[key]
             written = earlier.rpartition(" ")[2]  # the name as the earlier entry spells it
-            if written == name:
-                raise self.error(where, f"{name} is already defined in {earlier}; give it another name")
-            raise self.error(where, f"{name!r} and {written!r} ({earlier}) are the same name to Python, which reads "
-                                    f"both as {key!r} (NFKC); rename one of them")
+            problem = (f"{name} is already defined in {earlier}; give it another name" if written == name else
+                       f"{name!r} and {written!r} ({earlier}) are the same name to Python, which reads both as "
+                       f"{key!r} (NFKC); rename one of them")
+        if problem:
+            raise self.error(f"[{section}] {formula.label(name)}" if section != "loss" else "[network] loss", problem)
         defined[key] = f"[{section}] {name}" if section != "loss" else f"the network's per-example loss {name}"
         return key
 
@@ -296,7 +294,6 @@ class _Reader:
             raise self.error("[graph]", 'must list named nodes in order, each name = "formula"')
         formulas, trees = {}, {}
         for name, text in table.items():
-            where = f"[graph] {formula.label(name)}"
             key = formula.normal_name(name)
             try:  # parsed before ``name`` is defined: the names above it, without building a list per entry
                 tree = formula.parse(text, defined)
@@ -306,7 +303,7 @@ class _Reader:
                     message = (f"{formula.shown(text)} uses {name} itself; a formula may only use the names "
                                "defined above it")
                 self.define(defined, name, "graph")  # a bad or taken name is the first thing to say
-                raise self.error(where, message) from None
+                raise self.error(f"[graph] {formula.label(name)}", message) from None
             key = self.define(defined, name, "graph")
             trees[key], formulas[key] = tree, text
         return formulas, trees

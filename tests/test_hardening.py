@@ -117,6 +117,18 @@ loss = "squared_error"\nweights = [[[0.5]]]\nbias = false\nnames = { W1 = [["w"]
         assert record.params["w"] == pytest.approx(0.4, abs=1e-15), engine.__name__
 
 
+def test_a_spec_built_in_code_with_a_repeated_trainable_name_updates_once():
+    spec = load_text(GRAPH)
+    spec.train.trainable = ["w", "w"]
+    for engine in (Exercise, CompiledExercise):
+        record = engine(spec).step()  # E = (w x)², ∂E/∂w = 2 w x² = 1
+        assert record.params["w"] == pytest.approx(0.5 - 0.1 * 1.0, abs=1e-15)
+
+
+def load_text(text: str):
+    return from_dict(spec_module.tomllib.loads(text))  # tomllib, or tomli on Python 3.10
+
+
 @pytest.mark.parametrize("names, message", [
     ('names = { W2 = [["x1"], ["x2"]] }', r"the parameter x1 has the name of \[inputs\] x1"),
     ('names = { W2 = [["E"], ["q"]] }', r"the parameter E has the name of the network's per-example loss E"),
@@ -158,6 +170,15 @@ def test_true_and_false_are_not_numbers(tmp_path):
         load(write(tmp_path, GRAPH.replace("w = 0.5", "w = true")))
 
 
+def test_csv_columns_are_named_as_python_reads_them(tmp_path):
+    (tmp_path / "rows.csv").write_text("µ,y\n1.0,2.0\n3.0,6.0\n", encoding="utf-8")
+    text = '[data]\ncsv = "rows.csv"\ninputs = ["µ"]\ntargets = ["y"]\n[params]\nw = 1.0\n[graph]\nE = "(w*µ - y)^2"\n'
+    spec = load(write(tmp_path, text))
+    assert list(spec.inputs) == ["μ"] and spec.inputs["μ"] == [1.0, 3.0]
+    record = Exercise(spec).step()  # mean of (w x − y)² over x = 1, 3: gradient mean of 2(w x − y)x = −10
+    assert record.grads["w"] == pytest.approx(-10.0)
+
+
 def test_a_csv_header_with_a_column_twice_is_refused(tmp_path):
     (tmp_path / "rows.csv").write_text("a,a,y\n1,2,3\n4,5,6\n")
     text = '[data]\ncsv = "rows.csv"\ntargets = ["y"]\n[params]\nw = 1.0\n[graph]\nE = "(w*a - y)^2"\n'
@@ -179,6 +200,16 @@ def test_a_chain_of_900_unary_minuses_and_powers_builds(tmp_path):
     assert Exercise(load(write(tmp_path, text))).step().values["o"][0] == 0.5
     power = GRAPH.replace("w = 0.5", "w = 1.0").replace('"w*x"', '"' + "^".join(["w"] * 900) + '"')
     assert Exercise(load(write(tmp_path, power, "power.toml"))).step().values["o"][0] == 1.0
+
+
+@pytest.mark.parametrize("formula", ["*".join(["w"] * 900), "^".join(["w"] * 900), "-" * 900 + "w",
+                                     "*".join(["(w + x)"] * 300)])
+def test_derive_writes_out_deep_formulas(tmp_path, capsys, formula):
+    """derive folds a deep formula without recursion; a partial too deep to write as an
+    expression is shown by name (∂o/∂w), with its number, and still sums to the gradient."""
+    path = write(tmp_path, GRAPH.replace("w = 0.5", "w = 1.0001").replace('"w*x"', f'"{formula}"'))
+    assert main(["derive", str(path), "--param", "w", "--format", "latex"]) == 0
+    assert "equal to within" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("formula, message", [
@@ -211,8 +242,8 @@ def test_the_scalar_node_estimate_is_close_to_the_nodes_built():
 
 
 def test_a_network_too_big_for_the_scalar_engine_is_refused_before_building(tmp_path, monkeypatch, capsys):
-    inputs = "\n".join(f"x{k} = [{', '.join(['0.5'] * 20)}]" for k in range(784))
-    targets = "\n".join(f"y{k} = [{', '.join(['0.0'] * 20)}]" for k in range(10))
+    inputs = "\n".join(f"x{k} = [{', '.join(['0.5'] * 12)}]" for k in range(784))  # 12 examples: 2.4 million
+    targets = "\n".join(f"y{k} = [{', '.join(['0.0'] * 12)}]" for k in range(10))
     path = write(tmp_path, f"[inputs]\n{inputs}\n[targets]\n{targets}\n[network]\nsizes = [784, 128, 10]\n")
     built = []
     monkeypatch.setattr("scalarnet.nn.MLP.trace", lambda *a, **k: built.append(1))  # an example's graph
@@ -459,6 +490,15 @@ def test_check_reports_interrupts_from_the_learners_code(tmp_path, capsys, funct
     learner = write(tmp_path, LEARNER, "mine.py")
     line = error_of(capsys, ["check", "sigmoid-2-2-2", "--against", f"{learner}:{function}", "--json"])
     assert re.search(message, line), line
+
+
+def test_check_shows_a_numpy_nan_as_a_number():
+    import numpy as np
+
+    from scalarnet.check import gradients_of
+
+    grads = gradients_of({"w1": np.float64("nan"), "w2": np.float32(0.5)}, ["w1", "w2"])
+    assert repr(grads["w1"]) == "nan" and grads["w2"] == 0.5
 
 
 def test_check_keeps_writes_to_fd_1_off_the_json_and_reports_huge_numbers(tmp_path, capsys):
