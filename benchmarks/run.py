@@ -44,6 +44,7 @@ NODE, NODE_REBUILT = "scalarnet node-by-node", "scalarnet node-by-node, graph re
 # The loop micrograd's users write (a fresh graph every epoch), on scalarnet's engine
 EAGER_NODE, EAGER_VALUE = "scalarnet Node, micrograd's loop (eager)", "scalarnet.micrograd, micrograd's loop (eager)"
 EAGER = {EAGER_NODE: "node", EAGER_VALUE: "scalarnet.micrograd"}
+EAGER_NO_GC = "scalarnet.micrograd, collector off (diagnostic)"  # how much of EAGER_VALUE is the collector's
 COMPILED, MATRIX, NUMPY, TORCH = "scalarnet compiled", "scalarnet matrix", "numpy reference", "torch CPU float64"
 
 
@@ -86,6 +87,7 @@ def epoch_contenders(w: peers.Workload, micrograd: bool) -> dict[str, Callable[[
         NODE: peers.scalarnet_epoch(w),
         NODE_REBUILT: peers.scalarnet_epoch(w, rebuild=True),
         **{name: peers.micrograd_epoch(w, kind=kind) for name, kind in EAGER.items()},
+        EAGER_NO_GC: peers.micrograd_epoch(w, collector=False, kind="scalarnet.micrograd"),
         COMPILED: peers.compiled_epoch(w),
         MATRIX: peers.matrix_epoch(w),
         NUMPY: peers.numpy_epoch(w),
@@ -103,7 +105,8 @@ def per_epoch(w: peers.Workload, samples: int, micrograd: bool = True) -> dict[s
 def moons(samples: int) -> dict[str, float]:
     """(M) micrograd's demo, one training step per epoch, on micrograd and on scalarnet."""
     made = {MICROGRAD: peers.moons_epoch("micrograd"), MICROGRAD_NO_GC: peers.moons_epoch("micrograd", collector=False),
-            **{name: peers.moons_epoch(kind) for name, kind in EAGER.items()}}
+            **{name: peers.moons_epoch(kind) for name, kind in EAGER.items()},
+            EAGER_NO_GC: peers.moons_epoch("scalarnet.micrograd", collector=False)}
     epochs = {name: run for name, run in made.items() if run is not None}
     if len(epochs) < 2:
         return {}

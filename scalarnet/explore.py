@@ -123,6 +123,9 @@ def _node_of(root: Node, wrt: Node | str, names: dict[int, str]) -> Node:
         if not any(n is wrt for n in order):
             raise ValueError(f"{names.get(id(wrt), wrt.display_name())} is not in the graph of "
                              f"{names[id(root)]}: derive needs a node that the root depends on")
+        if id(wrt) not in names:
+            raise ValueError(f"the constant {wrt.display_name()} gets no gradient; derive with respect to a "
+                             "Value/Node made by the user or by an op")
         return wrt
     found = [n for n in order if names.get(id(n)) == wrt]
     if not found:

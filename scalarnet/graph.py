@@ -16,7 +16,7 @@ import math
 from operator import attrgetter
 
 from .node import Node, NumericError, evaluate
-from .ops import ADD, MUL, RELU, SUM, DomainError
+from .ops import ADD, MUL, RELU, SUM, TANH, DomainError
 
 _EXPANDED = object()  # on the stack: "the node below me has all its parents in the order"
 _grad = attrgetter("grad")
@@ -118,6 +118,10 @@ def _backward(root: Node, order: list[Node], interior: list[Node], walk: list[No
             a = parents[0]
             if a.value > 0.0 and a.requires_grad:
                 a.grad += g
+        elif op is TANH:  # tanh'(x) = 1 − tanh²(x), from the output
+            a = parents[0]
+            if a.requires_grad:
+                a.grad += g * (1.0 - node.value * node.value)
         elif len(parents) == 2:
             a, b = parents
             da, db = op.local_grads(node.value, a.value, b.value)

@@ -305,6 +305,7 @@ class MatrixExercise(Engine):
         _, examples = self.batch_of_step(self.steps_done + 1)
         trace = self.forward_backward(examples)
         record = self._record(examples, trace.loss, self._values(trace), self._named(self.grad))
+        record.node_grads = self._node_grads(trace)
         if update:
             self._update()
             record.params = self.param_values()
@@ -314,6 +315,27 @@ class MatrixExercise(Engine):
 
     def _named(self, vector: np.ndarray) -> dict[str, float]:
         return dict(zip(self.layout.names, vector.tolist(), strict=True))
+
+    def _node_grads(self, trace: MatrixTrace) -> dict[str, list[float]]:
+        """∂L/∂node for every named node of ``_values``, per example: what the scalar engine's
+        step records hold, from the deltas ∂L/∂Z the backward pass computed."""
+        layers, m = trace.layers, len(trace.examples)
+        last, Y = layers[-1], self.Y[trace.examples]
+        loss = self.network.loss
+        d_out = {"half_squared_error": (last.A - Y) / m, "squared_error": 2.0 * (last.A - Y) / m,
+                 "cross_entropy": np.zeros_like(last.A)}[loss]  # the cross-entropy is read from Z, not A
+        d_targets = -(last.Z - logsumexp(last.Z)) / m if loss == "cross_entropy" else -d_out
+        grads = {name: col.tolist() for name, col in zip(self.spec.inputs, (layers[0].delta @ layers[0].W.T).T)}
+        grads.update({name: col.tolist() for name, col in zip(self.spec.targets, d_targets.T)})
+        grads.update({name: [g] * m for name, g in self._named(self.grad).items()})
+        for k, (layer, z_names, a_names) in enumerate(zip(layers, self.z_names, self.a_names, strict=True)):
+            d_a = d_out if k == len(layers) - 1 else layers[k + 1].delta @ layers[k + 1].W.T
+            for j, (z_name, a_name) in enumerate(zip(z_names, a_names, strict=True)):
+                grads[z_name] = layer.delta[:, j].tolist()
+                if a_name != z_name:
+                    grads[a_name] = d_a[:, j].tolist()
+        grads[self.loss_name] = [1.0 / m] * m
+        return grads
 
     def _values(self, trace: MatrixTrace) -> dict[str, list[float]]:
         """Every named value of the batch, in the scalar engine's names and order: inputs,

@@ -149,6 +149,9 @@ def test_derive_names_unnamed_nodes_from_their_formula(torch):
     assert d.value == pytest.approx(6.0) and d.derivation.param == "v1"
     with pytest.raises(ValueError, match="not in the graph"):
         scalarnet.derive(L, Value(1.0))
+    k = Node.constant(3.0)
+    with pytest.raises(ValueError, match="constant 3 gets no gradient"):
+        scalarnet.derive(a * k, k)
     with pytest.raises(KeyError, match="no node named 'q'"):
         scalarnet.derive(L, "q")
     assert a.label is None  # the names were only for the view

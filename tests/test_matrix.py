@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import central_difference, load_bundled
 
+import scalarnet
 from scalarnet.bundled import bundled_names, resolve
 from scalarnet.cli import main
 from scalarnet.exercise import Exercise, ExerciseError
@@ -204,6 +206,8 @@ def test_cli_matrix_engine_json_equals_the_scalar_engine(capsys):
         assert a.keys() == b.keys() and list(a["values"]) == list(b["values"])
         assert a["grads"] == pytest.approx(b["grads"], abs=1e-15)
         assert a["values"] == pytest.approx(b["values"], abs=1e-15)
+        assert list(a["node_grads"]) == list(b["node_grads"])
+        assert a["node_grads"] == pytest.approx(b["node_grads"], abs=1e-15)
 
 
 def test_cli_graph_file_on_the_matrix_engine_is_a_clear_error(capsys):
@@ -218,3 +222,15 @@ def test_cli_trains_big_networks_on_the_matrix_engine(capsys):
     assert json.loads(out)["engine"] == "matrix" and "engine: matrix" in err
     assert main(["step", "quadratic-5-layer", "--engine", "matrix"]) == 0
     assert "layer 5 (identity)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["quadratic-5-layer", "sigmoid-2-2-1-network", "data/iris.toml"])
+def test_node_grads_of_every_named_node_equal_the_scalar_engines(name):
+    """∂L/∂node of inputs, targets, nets, activations and the loss: linear, sigmoid and
+    softmax + cross-entropy outputs, batches of 1 to 16."""
+    path = resolve(name) if "/" not in name else Path(scalarnet.__file__).parent / "exercises" / name
+    scalar = Exercise.load(path).run_step()[0].node_grads
+    matrix = MatrixExercise.load(path).run_step()[0].node_grads
+    assert list(matrix) == list(scalar)
+    for key, values in scalar.items():
+        assert matrix[key] == pytest.approx(values, rel=1e-12, abs=1e-15), key

@@ -167,12 +167,12 @@ def demo(Value, MLP, steps: int) -> list[tuple[float, float]]:
 
 
 def test_demo_notebook_gives_micrographs_losses_and_accuracy():
-    """All 100 steps under CI=true; 15 by default, since micrograd itself takes about a quarter
+    """All 100 steps under CI=true; 10 by default, since micrograd itself takes about a quarter
     of a second a step even with its collector off (and seconds with it on)."""
     mg_engine = pytest.importorskip("micrograd.engine", reason=NO_MICROGRAD)
     mg_nn = pytest.importorskip("micrograd.nn")
     pytest.importorskip("sklearn", reason="scikit-learn is not installed")
-    steps = 100 if os.environ.get("CI") == "true" else 15
+    steps = 100 if os.environ.get("CI") == "true" else 10
     ours = demo(Value, MLP, steps)
     gc.disable()  # micrograd's nodes are reference cycles: without this it is ten times slower
     try:
