@@ -1,8 +1,8 @@
 """scalarnet.micrograd as a drop-in for micrograd 0.1.0: the same API, the same numbers.
 
-micrograd's own test suite (its test/test_engine.py) runs against scalarnet.micrograd with
-only the import changed when MICROGRAD_TESTS names it (the file, or a checkout of
-karpathy/micrograd): see ``test_micrograds_own_suite``. The demo notebook's training loop
+micrograd's own test suite (its test/test_engine.py, taken from micrograd 0.1.0's source
+distribution, or the file MICROGRAD_TESTS names) runs against scalarnet.micrograd with only
+the import changed: see ``test_micrograds_own_suite``. The demo notebook's training loop
 is compared step by step with micrograd itself, which must be installed (a test-only
 dependency, ``pip install micrograd==0.1.0``).
 """
@@ -16,6 +16,7 @@ import random
 import re
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +31,29 @@ NO_MICROGRAD = "micrograd is not installed (pip install micrograd==0.1.0)"
 
 
 # -- micrograd's own suite, only the import changed --------------------------------------------
-def test_micrograds_own_suite(tmp_path):
+def _micrograds_test_file(tmp_path: Path) -> Path:
+    """micrograd's own test/test_engine.py: MICROGRAD_TESTS (the file, or a checkout of
+    karpathy/micrograd), else the copy in micrograd 0.1.0's source distribution on PyPI."""
     given = os.environ.get("MICROGRAD_TESTS")
-    if not given:
-        pytest.skip("set MICROGRAD_TESTS to micrograd's test/test_engine.py (or a checkout of karpathy/micrograd)")
-    source = Path(given)
-    source = source / "test" / "test_engine.py" if source.is_dir() else source
+    if given:
+        source = Path(given)
+        return source / "test" / "test_engine.py" if source.is_dir() else source
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                        "micrograd==0.1.0", "-d", str(tmp_path)], capture_output=True, timeout=120, check=True)
+        (sdist,) = tmp_path.glob("micrograd-0.1.0.tar.gz")
+        with tarfile.open(sdist) as tar:
+            member = tar.extractfile("micrograd-0.1.0/test/test_engine.py")
+            target = tmp_path / "upstream_test_engine.py"
+            target.write_bytes(member.read())
+            return target
+    except (subprocess.SubprocessError, OSError, ValueError, KeyError, tarfile.TarError) as err:
+        pytest.skip(f"micrograd's test/test_engine.py is not at hand ({type(err).__name__}): set MICROGRAD_TESTS "
+                    "to it, or let pip download micrograd 0.1.0's source distribution")
+
+
+def test_micrograds_own_suite(tmp_path):
+    source = _micrograds_test_file(tmp_path)
     text = source.read_text(encoding="utf-8")
     ported, swaps = re.subn(r"^from micrograd\.", "from scalarnet.micrograd.", text, flags=re.M)
     assert swaps >= 1 and ported.replace("scalarnet.micrograd.", "micrograd.") == text  # only the import changed
