@@ -230,7 +230,10 @@ def test_frames_follow_the_backward_walk():
     ex = load_bundled("sigmoid-2-2-2")
     record, batch = ex.run_step(update=False)
     named = {id(node): name for name, node in batch.slots[0].items()}
-    expected = [named[id(n)] for n in batch.graph.backward_walk() if id(n) in named]
+    expected = [named[id(n)] for n in batch.graph.backward_walk(list(named.values())) if id(n) in named]
+    # the textbook's order (issue 14): layer by layer from the loss, ties in file order
+    assert expected == ["E", "out_o1", "out_o2", "in_o1", "in_o2", "w5", "w6", "w7", "w8",
+                        "out_h1", "out_h2", "in_h1", "in_h2", "w1", "w2", "w3", "w4"]
     frames = backward_frames("sigmoid-2-2-2")
     assert [f.current for f in frames] == expected
     assert expected[0] == "E" and set(expected) >= set(record.grads)

@@ -78,7 +78,7 @@ def from_exercise(ex: Exercise, step: int = 1, example: int = 0) -> Subject:
     several = len(batch.slots) > 1
     return Subject(
         root=slot[ex.loss_name], names=names, roles=roles, loss_name=ex.loss_name, title=ex.title,
-        walk=batch.graph.backward_walk(), batch_loss=batch.loss if several else None,
+        walk=batch.graph.backward_walk(list(slot)), batch_loss=batch.loss if several else None,
         batch_size=len(batch.slots), example=record.examples[example], step=record.step,
         learning_rate=record.learning_rate, updated={k: v for k, v in record.params.items() if k in record.trainable},
     )
