@@ -36,6 +36,22 @@ class EngineGradients:
         return True
 
 
+class WidestSoFar:
+    """Every gradient "so far" and as wide as a number gets: the widest text any frame of the
+    walk can show, for the layout (frames and the other pictures of a step share it)."""
+
+    WIDE = -0.000888888888  # "-0.000888889": the widest form num() writes
+
+    def grad(self, node: Node) -> float | None:
+        return self.WIDE if node.requires_grad else None
+
+    def final(self, node: Node) -> bool:
+        return False
+
+    def sent(self, node: Node) -> bool:
+        return True
+
+
 @dataclass
 class Structure:
     """The boxes of a level (engine nodes, parents first) and the links between them."""
@@ -83,11 +99,20 @@ def detail_scene(subject: Subject, st: Structure, phase: str, grads: Gradients, 
             if g is not None and grads.sent(link.child):
                 contributions.setdefault(id(link.parent), []).append(g * link.partial)
                 lines.append(f"→ {num(g * link.partial)}")
-        arrows.append(Arrow(st.keys[id(link.parent)], st.keys[id(link.child)], lines, live=live))
+        arrows.append(Arrow(st.keys[id(link.parent)], st.keys[id(link.child)], lines, live=live,
+                            partial=link.partial, partner=_partner(st, link)))
     for node in st.shown:
         scene.add(_box(subject, node, st.keys[id(node)], phase, grads, contributions.get(id(node), []), loss))
     scene.arrows = arrows
     return scene
+
+
+def _partner(st: Structure, link: Link) -> str | None:
+    """The box of the other factor, where the link is one factor of a product (w in w·x)."""
+    op, i = link.steps[-1]
+    if op.op is None or op.op.name != "mul" or len(op.parents) != 2:
+        return None
+    return st.keys.get(id(op.parents[1 - i]))
 
 
 def _title(subject: Subject, node: Node) -> str | None:

@@ -9,6 +9,7 @@ says why)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ...node import Node
@@ -143,13 +144,17 @@ def _loss_boxes(subject: Subject, scene: Scene, net: Network, key_of: dict[int, 
     lines = [f"value = {num(root.value)}"]
     if phase != "forward":
         lines.append(f"∂{loss}/∂{pretty(subject.loss_name)} = {num(root.grad)}")
+    edges = loss_edges(subject, net)
+    if any(line.split(" = ")[1].startswith("p₀") for e in edges[:1] for line in e.formula[:1] if " = " in line):
+        first = pretty(subject.name(edges[0].parent) or "z")
+        lines.append(f"p = softmax({first} …)")
     scene.add(Box("loss", "loss", pretty(subject.loss_name), lines, root, tooltip=subject.loss_name))
-    for link in net.loss_links:
+    for edge in edges:
         text = []
-        if phase != "forward" and link.parent.requires_grad:
-            text = [f"∂{pretty(subject.loss_name)}/∂{_name(subject, link.parent, 'out')} = {num(link.partial)}",
-                    f"→ {num(root.grad * link.partial)}"]
-        scene.arrows.append(Arrow(key_of[id(link.parent)], "loss", text, live=link.parent.requires_grad))
+        if phase != "forward" and edge.parent.requires_grad:
+            text = [*edge.formula, f"→ {num(root.grad * edge.partial)}"]
+        scene.arrows.append(Arrow(key_of[id(edge.parent)], "loss", text, live=edge.parent.requires_grad,
+                                  partial=edge.partial))
     top = subject.batch_loss
     if top is not None:
         scene.add(Box("batch", "batch", "L", [f"mean of {pretty(subject.loss_name)} over {subject.batch_size} examples",
@@ -157,6 +162,75 @@ def _loss_boxes(subject: Subject, scene: Scene, net: Network, key_of: dict[int, 
         d = 1.0 / subject.batch_size
         scene.arrows.append(Arrow("loss", "batch", [] if phase == "forward" else [f"∂L/∂{pretty(subject.loss_name)} = "
                                                                                   f"{num(d)}"]))
+
+
+@dataclass
+class LossEdge:
+    """One arrow into the loss per unit (or target): the total partial of all the unit's uses
+    inside the loss formula, with the textbook's formula where the numbers confirm it."""
+
+    parent: Node
+    partial: float
+    formula: list[str]
+
+
+def loss_edges(subject: Subject, net: Network) -> list[LossEdge]:
+    total: dict[int, float] = {}
+    parents: dict[int, Node] = {}
+    for link in net.loss_links:
+        parents.setdefault(id(link.parent), link.parent)
+        total[id(link.parent)] = total.get(id(link.parent), 0.0) + link.partial
+    outputs = sorted((n for n in parents.values() if subject.role(n) != "target"), key=subject.file_rank)
+    targets = sorted((n for n in parents.values() if subject.role(n) == "target"), key=subject.file_rank)
+    forms = _loss_formulas(subject, outputs, targets, total) if len(outputs) == len(targets) else {}
+    loss = pretty(subject.loss_name)
+    edges = []
+    for node in [*outputs, *targets]:
+        key = id(node)
+        first = pretty(subject.name(node) or "out")
+        symbol = f"∂{loss}/∂{first}"
+        formula = forms.get(key)
+        lines = [f"{symbol} = {formula[0]}", f"= {formula[1]} = {num(total[key])}"] if formula else \
+            [f"{symbol} = {num(total[key])}"]
+        edges.append(LossEdge(node, total[key], lines))
+    return edges
+
+
+def _loss_formulas(subject: Subject, outputs: list[Node], targets: list[Node],
+                   total: dict[int, float]) -> dict[int, tuple[str, str]]:
+    """unit -> (formula, the formula with numbers), for the losses the tutorials derive:
+    softmax with cross-entropy (p_k − y_k), squared errors (a − y, 2(a − y), over n).
+    A formula is shown only when it gives the unit's total partial; else just the number."""
+    zs = [o.value for o in outputs]
+    top = max(zs, default=0.0)
+    exps = [math.exp(z - top) for z in zs]
+    p = [e / sum(exps) for e in exps] if exps else []
+    n = len(outputs)
+    out: dict[int, tuple[str, str]] = {}
+    for k, (o, y) in enumerate(zip(outputs, targets)):
+        a, t, g = o.value, y.value, total[id(o)]
+        name, target = pretty(_last_name(subject, o)), pretty(subject.name(y) or "y")
+        candidates = [
+            (p[k] - t, f"p{_sub(k)} − {target}", f"{num(p[k])} − {num(t)}"),
+            (a - t, f"{name} − {target}", f"{num(a)} − {num(t)}"),
+            (2 * (a - t), f"2({name} − {target})", f"2({num(a)} − {num(t)})"),
+            ((a - t) / n, f"({name} − {target})/{n}", f"({num(a)} − {num(t)})/{n}"),
+            (2 * (a - t) / n, f"2({name} − {target})/{n}", f"2({num(a)} − {num(t)})/{n}"),
+        ]
+        for value, formula, numbers in candidates[0 if n > 1 else 1:]:
+            if abs(value - g) <= 1e-9 * max(1.0, abs(g)):
+                out[id(o)] = (formula, numbers)
+                break
+    return out
+
+
+def _last_name(subject: Subject, node: Node) -> str:
+    names = subject.names.get(id(node)) or ["out"]
+    return names[-1]
+
+
+def _sub(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def neuron_scene(subject: Subject, net: Network, phase: str) -> Scene:
@@ -212,7 +286,7 @@ def _neuron_lines(subject: Subject, nr: Neuron, consumers: list[tuple[Node, Neur
 
 
 def layer_scene(subject: Subject, net: Network, phase: str) -> Scene:
-    scene = Scene("layer", [], direction="TB")  # wide tables stack better than they line up
+    scene = Scene("layer", [])
     loss = pretty(subject.loss_symbol)
     backward = phase != "forward"
     key_of: dict[int, str] = {}

@@ -54,6 +54,12 @@ def dot_label(lines: list[str]) -> str:
     return graphviz.nohtml("".join((dot_text(line) or " ") + "\\l" for line in lines))
 
 
+def dot_lines(lines: list[str]) -> str:
+    """Lines as one DOT escString, each line centred (edge labels: the text is centred on the
+    place the layout chose whatever width the renderer thinks it has)."""
+    return graphviz.nohtml("\\n".join(dot_text(line) or " " for line in lines))
+
+
 def dot_text(text: str) -> str:
     """One line of literal text for an attribute (a tooltip, a title). Graphviz reads ``&amp;``
     in any label as an entity, so ``&`` is written as one."""
