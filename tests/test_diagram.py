@@ -146,7 +146,15 @@ def test_update_phase_shows_the_updated_params(capsys):
     record = step_json(capsys, "sigmoid-2-2-2", 3)
     named = by_name(dot_boxes(diagram("sigmoid-2-2-2", step=3, phase="update").source))
     for name, after in record["params"].items():
-        assert number_after(named[name]["lines"], "after update = ") == pytest.approx(after, rel=5e-6)
+        w = pretty(name)
+        rule = [line for line in named[name]["lines"] if line.startswith(f"{w}⁺ = {w} − η·∂E/∂{w} = ")]
+        assert len(rule) == 1  # the update rule with its numbers: w⁺ = w − η·∂E/∂w = w − η × g = w⁺
+        before, _, rest = rule[0].split(" = ")[2].partition(" − ")
+        rate, _, grad = rest.partition(" × ")
+        assert float(before) == pytest.approx(record["values"][name], rel=5e-6)
+        assert float(rate) == load_bundled("sigmoid-2-2-2").learning_rate
+        assert float(grad) == pytest.approx(record["grads"][name], rel=5e-6)
+        assert float(rule[0].split(" = ")[-1]) == pytest.approx(after, rel=5e-6)
 
 
 def test_forward_phase_has_no_gradients():

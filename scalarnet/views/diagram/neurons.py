@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ...node import Node
 from .scene import Arrow, Box, Link, Scene, fold
 from .subject import Subject
-from .text import num, pretty, sum_text
+from .text import num, pretty, sum_text, update_line
 
 ACTIVATIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 SUMS = ("sum", "add")
@@ -127,7 +127,7 @@ def _param_line(subject: Subject, w: Node, phase: str, loss: str) -> list[str]:
         lines.append(f"∂{loss}/∂{name} = {num(w.grad)}")
     raw = subject.name(w)
     if phase == "update" and raw in subject.updated:
-        lines.append(f"after update = {num(subject.updated[raw])}")
+        lines.append(update_line(name, loss, w.value, w.grad, subject.learning_rate, subject.updated[raw]))
     return lines
 
 
@@ -246,17 +246,20 @@ def neuron_scene(subject: Subject, net: Network, phase: str) -> Scene:
                       tooltip=subject.name(x) or ""))
     scene.ranks.append(first)
     consumers: dict[int, list[tuple[Node, Neuron]]] = {}
+    bias_users: dict[int, list[Neuron]] = {}
     for nr in net.neurons:
         for signal, w in nr.weights:
             consumers.setdefault(id(signal), []).append((w, nr))
+        for b in nr.biases:
+            bias_users.setdefault(id(b), []).append(nr)
     for layer in net.layers:
         rank = []
         for nr in layer:
             key = key_of[id(nr.out)] = f"u{len(key_of)}"
             rank.append(key)
-            lines = _neuron_lines(subject, nr, consumers.get(id(nr.out), []), phase, loss)
+            lines = _neuron_lines(subject, nr, consumers.get(id(nr.out), []), phase, loss, bias_users)
             params = frozenset(filter(None, (subject.name(b) for b in nr.biases)))
-            scene.add(Box(key, "neuron", _name(subject, nr.out, "unit"), lines, nr.out, params,
+            scene.add(Box(key, "neuron", f"neuron {_short(subject, nr)}", lines, nr.out, params,
                           tooltip=subject.name(nr.out) or ""))
             for signal, w in nr.weights:
                 lines = _param_line(subject, w, phase, loss)
@@ -269,20 +272,49 @@ def neuron_scene(subject: Subject, net: Network, phase: str) -> Scene:
 
 
 def _neuron_lines(subject: Subject, nr: Neuron, consumers: list[tuple[Node, Neuron]], phase: str,
-                  loss: str) -> list[str]:
+                  loss: str, bias_users: dict[int, list[Neuron]]) -> list[str]:
+    """The tutorials' numbers for one neuron: net, out, ∂E/∂out (the sum over the next layer),
+    the activation's slope σ′(net) and δ = ∂E/∂net; a shared bias's gradient once, as a sum."""
     net_name = _name(subject, nr.net, "net") if nr.activation else "net"
+    out_name = _name(subject, nr.out, "out")
     lines = [f"{net_name} = {num(nr.net.value)}"]
     if nr.activation:
-        lines.append(f"{ACTIVATIONS[nr.activation]}({net_name}) = {num(nr.out.value)}")
+        lines.append(f"{out_name} = {ACTIVATIONS[nr.activation]}({net_name}) = {num(nr.out.value)}")
     for b in nr.biases:
-        lines += _param_line(subject, b, phase, loss)
+        users = bias_users.get(id(b), [nr])
+        if users[0] is nr or phase == "forward":
+            lines += _param_line(subject, b, phase, loss)
+            if phase != "forward" and len(users) > 1:  # one gradient, the sum of its uses
+                deltas = " + ".join(f"δ_{_short(subject, u)}" for u in users)
+                lines.append(f"  = {deltas} = {sum_text([u.net.grad for u in users])}")
+        else:
+            lines.append(f"{_name(subject, b, 'b')} = {num(b.value)} (shared: its gradient is in "
+                         f"{_short(subject, users[0])})")
     if phase != "forward":
         if nr.activation:
-            lines.append(f"∂{loss}/∂out = {num(nr.out.grad)}")
+            lines.append(f"∂{loss}/∂{out_name} = {num(nr.out.grad)}")
             if len(consumers) > 1:  # a sum over the next layer's neurons: Σ w·δ
                 lines.append("  = " + sum_text([w.value * c.net.grad for w, c in consumers]))
-        lines.append(f"∂{loss}/∂{net_name} = {num(nr.net.grad)}")
+            slope, formula = _slope(nr, out_name, net_name)
+            lines.append(f"{formula} = {num(slope)}")
+        lines.append(f"δ_{_short(subject, nr)} = ∂{loss}/∂{net_name} = {num(nr.net.grad)}")
     return lines
+
+
+def _short(subject: Subject, nr: Neuron) -> str:
+    """The neuron's own name: h₁ for out_h1, else its output's name."""
+    name = subject.name(nr.out) or "unit"
+    return pretty(name[4:] if name.startswith("out_") and len(name) > 4 else name)
+
+
+def _slope(nr: Neuron, out: str, net: str) -> tuple[float, str]:
+    """The activation's derivative at the neuron's net input, as the tutorials compute it."""
+    a, z = nr.out.value, nr.net.value
+    if nr.activation == "sigmoid":
+        return a * (1 - a), f"σ′({net}) = {out}(1 − {out})"
+    if nr.activation == "tanh":
+        return 1 - a * a, f"tanh′({net}) = 1 − {out}²"
+    return (1.0 if z > 0 else 0.0), f"ReLU′({net}) = [{net} > 0]"
 
 
 def layer_scene(subject: Subject, net: Network, phase: str) -> Scene:

@@ -11,6 +11,8 @@ from ..table import number
 
 DIGITS = 6  # significant digits in diagrams: 0.000438568 reads 0.000438568, never 0.0004
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_POWER = re.compile(r"\^(\d{1,2})(?![\d.])")  # x^2, not x^2.5
 # digits ending a word that starts with a letter: w1, out_h1, W1[0,0] (not 0.5, not 1e-05)
 _TRAILING_DIGITS = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z_]*?)(\d+)(?![\w.])")
 
@@ -31,8 +33,16 @@ def sum_text(terms: list[float]) -> str:
 
 
 def pretty(text: str) -> str:
-    """Names with their trailing digits as subscripts: w1 → w₁, out_h1 → out_h₁, W1[0,2] → W₁[0,2]."""
+    """Names with their trailing digits as subscripts (w1 → w₁, out_h1 → out_h₁, W1[0,2] → W₁[0,2])
+    and small whole powers as superscripts (x^2 → x²)."""
+    text = _POWER.sub(lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
     return _TRAILING_DIGITS.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPTS), text)
+
+
+def update_line(name: str, loss: str, value: float, grad: float, rate: float | None, new: float) -> str:
+    """The update rule with its numbers: w⁺ = w − η·∂E/∂w = 0.15 − 0.5 × 0.0004 = 0.1498."""
+    eta = f"{num(rate)} × " if rate is not None else ""
+    return f"{name}⁺ = {name} − η·∂{loss}/∂{name} = {num(value)} − {eta}{num(grad)} = {num(new)}"
 
 
 def printable(text: str) -> str:
