@@ -88,6 +88,8 @@ def pictures(subject: Subject, *, phase: str = "backward", level: str | None = N
     walk = draw.walk_names()
     titles = [*heads.values(), *([*heads["backward walk"], _frame_title(k, len(walk), name)]
                                  for k, name in enumerate(walk, start=1))]
+    longest = max(subject.param_names(), key=len, default="")
+    titles += [_with_param(t, longest) for t in titles]
     lay = dot.plan(draw.sizing(), titles, draw.param_notes(param))
     if not frames:
         scene = draw.scene(phase)
@@ -103,8 +105,14 @@ def _frame_title(k: int, n: int, name: str) -> str:
     return f"frame {k} of {n}: at {pretty(name)}"
 
 
+def _with_param(title: list[str], param: str) -> list[str]:
+    """The title naming the highlighted parameter (on the line that names the step)."""
+    k = next((i for i, line in enumerate(title) if " level" in line), len(title) - 1)
+    return [*title[:k], f"{title[k]} · red: every path from the loss to {pretty(param)}", *title[k + 1:]]
+
+
 def _finish(scene: Scene, title: list[str], param: str | None, draw: _Step, lay: layout.Layout) -> graphviz.Digraph:
-    scene.title = title
+    scene.title = title if param is None else _with_param(title, param)
     if param is not None:
         highlight(scene, param, draw.top)
         scene.note = draw.param_note(param)
