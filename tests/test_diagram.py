@@ -48,7 +48,7 @@ def dot_boxes(source: str) -> dict[str, dict]:
     """DOT node id -> {"lines": label lines, "tooltip": plain names, "attrs": the rest}."""
     boxes = {}
     for key, label, rest in NODE.findall(source):
-        lines = [_unescape(part) for part in re.split(r"(?<!\\)\\l", label)][:-1]
+        lines = [_unescape(part) for part in re.split(r"(?<!\\)\\n", label)][:-1]
         tip = TOOLTIP.search(rest)
         tooltip = _unescape(tip.group(1).strip('"')) if tip else ""
         boxes[key] = {"lines": lines, "tooltip": tooltip, "attrs": rest}

@@ -14,7 +14,7 @@ from .. import render
 from . import layout
 from .metrics import block_size
 from .scene import Scene
-from .text import dot_label, dot_lines, dot_text
+from .text import dot_label, dot_text
 
 FONT = "DejaVu Sans Condensed,Helvetica,Arial,sans-serif"
 MONO = "DejaVu Sans Mono,Menlo,Consolas,Courier,monospace"
@@ -148,7 +148,7 @@ def to_digraph(scene: Scene, lay: layout.Layout) -> graphviz.Digraph:
                  "class": f"edge-{a.parent}-{a.child}"}
         r = lay.labels[i]
         if a.lines and r is not None:
-            attrs.update(label=dot_lines(a.lines), lp=flip.point((r.x, r.y)))  # Graphviz centres the label there
+            attrs.update(label=dot_label(a.lines), lp=flip.point((r.x, r.y)))  # Graphviz centres the label there
         if not a.live:
             attrs.update(style="dashed", color="#aaaaaa")
         on_path = a.parent in scene.highlight and a.child in scene.highlight
@@ -183,9 +183,13 @@ def _corners(g: graphviz.Digraph, lay: layout.Layout, flip: _Flip) -> None:
 
 def _block(g: graphviz.Digraph, key: str, lines: list[str], r: layout.Rect, flip: _Flip, size: float,
            **attrs: str) -> None:
-    """Left-aligned text in a fixed rectangle (Graphviz starts ``\\l`` lines at its left edge)."""
-    g.node(key, dot_label(lines), shape="plaintext", margin="0", fontsize=str(size), id=key,
-           **flip.box(r), **attrs)
+    """Left-aligned lines of text from the top left of ``r``: one node per line, each as wide
+    as its own text, so the centred line starts at the left edge whichever renderer draws it."""
+    for k, line in enumerate(lines):
+        w, h = block_size([line], size)
+        place = layout.Rect(r.left + w / 2 + 2, r.top + 2 + (k + 0.5) * h, w, h)
+        g.node(f"{key}_{k}", dot_label([line]), shape="plaintext", margin="0", fontsize=str(size), id=f"{key}_{k}",
+               **flip.box(place), **attrs)
 
 
 def _highlighted_params(scene: Scene) -> frozenset[str]:

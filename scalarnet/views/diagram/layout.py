@@ -26,6 +26,7 @@ Point = tuple[float, float]
 
 ARROW = 7.0  # the arrowhead's length (arrowsize 0.7)
 CLEAR = 2.5  # a label's distance from its own edge
+MARGIN_OWN = 6.0  # another edge must be this much farther than the label's own (drawn text sits inside its box)
 REACH = 24.0  # other edges farther than this from a label do not matter
 BOX_GAP = 14.0  # between boxes of one column
 MARGIN = 8.0  # around the canvas
@@ -423,7 +424,7 @@ def _labels(lay: Layout, edges: Sequence[Edge]) -> list[int]:
                 own = near.pop(i, REACH)
                 other = min(near.values(), default=REACH)
                 score = other - own - 10 * abs(t - 0.5)
-                if other > own + 2 and (best is None or score > best[0]):
+                if other > own + MARGIN_OWN and (best is None or score > best[0]):
                     best = (score, r)
             if best is not None and best[0] >= REACH - CLEAR - 10 * abs(t - 0.5) - 0.5:
                 break  # nothing else near: no later place can be better

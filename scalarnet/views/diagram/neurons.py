@@ -368,5 +368,6 @@ def _summary(kind: str, params: list[Node], subject: Subject, phase: str, loss: 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
-    return ["  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))).rstrip()
+    # rows of one width: centred in a monospace font, their columns line up
+    return ["  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths)))
             for r in [head, *rows]]

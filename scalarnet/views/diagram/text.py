@@ -57,17 +57,13 @@ def printable(text: str) -> str:
 
 
 def dot_label(lines: list[str]) -> str:
-    r"""Lines as one DOT escString, each line left-aligned (``\l``), every character literal:
-    backslashes doubled, ``&`` as an entity, and the whole marked as not-HTML, so ``<b>`` stays
-    the text ``<b>`` (the graphviz package escapes the double quotes when it writes the attribute)."""
+    r"""Lines as one DOT escString, each line centred (``\n``: the renderer centres each line on
+    the place the layout chose, whatever width it thinks the text has), every character
+    literal: backslashes doubled, ``&`` as an entity, and the whole marked as not-HTML, so
+    ``<b>`` stays the text ``<b>`` (the graphviz package escapes the double quotes when it
+    writes the attribute)."""
     # An empty line is written as a space: the WebAssembly Graphviz crashes on some empty lines.
-    return graphviz.nohtml("".join((dot_text(line) or " ") + "\\l" for line in lines))
-
-
-def dot_lines(lines: list[str]) -> str:
-    """Lines as one DOT escString, each line centred (edge labels: the text is centred on the
-    place the layout chose whatever width the renderer thinks it has)."""
-    return graphviz.nohtml("\\n".join(dot_text(line) or " " for line in lines))
+    return graphviz.nohtml("".join((dot_text(line) or " ") + "\\n" for line in lines))
 
 
 def dot_text(text: str) -> str:
