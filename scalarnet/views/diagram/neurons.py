@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ...node import Node
 from .scene import Arrow, Box, Link, Scene, fold
 from .subject import Subject
-from .text import num, pretty, sum_text, update_line
+from .text import num, pretty, sum_text, update_lines
 
 ACTIVATIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 SUMS = ("sum", "add")
@@ -127,7 +127,7 @@ def _param_line(subject: Subject, w: Node, phase: str, loss: str) -> list[str]:
         lines.append(f"∂{loss}/∂{name} = {num(w.grad)}")
     raw = subject.name(w)
     if phase == "update" and raw in subject.updated:
-        lines.append(update_line(name, loss, w.value, w.grad, subject.learning_rate, subject.updated[raw]))
+        lines += update_lines(name, loss, w.value, w.grad, subject.learning_rate, subject.updated[raw])
     return lines
 
 

@@ -39,10 +39,10 @@ def pretty(text: str) -> str:
     return _TRAILING_DIGITS.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPTS), text)
 
 
-def update_line(name: str, loss: str, value: float, grad: float, rate: float | None, new: float) -> str:
-    """The update rule with its numbers: w⁺ = w − η·∂E/∂w = 0.15 − 0.5 × 0.0004 = 0.1498."""
-    eta = f"{num(rate)} × " if rate is not None else ""
-    return f"{name}⁺ = {name} − η·∂{loss}/∂{name} = {num(value)} − {eta}{num(grad)} = {num(new)}"
+def update_lines(name: str, loss: str, value: float, grad: float, rate: float | None, new: float) -> list[str]:
+    """The update rule, then its numbers: w⁺ = w − η·∂E/∂w, = 0.15 − 0.5 × 0.0004 = 0.1498."""
+    eta = f"{num(rate)} × " if rate is not None else "η × "
+    return [f"{name}⁺ = {name} − η·∂{loss}/∂{name}", f"= {num(value)} − {eta}{num(grad)} = {num(new)}"]
 
 
 def printable(text: str) -> str:
