@@ -60,10 +60,17 @@ def page():
 
 
 def measure(page, graph, backend: str) -> dict:
-    svg = render.render(graph.source, "svg", backend).decode("utf-8")
-    svg = svg[svg.index("<svg"):]
-    page.set_content(f"<!doctype html><html><body style='margin:0'>{svg}</body></html>")
-    return page.evaluate(MEASURE)
+    return measure_all(page, [graph], backend)[0]
+
+
+def measure_all(page, graphs: list, backend: str) -> list[dict]:
+    """Render the graphs in one batch (one renderer process), then measure each in the page."""
+    out = []
+    for data in render.render_many([g.source for g in graphs], "svg", backend):
+        svg = data.decode("utf-8")
+        page.set_content(f"<!doctype html><html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
+        out.append(page.evaluate(MEASURE))
+    return out
 
 
 def named_boxes(m: dict) -> dict[str, dict]:
@@ -103,9 +110,10 @@ def union(rects: list[dict]) -> dict:
 # -- order ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_textbook_order_by_coordinates(page, backend):
-    for phase in ("forward", "backward", "update"):
-        g = diagram("sigmoid-2-2-2", phase=phase)
-        boxes, names = named_boxes(measure(page, g, backend)), by_tooltip(g)
+    phases = ("forward", "backward", "update")
+    graphs = [diagram("sigmoid-2-2-2", phase=phase) for phase in phases]
+    for phase, g, m in zip(phases, graphs, measure_all(page, graphs, backend)):
+        boxes, names = named_boxes(m), by_tooltip(g)
         y = {name: centre_y(boxes[key]) for name, key in names.items()}
         x = {name: centre_x(boxes[key]) for name, key in names.items()}
         assert y["x1"] < y["x2"] and y["out_h1"] < y["out_h2"] and y["in_h1"] < y["in_h2"], phase
@@ -144,15 +152,15 @@ def test_one_layout_for_every_picture_of_a_step(page, backend):
     graphs = [pictures(subject, phase=phase)[0].graph for phase in ("forward", "backward", "update")]
     graphs += [f.graph for f in backward_frames("sigmoid-2-2-2")]
     graphs += [diagram("sigmoid-2-2-2", param=p) for p in ("w1", "w8")]
-    geometries = [_geometry(measure(page, g, backend)) for g in graphs]
+    geometries = [_geometry(m) for m in measure_all(page, graphs, backend)]
     width, height, shapes = geometries[0]
     assert len(shapes) == 21
     for k, (w, h, s) in enumerate(geometries):
         assert (w, h) == (width, height), k
         for key, r in s.items():
             assert all(abs(a - b) <= 1 for a, b in zip(r, shapes[key])), (k, key)
-    neuron = [_geometry(measure(page, diagram("mazur-2-2-2", level="neuron", phase=phase), backend))
-              for phase in ("forward", "backward", "update")]
+    neuron = [_geometry(m) for m in measure_all(page, [diagram("mazur-2-2-2", level="neuron", phase=phase)
+                                                       for phase in ("forward", "backward", "update")], backend)]
     assert neuron[0] == neuron[1] == neuron[2]
 
 
@@ -168,8 +176,7 @@ def test_every_label_is_nearer_its_own_edge_and_every_text_inside_its_box(page, 
     frames = backward_frames("sigmoid-2-2-2")
     graphs = [diagram(name, **options) for name, options in CASES] + [frames[0].graph, frames[9].graph]
     labelled = 0
-    for g in graphs:
-        m = measure(page, g, backend)
+    for m in measure_all(page, graphs, backend):
         for e in m["edges"]:
             if not e["labels"]:
                 continue
@@ -177,7 +184,7 @@ def test_every_label_is_nearer_its_own_edge_and_every_text_inside_its_box(page, 
             label = union(e["labels"])
             own = min(rect_distance(p, label) for p in e["points"])
             others = [min(rect_distance(p, label) for p in o["points"]) for o in m["edges"] if o is not e]
-            assert own < min(others, default=math.inf), (g.name, e["id"], own, min(others))
+            assert own < min(others, default=math.inf), (e["id"], own, min(others))
             labelled += 1
         for key, box in named_boxes(m).items():
             for t in box["texts"]:
