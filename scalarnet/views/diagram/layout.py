@@ -98,7 +98,9 @@ def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[
     above the graph (the title) and set side by side below it (legend, notes)."""
     by_key = {n.key: n for n in nodes}
     columns = _columns(nodes, edges)
-    order, ys = _heights(_order(columns, edges, by_key), columns, edges, by_key)
+    first = _order(columns, edges, by_key)
+    box_gap = BOX_GAP
+    order, ys = _heights(first, columns, edges, by_key, box_gap)
     gaps = [max([40.0] + [e.label[0] + 36 for e in edges if e.label and _col(columns, e.child) == c + 1])
             for c in range(len(order))]
     best: tuple[int, Layout] | None = None
@@ -109,7 +111,9 @@ def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[
         if not failed:
             break
         for c in {c for i in failed for c in range(columns[edges[i].parent], columns[edges[i].child])}:
-            gaps[c] = gaps[c] * 1.25 + 10  # more room where a label found none
+            gaps[c] = gaps[c] * 1.25 + 10  # more room where a label found none: wider gaps,
+        box_gap *= 1.5  # and the boxes of a column further apart, so crossing edges cross more steeply
+        order, ys = _heights(first, columns, edges, by_key, box_gap)
     assert best is not None
     return _frame(best[1], above, below)
 
@@ -181,7 +185,7 @@ def _sorted_column(col: list[str], neighbours: dict[str, list[str]], place: dict
 
 
 def _heights(order: list[list[str]], columns: dict[str, int], edges: Sequence[Edge],
-             by_key: dict[str, Node]) -> tuple[list[list[str]], dict[str, float]]:
+             by_key: dict[str, Node], gap: float) -> tuple[list[list[str]], dict[str, float]]:
     """Vertical centres: each box as near its neighbours' mean as the boxes above and below
     it allow (isotonic regression), alternating sweeps from the left and from the right;
     then the parameters join their columns, each just below the factor it multiplies
@@ -194,8 +198,8 @@ def _heights(order: list[list[str]], columns: dict[str, int], edges: Sequence[Ed
             children.setdefault(e.parent, []).append(e.child)
     ys: dict[str, float] = {}
     for col in order:
-        ys.update(_pack(col, {k: 0.0 for k in col}, by_key))
-    _sweeps(order, parents, children, ys, by_key)
+        ys.update(_pack(col, {k: 0.0 for k in col}, by_key, gap))
+    _sweeps(order, parents, children, ys, by_key, gap)
     feeds: dict[str, list[str]] = {}
     for e in edges:
         if by_key[e.parent].kind == "param":
@@ -213,15 +217,15 @@ def _heights(order: list[list[str]], columns: dict[str, int], edges: Sequence[Ed
     order = [sorted(col + [k for k in params if columns[k] == c], key=lambda k: (ys[k], by_key[k].rank))
              for c, col in enumerate(order)]
     for col in order:
-        ys.update(_pack(col, {k: ys[k] for k in col}, by_key))
+        ys.update(_pack(col, {k: ys[k] for k in col}, by_key, gap))
     for k in params:  # parameters pull on nothing, they follow
         parents.setdefault(k, [])
-    _sweeps(order, parents, children, ys, by_key, fixed=want)
+    _sweeps(order, parents, children, ys, by_key, gap, fixed=want)
     return order, ys
 
 
 def _sweeps(order: list[list[str]], parents: dict[str, list[str]], children: dict[str, list[str]],
-            ys: dict[str, float], by_key: dict[str, Node], fixed: dict[str, float] | None = None) -> None:
+            ys: dict[str, float], by_key: dict[str, Node], gap: float, fixed: dict[str, float] | None = None) -> None:
     for sweep in range(8):
         cols = order if sweep % 2 == 0 else order[::-1]
         first, second = (parents, children) if sweep % 2 == 0 else (children, parents)
@@ -233,16 +237,16 @@ def _sweeps(order: list[list[str]], parents: dict[str, list[str]], children: dic
                     continue
                 near = [n for n in (first.get(k) or second.get(k) or []) if n in ys]
                 want[k] = sum(ys[n] for n in near) / len(near) if near else ys[k]
-            ys.update(_pack(col, want, by_key))
+            ys.update(_pack(col, want, by_key, gap))
 
 
-def _pack(col: list[str], want: dict[str, float], by_key: dict[str, Node]) -> dict[str, float]:
+def _pack(col: list[str], want: dict[str, float], by_key: dict[str, Node], gap: float) -> dict[str, float]:
     """Centres as near ``want`` as possible (least squares) keeping the column's order and gaps:
     pool-adjacent-violators on the centres minus their minimal offsets."""
     offsets, at = [], 0.0
     for i, k in enumerate(col):
         if i:
-            at += (by_key[col[i - 1]].h + by_key[k].h) / 2 + BOX_GAP
+            at += (by_key[col[i - 1]].h + by_key[k].h) / 2 + gap
         offsets.append(at)
     blocks: list[list[float]] = []  # [sum, count]
     for k, off in zip(col, offsets):
@@ -416,12 +420,15 @@ def _labels(lay: Layout, edges: Sequence[Edge]) -> list[int]:
             continue
         best: tuple[float, Rect] | None = None
         for t in tries:
-            for side in (-1, 1):
+            for side, shift in ((-1, 0.0), (1, 0.0), (-1, -0.45), (1, -0.45), (-1, 0.45), (1, 0.45)):
                 r = _beside(lines[i], t, side, e.label)
+                r = Rect(r.x + shift * r.w, r.y, r.w, r.h)  # also slid along: its end, not its middle, by the point
                 if blocked.hits(r, 2):
                     continue
                 near = segments.nearest(r, REACH)
                 own = near.pop(i, REACH)
+                if own < CLEAR - 0.5:  # slid across its own edge
+                    continue
                 other = min(near.values(), default=REACH)
                 score = other - own - 10 * abs(t - 0.5)
                 if other > own + MARGIN_OWN and (best is None or score > best[0]):
