@@ -1,6 +1,7 @@
 """A diagram before it is drawn: boxes and arrows with their text, in any level of detail.
 
-The levels build scenes (``levels.py``, ``neurons.py``); ``dot.py`` draws them. Between the
+The levels build scenes (``levels.py``, ``neurons.py``); ``layout.py`` places them (one
+layout for every picture of a step) and ``dot.py`` draws them. Between the
 two sit the things every level shares: folding anonymous op nodes into the arrows' partials,
 the paths from the loss to a parameter, and the size limit."""
 
