@@ -112,29 +112,31 @@ def union(rects: list[dict]) -> dict:
 def test_textbook_order_by_coordinates(page, backend):
     phases = ("forward", "backward", "update")
     graphs = [diagram("sigmoid-2-2-2", phase=phase) for phase in phases]
-    for phase, g, m in zip(phases, graphs, measure_all(page, graphs, backend)):
-        boxes, names = named_boxes(m), by_tooltip(g)
-        y = {name: centre_y(boxes[key]) for name, key in names.items()}
-        x = {name: centre_x(boxes[key]) for name, key in names.items()}
+    graphs += [diagram("mazur-2-2-2", level="named"), diagram("curve-fit-1-5-1", level="named"),
+               diagram("mazur-2-2-2", level="neuron"), diagram("quadratic-5-layer", level="layer")]
+    measured = measure_all(page, graphs, backend)
+
+    def heights(k: int) -> dict[str, float]:
+        boxes = named_boxes(measured[k])
+        return {name: centre_y(boxes[key]) for name, key in by_tooltip(graphs[k]).items()}
+
+    for k, phase in enumerate(phases):
+        y = heights(k)
+        boxes = named_boxes(measured[k])
+        x = {name: centre_x(boxes[key]) for name, key in by_tooltip(graphs[k]).items()}
         assert y["x1"] < y["x2"] and y["out_h1"] < y["out_h2"] and y["in_h1"] < y["in_h2"], phase
         assert y["out_o1"] < y["out_o2"], phase
         # weights feeding one node, in file order: in_h1 = w1*x1 + w3*x2, in_h2 = w2*x1 + w4*x2
         assert y["w1"] < y["w3"] < y["w2"] < y["w4"], phase
         assert x["x1"] < x["in_h1"] < x["out_h1"] < x["in_o1"] < x["out_o1"] < x["E"], phase
-    g = diagram("mazur-2-2-2", level="named")  # net_h1 = w1*i1 + w2*i2 + b1, net_h2 = w3*i1 + w4*i2 + b1
-    boxes, names = named_boxes(measure(page, g, backend)), by_tooltip(g)
-    y = {name: centre_y(boxes[key]) for name, key in names.items()}
+    y = heights(3)  # net_h1 = w1*i1 + w2*i2 + b1, net_h2 = w3*i1 + w4*i2 + b1
     assert y["w1"] < y["w2"] < y["w3"] < y["w4"] and y["i1"] < y["i2"]
-    g = diagram("curve-fit-1-5-1", level="named")
-    boxes, names = named_boxes(measure(page, g, backend)), by_tooltip(g)
-    hs = [centre_y(boxes[names[f"h{k}"]]) for k in range(1, 6)]
+    y = heights(4)
+    hs = [y[f"h{k}"] for k in range(1, 6)]
     assert hs == sorted(hs) and len(set(hs)) == 5
-    g = diagram("mazur-2-2-2", level="neuron")
-    boxes, names = named_boxes(measure(page, g, backend)), by_tooltip(g)
-    y = {name: centre_y(boxes[key]) for name, key in names.items()}
+    y = heights(5)
     assert y["i1"] < y["i2"] and y["out_h1"] < y["out_h2"] and y["out_o1"] < y["out_o2"]
-    g = diagram("quadratic-5-layer", level="layer")
-    boxes = named_boxes(measure(page, g, backend))
+    boxes = named_boxes(measured[6])
     xs = [centre_x(boxes[f"layer{k}"]) for k in range(6)] + [centre_x(boxes["loss"])]
     assert xs == sorted(xs)  # inputs left, the loss right, the layers in between
 
