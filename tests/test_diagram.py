@@ -435,6 +435,8 @@ def test_path_counts_never_enumerate(tmp_path):
     source = diagram(path, param="n0").source
     assert f"{2 ** 61:.3e} paths from n₀" in source  # two links n0 -> n1 (n0·x twice), then twice as many per line
     assert "(the delta form)" in source
+    assert cli.main(["step", str(path), "--html", str(tmp_path / "v.html")]) == 0  # the viewer draws it too
+    assert "frame 1 of" in (tmp_path / "v.html").read_text() or "No diagrams" in (tmp_path / "v.html").read_text()
     small = diagram("sigmoid-2-2-2", param="w1").source
     assert "the 2 paths from w₁ to E" in small
     boxes = by_name(dot_boxes(small))
