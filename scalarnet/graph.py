@@ -13,6 +13,7 @@ and finite differences on random graphs in tests/test_graph.py).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from operator import attrgetter
 
 from .node import Node, NumericError, evaluate
@@ -202,9 +203,18 @@ class Graph:
     def parameters(self) -> list[Node]:
         return [n for n in self.order if n.op is None and n.requires_grad]
 
-    def backward_walk(self) -> list[Node]:
-        """The nodes in the order backward visits them (root first), those that get a gradient."""
-        return [n for n in reversed(self.order) if n.requires_grad]
+    def backward_walk(self, names: Sequence[str] = ()) -> list[Node]:
+        """The nodes that get a gradient, in the textbook's order: layer by layer from the
+        root, by longest distance from the root, ties by the order of ``names`` (a file's
+        order of its names), then by the topological order. Every parent is further from the
+        root than its children, so this is a reverse topological order: each node is visited
+        once all of its gradient has arrived."""
+        far = longest_distances(self.root, self.order)
+        rank = {name: k for k, name in enumerate(names)}
+        unnamed = len(rank)
+        place = {node: k for k, node in enumerate(reversed(self.order))}
+        walk = [n for n in self.order if n.requires_grad]
+        return sorted(walk, key=lambda n: (far[n], rank.get(n.name, unnamed) if n.name else unnamed, place[n]))
 
 
 def apply_local_rule(node: Node) -> list[tuple[Node, float]]:
@@ -240,3 +250,15 @@ def all_gradients(root: Node, order: list[Node]) -> dict[int, float]:
             if parent.requires_grad or parent.name is not None or parent.op is not None:
                 adjoint[id(parent)] = adjoint.get(id(parent), 0.0) + g * d
     return adjoint
+
+
+def longest_distances(root: Node, order: list[Node]) -> dict[Node, int]:
+    """node -> the number of edges on the longest path from it down to ``root`` (``order``:
+    the topological order of root's graph)."""
+    far = {root: 0}
+    for node in reversed(order):  # children before parents
+        d = far.get(node, 0) + 1
+        for parent in node.parents:
+            if far.get(parent, -1) < d:
+                far[parent] = d
+    return far

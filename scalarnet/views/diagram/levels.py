@@ -12,7 +12,7 @@ from typing import Protocol
 from ...node import Node
 from .scene import Arrow, Box, Link, Scene, fold
 from .subject import Subject
-from .text import num, pretty, sum_text
+from .text import num, pretty, sum_text, update_lines
 
 PHASES = ("forward", "backward", "update")
 
@@ -31,6 +31,22 @@ class EngineGradients:
 
     def final(self, node: Node) -> bool:
         return True
+
+    def sent(self, node: Node) -> bool:
+        return True
+
+
+class WidestSoFar:
+    """Every gradient "so far" and as wide as a number gets: the widest text any frame of the
+    walk can show, for the layout (frames and the other pictures of a step share it)."""
+
+    WIDE = -0.000888888888  # "-0.000888889": the widest form num() writes
+
+    def grad(self, node: Node) -> float | None:
+        return self.WIDE if node.requires_grad else None
+
+    def final(self, node: Node) -> bool:
+        return False
 
     def sent(self, node: Node) -> bool:
         return True
@@ -83,11 +99,20 @@ def detail_scene(subject: Subject, st: Structure, phase: str, grads: Gradients, 
             if g is not None and grads.sent(link.child):
                 contributions.setdefault(id(link.parent), []).append(g * link.partial)
                 lines.append(f"→ {num(g * link.partial)}")
-        arrows.append(Arrow(st.keys[id(link.parent)], st.keys[id(link.child)], lines, live=live))
+        arrows.append(Arrow(st.keys[id(link.parent)], st.keys[id(link.child)], lines, live=live,
+                            partial=link.partial, partner=_partner(st, link)))
     for node in st.shown:
         scene.add(_box(subject, node, st.keys[id(node)], phase, grads, contributions.get(id(node), []), loss))
     scene.arrows = arrows
     return scene
+
+
+def _partner(st: Structure, link: Link) -> str | None:
+    """The box of the other factor, where the link is one factor of a product (w in w·x)."""
+    op, i = link.steps[-1]
+    if op.op is None or op.op.name != "mul" or len(op.parents) != 2:
+        return None
+    return st.keys.get(id(op.parents[1 - i]))
 
 
 def _title(subject: Subject, node: Node) -> str | None:
@@ -119,7 +144,7 @@ def _box(subject: Subject, node: Node, key: str, phase: str, grads: Gradients, c
         lines += _grad_lines(subject, node, title if names or role == "batch" else "", grads, contributions, loss)
     if phase == "update" and names and names[0] in subject.updated:
         new = subject.updated[names[0]]
-        lines += [f"− η·∂{loss}/∂{title} = {num(new - node.value)}", f"after update = {num(new)}"]
+        lines += update_lines(title, loss, node.value, node.grad, subject.learning_rate, new)
     params = frozenset(names) if role == "param" else frozenset()
     return Box(key, role, title, lines, node, params, tooltip=" = ".join(names))
 

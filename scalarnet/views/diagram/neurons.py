@@ -9,12 +9,13 @@ says why)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ...node import Node
 from .scene import Arrow, Box, Link, Scene, fold
 from .subject import Subject
-from .text import num, pretty, sum_text
+from .text import num, pretty, sum_text, update_lines
 
 ACTIVATIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 SUMS = ("sum", "add")
@@ -126,7 +127,7 @@ def _param_line(subject: Subject, w: Node, phase: str, loss: str) -> list[str]:
         lines.append(f"∂{loss}/∂{name} = {num(w.grad)}")
     raw = subject.name(w)
     if phase == "update" and raw in subject.updated:
-        lines.append(f"after update = {num(subject.updated[raw])}")
+        lines += update_lines(name, loss, w.value, w.grad, subject.learning_rate, subject.updated[raw])
     return lines
 
 
@@ -143,13 +144,17 @@ def _loss_boxes(subject: Subject, scene: Scene, net: Network, key_of: dict[int, 
     lines = [f"value = {num(root.value)}"]
     if phase != "forward":
         lines.append(f"∂{loss}/∂{pretty(subject.loss_name)} = {num(root.grad)}")
+    edges = loss_edges(subject, net)
+    if any(line.split(" = ")[1].startswith("p₀") for e in edges[:1] for line in e.formula[:1] if " = " in line):
+        first = pretty(subject.name(edges[0].parent) or "z")
+        lines.append(f"p = softmax({first} …)")
     scene.add(Box("loss", "loss", pretty(subject.loss_name), lines, root, tooltip=subject.loss_name))
-    for link in net.loss_links:
+    for edge in edges:
         text = []
-        if phase != "forward" and link.parent.requires_grad:
-            text = [f"∂{pretty(subject.loss_name)}/∂{_name(subject, link.parent, 'out')} = {num(link.partial)}",
-                    f"→ {num(root.grad * link.partial)}"]
-        scene.arrows.append(Arrow(key_of[id(link.parent)], "loss", text, live=link.parent.requires_grad))
+        if phase != "forward" and edge.parent.requires_grad:
+            text = [*edge.formula, f"→ {num(root.grad * edge.partial)}"]
+        scene.arrows.append(Arrow(key_of[id(edge.parent)], "loss", text, live=edge.parent.requires_grad,
+                                  partial=edge.partial))
     top = subject.batch_loss
     if top is not None:
         scene.add(Box("batch", "batch", "L", [f"mean of {pretty(subject.loss_name)} over {subject.batch_size} examples",
@@ -157,6 +162,75 @@ def _loss_boxes(subject: Subject, scene: Scene, net: Network, key_of: dict[int, 
         d = 1.0 / subject.batch_size
         scene.arrows.append(Arrow("loss", "batch", [] if phase == "forward" else [f"∂L/∂{pretty(subject.loss_name)} = "
                                                                                   f"{num(d)}"]))
+
+
+@dataclass
+class LossEdge:
+    """One arrow into the loss per unit (or target): the total partial of all the unit's uses
+    inside the loss formula, with the textbook's formula where the numbers confirm it."""
+
+    parent: Node
+    partial: float
+    formula: list[str]
+
+
+def loss_edges(subject: Subject, net: Network) -> list[LossEdge]:
+    total: dict[int, float] = {}
+    parents: dict[int, Node] = {}
+    for link in net.loss_links:
+        parents.setdefault(id(link.parent), link.parent)
+        total[id(link.parent)] = total.get(id(link.parent), 0.0) + link.partial
+    outputs = sorted((n for n in parents.values() if subject.role(n) != "target"), key=subject.file_rank)
+    targets = sorted((n for n in parents.values() if subject.role(n) == "target"), key=subject.file_rank)
+    forms = _loss_formulas(subject, outputs, targets, total) if len(outputs) == len(targets) else {}
+    loss = pretty(subject.loss_name)
+    edges = []
+    for node in [*outputs, *targets]:
+        key = id(node)
+        first = pretty(subject.name(node) or "out")
+        symbol = f"∂{loss}/∂{first}"
+        formula = forms.get(key)
+        lines = [f"{symbol} = {formula[0]}", f"= {formula[1]} = {num(total[key])}"] if formula else \
+            [f"{symbol} = {num(total[key])}"]
+        edges.append(LossEdge(node, total[key], lines))
+    return edges
+
+
+def _loss_formulas(subject: Subject, outputs: list[Node], targets: list[Node],
+                   total: dict[int, float]) -> dict[int, tuple[str, str]]:
+    """unit -> (formula, the formula with numbers), for the losses the tutorials derive:
+    softmax with cross-entropy (p_k − y_k), squared errors (a − y, 2(a − y), over n).
+    A formula is shown only when it gives the unit's total partial; else just the number."""
+    zs = [o.value for o in outputs]
+    top = max(zs, default=0.0)
+    exps = [math.exp(z - top) for z in zs]
+    p = [e / sum(exps) for e in exps] if exps else []
+    n = len(outputs)
+    out: dict[int, tuple[str, str]] = {}
+    for k, (o, y) in enumerate(zip(outputs, targets)):
+        a, t, g = o.value, y.value, total[id(o)]
+        name, target = pretty(_last_name(subject, o)), pretty(subject.name(y) or "y")
+        candidates = [
+            (p[k] - t, f"p{_sub(k)} − {target}", f"{num(p[k])} − {num(t)}"),
+            (a - t, f"{name} − {target}", f"{num(a)} − {num(t)}"),
+            (2 * (a - t), f"2({name} − {target})", f"2({num(a)} − {num(t)})"),
+            ((a - t) / n, f"({name} − {target})/{n}", f"({num(a)} − {num(t)})/{n}"),
+            (2 * (a - t) / n, f"2({name} − {target})/{n}", f"2({num(a)} − {num(t)})/{n}"),
+        ]
+        for value, formula, numbers in candidates[0 if n > 1 else 1:]:
+            if abs(value - g) <= 1e-9 * max(1.0, abs(g)):
+                out[id(o)] = (formula, numbers)
+                break
+    return out
+
+
+def _last_name(subject: Subject, node: Node) -> str:
+    names = subject.names.get(id(node)) or ["out"]
+    return names[-1]
+
+
+def _sub(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def neuron_scene(subject: Subject, net: Network, phase: str) -> Scene:
@@ -172,17 +246,20 @@ def neuron_scene(subject: Subject, net: Network, phase: str) -> Scene:
                       tooltip=subject.name(x) or ""))
     scene.ranks.append(first)
     consumers: dict[int, list[tuple[Node, Neuron]]] = {}
+    bias_users: dict[int, list[Neuron]] = {}
     for nr in net.neurons:
         for signal, w in nr.weights:
             consumers.setdefault(id(signal), []).append((w, nr))
+        for b in nr.biases:
+            bias_users.setdefault(id(b), []).append(nr)
     for layer in net.layers:
         rank = []
         for nr in layer:
             key = key_of[id(nr.out)] = f"u{len(key_of)}"
             rank.append(key)
-            lines = _neuron_lines(subject, nr, consumers.get(id(nr.out), []), phase, loss)
+            lines = _neuron_lines(subject, nr, consumers.get(id(nr.out), []), phase, loss, bias_users)
             params = frozenset(filter(None, (subject.name(b) for b in nr.biases)))
-            scene.add(Box(key, "neuron", _name(subject, nr.out, "unit"), lines, nr.out, params,
+            scene.add(Box(key, "neuron", f"neuron {_short(subject, nr)}", lines, nr.out, params,
                           tooltip=subject.name(nr.out) or ""))
             for signal, w in nr.weights:
                 lines = _param_line(subject, w, phase, loss)
@@ -195,24 +272,53 @@ def neuron_scene(subject: Subject, net: Network, phase: str) -> Scene:
 
 
 def _neuron_lines(subject: Subject, nr: Neuron, consumers: list[tuple[Node, Neuron]], phase: str,
-                  loss: str) -> list[str]:
+                  loss: str, bias_users: dict[int, list[Neuron]]) -> list[str]:
+    """The tutorials' numbers for one neuron: net, out, ∂E/∂out (the sum over the next layer),
+    the activation's slope σ′(net) and δ = ∂E/∂net; a shared bias's gradient once, as a sum."""
     net_name = _name(subject, nr.net, "net") if nr.activation else "net"
+    out_name = _name(subject, nr.out, "out")
     lines = [f"{net_name} = {num(nr.net.value)}"]
     if nr.activation:
-        lines.append(f"{ACTIVATIONS[nr.activation]}({net_name}) = {num(nr.out.value)}")
+        lines.append(f"{out_name} = {ACTIVATIONS[nr.activation]}({net_name}) = {num(nr.out.value)}")
     for b in nr.biases:
-        lines += _param_line(subject, b, phase, loss)
+        users = bias_users.get(id(b), [nr])
+        if users[0] is nr or phase == "forward":
+            lines += _param_line(subject, b, phase, loss)
+            if phase != "forward" and len(users) > 1:  # one gradient, the sum of its uses
+                deltas = " + ".join(f"δ_{_short(subject, u)}" for u in users)
+                lines.append(f"  = {deltas} = {sum_text([u.net.grad for u in users])}")
+        else:
+            lines.append(f"{_name(subject, b, 'b')} = {num(b.value)} (shared: its gradient is in "
+                         f"{_short(subject, users[0])})")
     if phase != "forward":
         if nr.activation:
-            lines.append(f"∂{loss}/∂out = {num(nr.out.grad)}")
+            lines.append(f"∂{loss}/∂{out_name} = {num(nr.out.grad)}")
             if len(consumers) > 1:  # a sum over the next layer's neurons: Σ w·δ
                 lines.append("  = " + sum_text([w.value * c.net.grad for w, c in consumers]))
-        lines.append(f"∂{loss}/∂{net_name} = {num(nr.net.grad)}")
+            slope, formula = _slope(nr, out_name, net_name)
+            lines.append(f"{formula} = {num(slope)}")
+        lines.append(f"δ_{_short(subject, nr)} = ∂{loss}/∂{net_name} = {num(nr.net.grad)}")
     return lines
 
 
+def _short(subject: Subject, nr: Neuron) -> str:
+    """The neuron's own name: h₁ for out_h1, else its output's name."""
+    name = subject.name(nr.out) or "unit"
+    return pretty(name[4:] if name.startswith("out_") and len(name) > 4 else name)
+
+
+def _slope(nr: Neuron, out: str, net: str) -> tuple[float, str]:
+    """The activation's derivative at the neuron's net input, as the tutorials compute it."""
+    a, z = nr.out.value, nr.net.value
+    if nr.activation == "sigmoid":
+        return a * (1 - a), f"σ′({net}) = {out}(1 − {out})"
+    if nr.activation == "tanh":
+        return 1 - a * a, f"tanh′({net}) = 1 − {out}²"
+    return (1.0 if z > 0 else 0.0), f"ReLU′({net}) = [{net} > 0]"
+
+
 def layer_scene(subject: Subject, net: Network, phase: str) -> Scene:
-    scene = Scene("layer", [], direction="TB")  # wide tables stack better than they line up
+    scene = Scene("layer", [])
     loss = pretty(subject.loss_symbol)
     backward = phase != "forward"
     key_of: dict[int, str] = {}
@@ -262,5 +368,6 @@ def _summary(kind: str, params: list[Node], subject: Subject, phase: str, loss: 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
-    return ["  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))).rstrip()
+    # rows of one width: centred in a monospace font, their columns line up
+    return ["  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths)))
             for r in [head, *rows]]

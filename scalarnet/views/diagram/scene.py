@@ -1,6 +1,7 @@
 """A diagram before it is drawn: boxes and arrows with their text, in any level of detail.
 
-The levels build scenes (``levels.py``, ``neurons.py``); ``dot.py`` draws them. Between the
+The levels build scenes (``levels.py``, ``neurons.py``); ``layout.py`` places them (one
+layout for every picture of a step) and ``dot.py`` draws them. Between the
 two sit the things every level shares: folding anonymous op nodes into the arrows' partials,
 the paths from the loss to a parameter, and the size limit."""
 
@@ -26,6 +27,7 @@ class Box:
     node: Node | None = None  # the engine node it stands for (its place in the backward walk)
     params: frozenset[str] = frozenset()  # parameters drawn inside this box
     tooltip: str = ""  # the plain name(s), for hovering and for tests
+    rank: int = 0  # its place in the exercise file's order of names (the layout keeps it within a kind)
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Arrow:
     lines: list[str] = field(default_factory=list)
     params: frozenset[str] = frozenset()  # parameters this arrow stands for (a weight)
     live: bool = True  # False: the parent needs no gradient (inputs, targets, constants)
+    partial: float | None = None  # ∂child/∂parent, where the arrow stands for one
+    partner: str | None = None  # the box of the other factor, where the parent is one factor of a product
 
 
 @dataclass
@@ -46,7 +50,8 @@ class Scene:
     ranks: list[list[str]] = field(default_factory=list)  # boxes drawn side by side (a layer)
     current: str | None = None  # the box the backward walk is at (frames)
     highlight: set[str] = field(default_factory=set)  # boxes on the paths to the highlighted param
-    direction: str = "LR"
+    loss: str = "L"  # the loss's symbol, for the legend
+    note: list[str] = field(default_factory=list)  # what --param adds: the paths and their products
 
     def add(self, box: Box) -> Box:
         self.boxes[box.key] = box

@@ -28,6 +28,7 @@ class Subject:
     learning_rate: float | None = None
     updated: dict[str, float] = field(default_factory=dict)  # param -> its value after the update
     members: list[Node] = field(default_factory=list)  # the root's graph, parents first
+    _ranks: dict[int, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.members:
@@ -48,6 +49,15 @@ class Subject:
     @property
     def loss_symbol(self) -> str:
         return "L" if self.batch_loss is not None else self.loss_name
+
+    def file_rank(self, node: Node | None) -> int:
+        """The place of the node's first name in the exercise file; unnamed nodes after all
+        names, in the graph's order."""
+        if self._ranks is None:
+            self._ranks = {key: k for k, key in enumerate(self.names)}
+            self._ranks.update({id(n): len(self.names) + k for k, n in enumerate(self.members)
+                                if id(n) not in self.names})
+        return self._ranks.get(id(node), len(self._ranks)) if node is not None else len(self._ranks)
 
     def param(self, name: str) -> Node | None:
         for node in self.members:
@@ -78,7 +88,7 @@ def from_exercise(ex: Exercise, step: int = 1, example: int = 0) -> Subject:
     several = len(batch.slots) > 1
     return Subject(
         root=slot[ex.loss_name], names=names, roles=roles, loss_name=ex.loss_name, title=ex.title,
-        walk=batch.graph.backward_walk(), batch_loss=batch.loss if several else None,
+        walk=batch.graph.backward_walk(list(slot)), batch_loss=batch.loss if several else None,
         batch_size=len(batch.slots), example=record.examples[example], step=record.step,
         learning_rate=record.learning_rate, updated={k: v for k, v in record.params.items() if k in record.trainable},
     )

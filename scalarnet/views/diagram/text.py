@@ -11,6 +11,8 @@ from ..table import number
 
 DIGITS = 6  # significant digits in diagrams: 0.000438568 reads 0.000438568, never 0.0004
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_POWER = re.compile(r"\^(\d{1,2})(?![\d.])")  # x^2, not x^2.5
 # digits ending a word that starts with a letter: w1, out_h1, W1[0,0] (not 0.5, not 1e-05)
 _TRAILING_DIGITS = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z_]*?)(\d+)(?![\w.])")
 
@@ -31,8 +33,16 @@ def sum_text(terms: list[float]) -> str:
 
 
 def pretty(text: str) -> str:
-    """Names with their trailing digits as subscripts: w1 → w₁, out_h1 → out_h₁, W1[0,2] → W₁[0,2]."""
+    """Names with their trailing digits as subscripts (w1 → w₁, out_h1 → out_h₁, W1[0,2] → W₁[0,2])
+    and small whole powers as superscripts (x^2 → x²)."""
+    text = _POWER.sub(lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
     return _TRAILING_DIGITS.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPTS), text)
+
+
+def update_lines(name: str, loss: str, value: float, grad: float, rate: float | None, new: float) -> list[str]:
+    """The update rule, then its numbers: w⁺ = w − η·∂E/∂w, = 0.15 − 0.5 × 0.0004 = 0.1498."""
+    eta = f"{num(rate)} × " if rate is not None else "η × "
+    return [f"{name}⁺ = {name} − η·∂{loss}/∂{name}", f"= {num(value)} − {eta}{num(grad)} = {num(new)}"]
 
 
 def printable(text: str) -> str:
@@ -47,11 +57,13 @@ def printable(text: str) -> str:
 
 
 def dot_label(lines: list[str]) -> str:
-    r"""Lines as one DOT escString, each line left-aligned (``\l``), every character literal:
-    backslashes doubled, ``&`` as an entity, and the whole marked as not-HTML, so ``<b>`` stays
-    the text ``<b>`` (the graphviz package escapes the double quotes when it writes the attribute)."""
+    r"""Lines as one DOT escString, each line centred (``\n``: the renderer centres each line on
+    the place the layout chose, whatever width it thinks the text has), every character
+    literal: backslashes doubled, ``&`` as an entity, and the whole marked as not-HTML, so
+    ``<b>`` stays the text ``<b>`` (the graphviz package escapes the double quotes when it
+    writes the attribute)."""
     # An empty line is written as a space: the WebAssembly Graphviz crashes on some empty lines.
-    return graphviz.nohtml("".join((dot_text(line) or " ") + "\\l" for line in lines))
+    return graphviz.nohtml("".join((dot_text(line) or " ") + "\\n" for line in lines))
 
 
 def dot_text(text: str) -> str:

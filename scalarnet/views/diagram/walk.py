@@ -1,5 +1,6 @@
 """The backward walk replayed box by box, for frames: the walker visits the nodes in the
-engine's order (``Graph.backward_walk``, the reversed topological order); at each visit the
+textbook's order (``Graph.backward_walk``: layer by layer from the loss, by longest distance
+from it, ties in the file's order of names, a reverse topological order); at each visit the
 node's gradient is complete and it passes its shares down its arrows. The replay recomputes
 every gradient from the arrows' partials, so it never touches the engine's state."""
 

@@ -1,0 +1,43 @@
+"""How wide a line of diagram text is, in points, measured with the advance widths of the
+diagrams' font (DejaVu Sans Condensed, stored in ``_font_widths.py``) rather than guessed
+by the renderer: the WebAssembly Graphviz guesses about 12 % short, and its boxes then cut
+their text. Boxes are sized from these widths, so both renderers draw the same boxes."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from ._font_widths import RUNS
+
+MONO_EM = 0.602  # every glyph of DejaVu Sans Mono
+WIDE_EM = 1.0  # CJK and other wide characters, drawn by a fallback font
+OTHER_EM = 0.75  # characters the table lacks: wider than most, so boxes stay big enough
+SLACK = 1.04  # other sans fonts a browser may substitute are at most this much wider
+LINE = 1.2  # line height, in font sizes (the WebAssembly Graphviz's; the system one uses less)
+
+
+@lru_cache(maxsize=1)
+def _widths() -> dict[int, float]:
+    return {first + k: w / 1000 for first, run in RUNS for k, w in enumerate(run)}
+
+
+def char_em(ch: str, mono: bool = False) -> float:
+    if unicodedata.east_asian_width(ch) in ("W", "F"):
+        return WIDE_EM
+    if unicodedata.combining(ch):
+        return 0.0
+    if mono:
+        return MONO_EM
+    return _widths().get(ord(ch), OTHER_EM)
+
+
+def text_width(text: str, size: float, mono: bool = False) -> float:
+    """The width of one line at font size ``size`` (points)."""
+    return SLACK * size * sum(char_em(ch, mono) for ch in text)
+
+
+def block_size(lines: list[str], size: float, mono: bool = False) -> tuple[float, float]:
+    """Width and height of lines of text, without padding."""
+    width = max((text_width(line, size, mono) for line in lines), default=0.0)
+    return width, LINE * size * max(len(lines), 1)

