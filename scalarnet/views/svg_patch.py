@@ -1,24 +1,26 @@
 """Many SVG pictures of one layout stored as a few whole pictures and small patches.
 
-The frames of a step share one layout: flipping frames changes colours and numbers, never
-positions, so two frames' SVG texts differ in a few attribute values and text runs. Each
-picture is cut into tokens (tags and the text between them) and stored as a patch against
-the most similar whole picture of the same elements kept so far (a "base"): a list of
-``[start, end, text]``, meaning "tokens start..end of the base are replaced by text". A
-picture with other elements, or too unlike every base, becomes a base itself. The page's
-script cuts a base the same way (``split`` with the same expression) and applies the
-patch, so it gets back the exact text of the picture.
+The frames of a step share one layout: flipping frames changes colours and numbers, and
+adds the labels of the gradients as the walk reaches them, but never moves a box. So each
+picture is stored as a patch against the picture before it: both are cut into tokens (tags
+and the text between them), and the patch lists ``[start, end, text]``, "tokens start..end
+of the earlier picture are replaced by text" (difflib's opcodes). A picture too unlike the
+one before it (the first one, or another layout) is stored whole, as a "base". The page's
+script cuts pictures the same way (``split`` with the same expression) and applies the
+patches, so it gets back the exact text of every picture.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
 TOKEN = re.compile(r"(<[^>]+>)")  # the page's script splits with the same expression
 TOKEN_JS = "/(<[^>]+>)/"
 MAX_SHARE = 0.4  # a patch bigger than this share of its picture makes the picture a base
-COMPARED = 4  # how many of the newest bases a picture is compared with
+
+Patch = list[tuple[int, int, str]]
 
 
 def tokens(svg: str) -> list[str]:
@@ -28,54 +30,40 @@ def tokens(svg: str) -> list[str]:
 @dataclass
 class PatchSet:
     bases: list[str] = field(default_factory=list)
-    # per picture: (base index, patch); an empty patch is the base itself
-    pictures: list[tuple[int, list[tuple[int, int, str]]]] = field(default_factory=list)
-    _cut: list[list[str]] = field(default_factory=list, repr=False)
+    # per picture: (ref, patch): ref >= 0 is an earlier picture the patch applies to; ref = -1 - k is base k
+    pictures: list[tuple[int, Patch]] = field(default_factory=list)
+    _texts: list[str] = field(default_factory=list, repr=False)
 
     def add(self, svg: str) -> int:
         """Store one picture; returns its index."""
-        cut = tokens(svg)
-        best: tuple[int, list[tuple[int, int, str]]] | None = None
-        for k in range(max(0, len(self.bases) - COMPARED), len(self.bases)):
-            patch = _patch(self._cut[k], cut)
-            if patch is not None and (best is None or _size(patch) < _size(best[1])):
-                best = (k, patch)
-        if best is None or _size(best[1]) > MAX_SHARE * len(svg):
-            self.bases.append(svg)
-            self._cut.append(cut)
-            best = (len(self.bases) - 1, [])
-        self.pictures.append(best)
+        if self._texts:
+            before = len(self._texts) - 1
+            patch = _patch(tokens(self._texts[before]), tokens(svg))
+            if sum(len(text) for _, _, text in patch) <= MAX_SHARE * len(svg):
+                return self._keep(svg, (before, patch))
+        self.bases.append(svg)
+        return self._keep(svg, (-len(self.bases), []))
+
+    def _keep(self, svg: str, entry: tuple[int, Patch]) -> int:
+        self.pictures.append(entry)
+        self._texts.append(svg)
         return len(self.pictures) - 1
 
     def text(self, index: int) -> str:
-        """The picture's SVG text, rebuilt from its base and patch exactly as the page does."""
-        base, patch = self.pictures[index]
-        return apply(self._cut[base], patch)
+        """The picture's SVG text, rebuilt from its patches exactly as the page does."""
+        ref, patch = self.pictures[index]
+        return self.bases[-1 - ref] if ref < 0 else apply(tokens(self.text(ref)), patch)
 
     def to_json(self) -> dict:
-        return {"bases": self.bases, "pictures": [[b, [list(p) for p in patch]] for b, patch in self.pictures]}
+        return {"bases": self.bases, "pictures": [[ref, [list(p) for p in patch]] for ref, patch in self.pictures]}
 
 
-def _patch(old: list[str], new: list[str]) -> list[tuple[int, int, str]] | None:
-    """Token by token: pictures of one layout have the same elements, some values changed.
-    Pictures with other elements get no patch (None): they become bases of their own."""
-    if len(old) != len(new):
-        return None
-    out: list[tuple[int, int, str]] = []
-    for k, (a, b) in enumerate(zip(old, new)):
-        if a != b:
-            if out and out[-1][1] == k:  # neighbouring changes: one replacement
-                out[-1] = (out[-1][0], k + 1, out[-1][2] + b)
-            else:
-                out.append((k, k + 1, b))
-    return out
+def _patch(old: list[str], new: list[str]) -> Patch:
+    matcher = difflib.SequenceMatcher(None, old, new)  # autojunk: the frequent </g> and </text> anchor nothing
+    return [(i1, i2, "".join(new[j1:j2])) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
 
 
-def _size(patch: list[tuple[int, int, str]]) -> int:
-    return sum(len(text) + 12 for _, _, text in patch)
-
-
-def apply(base: list[str], patch: list[tuple[int, int, str]]) -> str:
+def apply(base: list[str], patch: Patch) -> str:
     out, at = [], 0
     for start, end, text in patch:
         out += base[at:start]

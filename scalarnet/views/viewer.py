@@ -342,16 +342,23 @@ _JS = """
   const $ = (id) => document.getElementById(id);
   const stage = $('stage'), canvas = $('canvas'), slider = $('slider'), choose = $('param');
   const prev = $('prev'), next = $('next'), play = $('play');
-  const cut = data.pictures.bases.map((b) => b.split(TOKEN));
   let k = -1, shownPicture = -1, timer = null, zoom = null;
-
+  const texts = new Map();  // picture -> its SVG text, rebuilt once
   function pictureText(i) {
-    const [base, patch] = data.pictures.pictures[i];
-    const tokens = cut[base], out = [];
-    let at = 0;
-    for (const [start, end, text] of patch) { out.push(tokens.slice(at, start).join(''), text); at = end; }
-    out.push(tokens.slice(at).join(''));
-    return out.join('');
+    if (texts.has(i)) return texts.get(i);
+    const [ref, patch] = data.pictures.pictures[i];
+    let text;
+    if (ref < 0) {
+      text = data.pictures.bases[-1 - ref];
+    } else {
+      const tokens = pictureText(ref).split(TOKEN), out = [];
+      let at = 0;
+      for (const [start, end, piece] of patch) { out.push(tokens.slice(at, start).join(''), piece); at = end; }
+      out.push(tokens.slice(at).join(''));
+      text = out.join('');
+    }
+    texts.set(i, text);
+    return text;
   }
   function svg() { return canvas.querySelector('svg'); }
   function natural() {  // the picture's size at 100 %: Graphviz draws in points
