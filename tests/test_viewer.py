@@ -104,8 +104,8 @@ def mazur_page(tmp_path_factory):
     return write_html(load_bundled("mazur-2-2-2"), 2, tmp_path_factory.mktemp("viewer") / "mazur.html", param="w1")
 
 
-BOXES = """() => [...document.querySelectorAll('#canvas g.node')].filter((g) => g.querySelector('polygon, path, ellipse'))
-  .map((g) => {
+BOXES = """() => [...document.querySelectorAll('#canvas g.node')]
+  .filter((g) => g.querySelector('polygon, path, ellipse')).map((g) => {
   const r = g.getBoundingClientRect(); return [g.id, Math.round(r.x), Math.round(r.y), Math.round(r.width)]; })"""
 
 
