@@ -101,9 +101,10 @@ def assemble(title: str, params: list[str], parts: Iterable[tuple[Subject, dict[
     viewer = Viewer(title, params[0] if params else "", params, [], [])
     drawings: list[tuple[Frame, object]] = []  # each frame with its diagram
     for subject, derivations in parts:
-        slot = {names[0]: node for node in subject.members for names in [subject.names.get(id(node))] if names}
+        by_id = {id(node): node for node in subject.members}
+        slot = {names[0]: by_id[key] for key, names in subject.names.items() if key in by_id}  # the file's order
         narrator = Narrator(slot, subject.loss_symbol, subject.batch_size)
-        forward = _forward_order(narrator)
+        forward = _forward_order(narrator, [subject.names[id(n)][0] for n in subject.members if id(n) in subject.names])
         shots = _pictures(subject, len(subject.names) <= WALK_LIMIT)
         walk = [p.current for p in shots["backward"] if p.current]
         drawn = subject.example
@@ -129,13 +130,13 @@ def _pictures(subject: Subject, walk: bool) -> dict[str, list]:
             "update": pictures(subject, phase="update") if subject.learning_rate is not None else []}
 
 
-def _forward_order(narrator: Narrator) -> list[str]:
+def _forward_order(narrator: Narrator, topological: list[str]) -> list[str]:
     """The named nodes with a formula, layer by layer: by their longest distance from the
-    leaves, ties in the order of the file."""
+    leaves (``topological``: the names, parents before children), ties in the file's order."""
     depth: dict[str, int] = {}
-    for name in narrator.slot:  # parents before children
+    for name in topological:
         uses = narrator.uses.get(name)
-        depth[name] = 0 if uses is None else 1 + max((depth.get(p, 0) for p, _ in uses), default=0)
+        depth[name] = 0 if uses is None else 1 + max((depth[p] for p, _ in uses), default=0)
     position = {name: k for k, name in enumerate(narrator.slot)}
     return sorted(narrator.uses, key=lambda n: (depth[n], position[n]))
 
