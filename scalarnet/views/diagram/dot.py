@@ -12,7 +12,7 @@ import graphviz
 
 from .. import render
 from . import layout
-from .metrics import block_size
+from .metrics import SLACK, block_size
 from .scene import Scene
 from .text import dot_label, dot_text
 
@@ -87,11 +87,12 @@ def plan(scenes: Sequence[Scene], titles: Sequence[list[str]] = (), notes: Seque
     edges = []
     for i, a in enumerate(first.arrows):
         texts = [s.arrows[i].lines for s in scenes if s.arrows[i].lines]
-        label = None
+        label = smallest = None
         if texts:
             dims = [_edge_size(t) for t in texts]
             label = (max(d[0] for d in dims), max(d[1] for d in dims))
-        edges.append(layout.Edge(a.parent, a.child, label))
+            smallest = (min(d[0] for d in dims) / SLACK, min(d[1] for d in dims))
+        edges.append(layout.Edge(a.parent, a.child, label, smallest))
     above = [("title", *_text_size(_widest([s.title for s in scenes] + list(titles)), TITLE_SIZE))]
     below = [("legend", *_legend_size(first)), ("help", *_text_size(_widest([_arrow_help(s, True) for s in scenes]),
                                                                      LEGEND_SIZE))]
