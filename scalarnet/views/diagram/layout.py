@@ -105,7 +105,7 @@ def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[
     gaps = [max([40.0] + [e.label[0] + 36 for e in edges if e.label and _col(columns, e.child) == c + 1])
             for c in range(len(order))]
     best: tuple[int, Layout] | None = None
-    for _attempt in range(6 if len(edges) <= 300 else 2):
+    for _attempt in range(9 if len(edges) <= 300 else 2):
         lay, failed = _place(order, edges, by_key, ys, gaps, columns)
         if best is None or len(failed) < best[0]:
             best = (len(failed), lay)
@@ -113,7 +113,7 @@ def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[
             break
         for c in {c for i in failed for c in range(columns[edges[i].parent], columns[edges[i].child])}:
             gaps[c] = gaps[c] * 1.25 + 10  # more room where a label found none: wider gaps,
-        box_gap *= 1.5  # and the boxes of a column further apart, so crossing edges cross more steeply
+        box_gap *= 1.2  # and the boxes of a column further apart, so crossing edges cross more steeply
         order, ys = _heights(first, columns, edges, by_key, box_gap)
     assert best is not None
     return _frame(best[1], above, below)
