@@ -130,7 +130,8 @@ def to_digraph(scene: Scene, lay: layout.Layout) -> graphviz.Digraph:
     g.attr(layout="nop2", outputorder="edgesfirst", fontname=FONT, bgcolor="white")
     g.attr("node", fontname=FONT, fontsize=str(BOX_SIZE), margin=f"{PAD_X / 72:.4f},{PAD_Y / 72:.4f}",
            fixedsize="true")
-    g.attr("edge", fontname=FONT, fontsize=str(EDGE_SIZE), color="#444444", arrowsize="0.7", penwidth="1.4")  # projectors
+    # edges 1.4 pt wide: they stay visible on a projector
+    g.attr("edge", fontname=FONT, fontsize=str(EDGE_SIZE), color="#444444", arrowsize="0.7", penwidth="1.4")
     flip = _Flip(lay.height)
     _corners(g, lay, flip)
     _block(g, "title", scene.title, lay.extras["title"], flip, TITLE_SIZE)
