@@ -178,7 +178,7 @@ def test_every_label_is_nearer_its_own_edge_and_every_text_inside_its_box(page, 
     frames = backward_frames("sigmoid-2-2-2")
     graphs = [diagram(name, **options) for name, options in CASES] + [frames[0].graph, frames[9].graph]
     labelled = 0
-    for m in measure_all(page, graphs, backend):
+    for k, m in enumerate(measure_all(page, graphs, backend)):
         for e in m["edges"]:
             if not e["labels"]:
                 continue
@@ -186,7 +186,7 @@ def test_every_label_is_nearer_its_own_edge_and_every_text_inside_its_box(page, 
             label = union(e["labels"])
             own = min(rect_distance(p, label) for p in e["points"])
             others = [min(rect_distance(p, label) for p in o["points"]) for o in m["edges"] if o is not e]
-            assert own < min(others, default=math.inf), (e["id"], own, min(others))
+            assert own < min(others, default=math.inf), (k, e["id"], own, min(others))
             labelled += 1
         for key, box in named_boxes(m).items():
             for t in box["texts"]:

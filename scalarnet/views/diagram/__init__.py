@@ -23,7 +23,7 @@ from ...exercise import Exercise
 from ...node import Node
 from .. import render
 from . import dot, layout
-from .levels import PHASES, EngineGradients, Gradients, WidestSoFar, detail_scene, structure
+from .levels import PHASES, EngineGradients, Gradients, NothingSent, WidestSoFar, detail_scene, structure
 from .neurons import Network, find_network, layer_scene, neuron_scene
 from .paths import paths_note
 from .scene import DiagramError, Scene, check_size, highlight
@@ -158,8 +158,8 @@ class _Step:
 
     def sizing(self) -> list[Scene]:
         scenes = [self.scene(phase) for phase in PHASES]
-        if self.structure is not None:  # frames: gradients "so far", as wide as a number gets
-            scenes.append(self.scene("backward", WidestSoFar()))
+        if self.structure is not None:  # frames: gradients "so far", as wide as a number gets, or none yet
+            scenes += [self.scene("backward", WidestSoFar()), self.scene("backward", NothingSent())]
         return scenes
 
     def walk_names(self) -> list[str]:

@@ -12,7 +12,7 @@ import graphviz
 
 from .. import render
 from . import layout
-from .metrics import block_size
+from .metrics import SLACK, block_size
 from .scene import Scene
 from .text import dot_label, dot_text
 
@@ -87,11 +87,12 @@ def plan(scenes: Sequence[Scene], titles: Sequence[list[str]] = (), notes: Seque
     edges = []
     for i, a in enumerate(first.arrows):
         texts = [s.arrows[i].lines for s in scenes if s.arrows[i].lines]
-        label = None
+        label = smallest = None
         if texts:
             dims = [_edge_size(t) for t in texts]
             label = (max(d[0] for d in dims), max(d[1] for d in dims))
-        edges.append(layout.Edge(a.parent, a.child, label))
+            smallest = (min(d[0] for d in dims) / SLACK, min(d[1] for d in dims))
+        edges.append(layout.Edge(a.parent, a.child, label, smallest))
     above = [("title", *_text_size(_widest([s.title for s in scenes] + list(titles)), TITLE_SIZE))]
     below = [("legend", *_legend_size(first)), ("help", *_text_size(_widest([_arrow_help(s, True) for s in scenes]),
                                                                      LEGEND_SIZE))]
@@ -129,7 +130,8 @@ def to_digraph(scene: Scene, lay: layout.Layout) -> graphviz.Digraph:
     g.attr(layout="nop2", outputorder="edgesfirst", fontname=FONT, bgcolor="white")
     g.attr("node", fontname=FONT, fontsize=str(BOX_SIZE), margin=f"{PAD_X / 72:.4f},{PAD_Y / 72:.4f}",
            fixedsize="true")
-    g.attr("edge", fontname=FONT, fontsize=str(EDGE_SIZE), color="#444444", arrowsize="0.7")
+    # edges 1.4 pt wide: they stay visible on a projector
+    g.attr("edge", fontname=FONT, fontsize=str(EDGE_SIZE), color="#444444", arrowsize="0.7", penwidth="1.4")
     flip = _Flip(lay.height)
     _corners(g, lay, flip)
     _block(g, "title", scene.title, lay.extras["title"], flip, TITLE_SIZE)

@@ -78,7 +78,8 @@ class Node:
 class Edge:
     parent: str
     child: str
-    label: tuple[float, float] | None  # the label's size, None: no label
+    label: tuple[float, float] | None  # the label's size (its widest text in any picture), None: no label
+    smallest: tuple[float, float] | None = None  # its narrowest text, centred in the same place
 
 
 @dataclass
@@ -104,7 +105,7 @@ def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[
     gaps = [max([40.0] + [e.label[0] + 36 for e in edges if e.label and _col(columns, e.child) == c + 1])
             for c in range(len(order))]
     best: tuple[int, Layout] | None = None
-    for _attempt in range(6 if len(edges) <= 300 else 2):
+    for _attempt in range(9 if len(edges) <= 300 else 2):
         lay, failed = _place(order, edges, by_key, ys, gaps, columns)
         if best is None or len(failed) < best[0]:
             best = (len(failed), lay)
@@ -112,7 +113,7 @@ def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[
             break
         for c in {c for i in failed for c in range(columns[edges[i].parent], columns[edges[i].child])}:
             gaps[c] = gaps[c] * 1.25 + 10  # more room where a label found none: wider gaps,
-        box_gap *= 1.5  # and the boxes of a column further apart, so crossing edges cross more steeply
+        box_gap *= 1.2  # and the boxes of a column further apart, so crossing edges cross more steeply
         order, ys = _heights(first, columns, edges, by_key, box_gap)
     assert best is not None
     return _frame(best[1], above, below)
@@ -425,11 +426,15 @@ def _labels(lay: Layout, edges: Sequence[Edge]) -> list[int]:
                 r = Rect(r.x + shift * r.w, r.y, r.w, r.h)  # also slid along: its end, not its middle, by the point
                 if blocked.hits(r, 2):
                     continue
-                near = segments.nearest(r, REACH)
-                own = near.pop(i, REACH)
+                own, other = _distances(segments, i, r, REACH)
                 if own < CLEAR - 0.5:  # slid across its own edge
                     continue
-                other = min(near.values(), default=REACH)
+                if e.smallest is not None and e.smallest != e.label:  # the same test for its shortest text
+                    small = Rect(r.x, r.y, *e.smallest)
+                    reach = REACH + max(r.w - small.w, r.h - small.h) / 2
+                    own_small, other_small = _distances(segments, i, small, reach)
+                    if not other_small > own_small + MARGIN_OWN:
+                        continue
                 score = other - own - 10 * abs(t - 0.5)
                 if other > own + MARGIN_OWN and (best is None or score > best[0]):
                     best = (score, r)
@@ -443,6 +448,13 @@ def _labels(lay: Layout, edges: Sequence[Edge]) -> list[int]:
         blocked.add(r)
         lay.labels[i] = r
     return failed
+
+
+def _distances(segments: _Segments, i: int, r: Rect, reach: float) -> tuple[float, float]:
+    """The distance of ``r`` from edge ``i`` and from the nearest other edge (at most ``reach``)."""
+    near = segments.nearest(r, reach)
+    own = near.pop(i, reach)
+    return own, min(near.values(), default=reach)
 
 
 def _beside(line: list[Point], t: float, side: int, size: tuple[float, float]) -> Rect:

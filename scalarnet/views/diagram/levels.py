@@ -52,6 +52,19 @@ class WidestSoFar:
         return True
 
 
+class NothingSent:
+    """The first frame's view: no gradient known, no share sent (the shortest arrow labels)."""
+
+    def grad(self, node: Node) -> float | None:
+        return None
+
+    def final(self, node: Node) -> bool:
+        return False
+
+    def sent(self, node: Node) -> bool:
+        return False
+
+
 @dataclass
 class Structure:
     """The boxes of a level (engine nodes, parents first) and the links between them."""
