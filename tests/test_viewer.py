@@ -65,12 +65,12 @@ def test_narration_says_what_happens_with_the_numbers(mazur_viewer):
 
 def test_frames_share_their_drawings(mazur_viewer):
     """Forward and update frames reuse one picture each; the walk's frames are patches: one
-    whole picture per step, the rest patches."""
+    whole picture for both steps (one graph, one layout), the rest patches."""
     first_step = [f for f in mazur_viewer.frames if f.step == 0]
     assert len({f.picture for f in first_step if f.phase == "forward"}) == 1
     assert len({f.picture for f in first_step if f.phase == "update"}) == 1
     page = to_html(mazur_viewer)
-    assert len(mazur_viewer.pictures.bases) <= 2  # at most one whole picture per step
+    assert len(mazur_viewer.pictures.bases) == 1  # both steps: one layout, one whole picture
     assert len(page.encode("utf-8")) < 400_000  # two steps of Mazur's network
 
 
@@ -181,7 +181,7 @@ def test_every_frame_narrates_its_node_with_its_numbers(mazur_page):
     assert errors == []
 
 
-def test_boxes_stay_still_while_the_frames_of_a_step_change(mazur_page):
+def test_boxes_stay_still_while_the_frames_and_steps_change(mazur_page):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -189,7 +189,7 @@ def test_boxes_stay_still_while_the_frames_of_a_step_change(mazur_page):
         try:
             page.click("#fit")
             seen = {}
-            for k in range(39):  # every frame of step 1: forward, the walk, the update
+            for k in range(78):  # every frame of both steps: forward, the walk, the update
                 page.evaluate(f"document.getElementById('slider').value = {k};"
                               "document.getElementById('slider').dispatchEvent(new Event('input'))")
                 for gid, x, y, w in page.evaluate(BOXES):

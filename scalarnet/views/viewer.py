@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from ..derive import Derivation, StepDerivations
 from ..exercise import Exercise
 from ..node import Node
 from . import derivation, render
-from .diagram import DiagramError, pictures
+from .diagram import DiagramError, Sizing, pictures, sizing
 from .diagram.subject import Subject, from_exercise
 from .narration import Narrator, num
 from .svg_patch import TOKEN_JS, PatchSet
@@ -84,20 +84,33 @@ def build(exercise: Exercise, steps: int = 1, param: str | None = None) -> Viewe
     chosen = param or names[0]
     derived = [chosen] + [n for n in names if n != chosen][: MAX_DERIVED - 1]
 
+    numbers = range(exercise.steps_done + 1, exercise.steps_done + steps + 1)
+    # first the text every step will show, on a twin of the exercise, so that the steps of
+    # one graph share one layout: a box stays where it is from step to step too
+    twin = Exercise(exercise.spec, exercise.learning_rate)
+    shared = []
+    for k in numbers:
+        try:
+            shared.append(sizing(from_exercise(twin, k), frames=True))
+        except DiagramError:  # too big for a diagram: the pictures will say so
+            break
+
     def parts():
-        for k in range(exercise.steps_done + 1, exercise.steps_done + steps + 1):
+        for k in numbers:
             subject = from_exercise(exercise, k)
             found = StepDerivations(exercise, *exercise.run_step(update=False))
             yield subject, {p: found.derive(p) for p in derived}
             exercise.advance_to(k + 1)
 
-    return assemble(exercise.title, derived, parts())
+    return assemble(exercise.title, derived, parts(), shared)
 
 
-def assemble(title: str, params: list[str], parts: Iterable[tuple[Subject, dict[str, Derivation]]]) -> Viewer:
+def assemble(title: str, params: list[str], parts: Iterable[tuple[Subject, dict[str, Derivation]]],
+             shared: Sequence[Sizing] = ()) -> Viewer:
     """The viewer of the steps in ``parts``: each the subject a step's diagrams draw, with the
-    derivations of ``params`` (the first is the one shown first). Used for exercise files and
-    for graphs built in Python alike."""
+    derivations of ``params`` (the first is the one shown first). ``shared``: the sizing of
+    every step, so that they share one layout. Used for exercise files and for graphs built
+    in Python alike."""
     viewer = Viewer(title, params[0] if params else "", params, [], [])
     drawings: list[tuple[Frame, object]] = []  # each frame with its diagram
     for subject, derivations in parts:
@@ -105,7 +118,7 @@ def assemble(title: str, params: list[str], parts: Iterable[tuple[Subject, dict[
         slot = {names[0]: by_id[key] for key, names in subject.names.items() if key in by_id}  # the file's order
         narrator = Narrator(slot, subject.loss_symbol, subject.batch_size)
         forward = _forward_order(narrator, [subject.names[id(n)][0] for n in subject.members if id(n) in subject.names])
-        shots = _pictures(subject, len(subject.names) <= WALK_LIMIT)
+        shots = _pictures(subject, len(subject.names) <= WALK_LIMIT, shared)
         walk = [p.current for p in shots["backward"] if p.current]
         drawn = subject.example
         viewer.steps.append(StepView(subject.step or 1, forward, _table(subject, slot, forward, walk),
@@ -119,15 +132,18 @@ def assemble(title: str, params: list[str], parts: Iterable[tuple[Subject, dict[
     return viewer
 
 
-def _pictures(subject: Subject, walk: bool) -> dict[str, list]:
-    """The forward and update pictures, and the backward walk's (one per node where it fits)."""
+def _pictures(subject: Subject, walk: bool, shared: Sequence[Sizing]) -> dict[str, list]:
+    """The forward and update pictures, and the backward walk's (one per node where it fits),
+    all at one level and in one layout."""
     try:
-        backward = pictures(subject, frames=True) if walk else []
+        backward = pictures(subject, frames=True, size_with=shared) if walk else []
     except DiagramError:
         backward = []
-    return {"forward": pictures(subject, phase="forward"),
-            "backward": backward or pictures(subject, phase="backward"),
-            "update": pictures(subject, phase="update") if subject.learning_rate is not None else []}
+    level = backward[0].level if backward else None
+    one = {"level": level, "size_with": shared if backward else ()}
+    return {"forward": pictures(subject, phase="forward", **one),
+            "backward": backward or pictures(subject, phase="backward", **one),
+            "update": pictures(subject, phase="update", **one) if subject.learning_rate is not None else []}
 
 
 def _forward_order(narrator: Narrator, topological: list[str]) -> list[str]:

@@ -35,8 +35,8 @@ LEVELS = ("primitive", "named", "neuron", "layer")
 READABLE = 150  # boxes + arrows a default diagram may have
 MAX_NOTES = 60  # parameters whose --param notes the layout makes room for (beyond: the one shown)
 
-__all__ = ["LEVELS", "PHASES", "DiagramError", "Picture", "backward_frames", "diagram", "pictures", "save",
-           "save_all", "subject_of"]
+__all__ = ["LEVELS", "PHASES", "DiagramError", "Picture", "Sizing", "backward_frames", "diagram", "pictures", "save",
+           "save_all", "sizing", "subject_of"]
 
 
 @dataclass
@@ -70,9 +70,10 @@ def backward_frames(source: Exercise | Node | str | Path, *, step: int = 1, exam
 
 
 def pictures(subject: Subject, *, phase: str = "backward", level: str | None = None, param: str | None = None,
-             symbolic: bool = False, frames: bool = False) -> list[Picture]:
+             symbolic: bool = False, frames: bool = False, size_with: Sequence[Sizing] = ()) -> list[Picture]:
     """The pictures of one step, in one pass: the subject, then its scenes (what to draw),
-    then their one layout (where), then DOT (how)."""
+    then their one layout (where), then DOT (how). ``size_with``: the ``sizing`` of other
+    steps of the same graph, so that all of them share one layout (a viewer of several steps)."""
     if phase not in PHASES:
         raise DiagramError(f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}")
     if level is not None and level not in LEVELS:
@@ -90,7 +91,13 @@ def pictures(subject: Subject, *, phase: str = "backward", level: str | None = N
                                  for k, name in enumerate(walk, start=1))]
     longest = max(subject.param_names(), key=len, default="")
     titles += [_with_param(t, longest) for t in titles]
-    lay = dot.plan(draw.sizing(), titles, draw.param_notes(param))
+    scenes = draw.sizing()
+    for other in size_with:  # other steps: only where they draw the very same boxes and arrows
+        same = [sc for sc in other.scenes if sc.boxes.keys() == scenes[0].boxes.keys()
+                and [(a.parent, a.child) for a in sc.arrows] == [(a.parent, a.child) for a in scenes[0].arrows]]
+        scenes += same
+        titles += other.titles if same else []
+    lay = dot.plan(scenes, titles, draw.param_notes(param))
     if not frames:
         scene = draw.scene(phase)
         return [Picture(_finish(scene, heads[phase], param, draw, lay), chosen, notes)]
@@ -99,6 +106,25 @@ def pictures(subject: Subject, *, phase: str = "backward", level: str | None = N
         title = [*heads["backward walk"], _frame_title(k, len(walk), name)]
         out.append(Picture(_finish(scene, title, param, draw, lay), chosen, notes, name))
     return out
+
+
+@dataclass
+class Sizing:
+    """What one step's layout is sized with: every scene it may show, and every title."""
+
+    scenes: list[Scene]
+    titles: list[list[str]]
+
+
+def sizing(subject: Subject, *, level: str | None = None, frames: bool = False, symbolic: bool = False) -> Sizing:
+    """The sizing of ``subject``'s pictures, to lay several steps out as one (``size_with``)."""
+    chooser = _Levels(subject)
+    chosen, notes = chooser.choose(level, frames)
+    draw = _Step(subject, chosen, chooser, symbolic)
+    walk = draw.walk_names()
+    heads = [_title(subject, chosen, what, notes) for what in (*PHASES, "backward walk")]
+    return Sizing(draw.sizing(), [*heads, *([*heads[-1], _frame_title(k, len(walk), name)]
+                                            for k, name in enumerate(walk, start=1))])
 
 
 def _frame_title(k: int, n: int, name: str) -> str:
