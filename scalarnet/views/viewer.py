@@ -325,8 +325,9 @@ h1 { font-size: 1.15rem; margin: 0 0 0.4rem; }
 .controls { display: flex; gap: 0.4rem; align-items: center; flex-wrap: wrap; margin-bottom: 0.4rem; }
 .controls input[type=range] { flex: 1 1 10rem; min-width: 8rem; }
 #where { font-variant-numeric: tabular-nums; min-width: 8rem; }
-#narration { font-size: 1.05rem; margin: 0.2rem 0 0.5rem; padding: 0.35rem 0.6rem; background: #fff7d6;
-  border-left: 4px solid #e0a800; overflow-wrap: anywhere; font-variant-numeric: tabular-nums; }
+#narration { font-size: 1.05rem; line-height: 1.35; margin: 0.2rem 0 0.5rem; padding: 0.3rem 0.6rem;
+  background: #fff7d6; border-left: 4px solid #e0a800; overflow-wrap: anywhere; font-variant-numeric: tabular-nums;
+  height: calc(2 * 1.35em + 0.6rem); overflow-y: auto; }  /* a fixed height: the diagram never moves */
 main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(20rem, 30rem); gap: 0.8rem; align-items: start; }
 #stage { overflow: auto; height: calc(100vh - 11rem); min-height: 18rem; border: 1px solid #ddd;
   cursor: grab; background: #fff; }
@@ -349,6 +350,7 @@ pre { font-size: 0.8rem; background: #f6f6f6; padding: 0.5rem; white-space: pre-
 @media (max-width: 1100px) {
   main { grid-template-columns: minmax(0, 1fr); }
   #stage { height: 70vh; }
+  #narration { height: calc(3 * 1.35em + 0.6rem); }
 }
 """
 
