@@ -371,7 +371,7 @@ def _write_animation(pics: list, path: Path, args: argparse.Namespace) -> int:
     try:
         check_fps(args.fps)
         pngs = render.render_many([p.graph.source for p in pics], "png")
-        data = animate(pngs, args.format, args.fps)
+        data = animate(pngs, args.format, args.fps, args.width)
     except (AnimationError, render.RenderError) as err:
         return _error(str(err), status=1)
     render.write_atomic(path, data)
@@ -521,6 +521,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("svg", "png", "pdf", "dot", *ANIMATIONS), default="svg",
                    help="default svg; gif, apng and webp (with --frames) animate the walk in one file")
     p.add_argument("--fps", type=float, default=2.0, help="with an animated --format: frames per second (default 2)")
+    p.add_argument("--width", type=_positive, help="with an animated --format: scale the frames down to this many "
+                                                   "pixels across (default: full size)")
     p.add_argument("--out", default=".", help="the folder to write into (default: the current folder)")
     _lr_argument(p)
     p.set_defaults(run=cmd_render)

@@ -44,6 +44,12 @@ def test_a_smaller_frame_is_padded_at_the_right_and_bottom_never_scaled():
     assert frame.getpixel((5, 5)) == (0, 0, 0) and frame.getpixel((35, 25)) == (255, 255, 255)
 
 
+def test_width_scales_every_frame_down_alike_and_never_up():
+    im = Image.open(io.BytesIO(animate([_png(400, 100, "red"), _png(400, 100, "blue")], "gif", width=200)))
+    assert im.size == (200, 50) and im.n_frames == 2
+    assert Image.open(io.BytesIO(animate([_png(40, 30, "red")], "gif", width=200))).size == (40, 30)
+
+
 @pytest.mark.parametrize("fps", [0, -1, float("inf"), float("nan"), 51])
 def test_a_rate_that_is_no_rate_is_refused(fps):
     with pytest.raises(AnimationError, match="--fps"):

@@ -25,8 +25,9 @@ def check_fps(fps: float) -> float:
     return fps
 
 
-def animate(pngs: Sequence[bytes], fmt: str, fps: float = 2.0) -> bytes:
-    """One animated image of ``pngs`` in order, ``fps`` frames a second, looping forever."""
+def animate(pngs: Sequence[bytes], fmt: str, fps: float = 2.0, width: int | None = None) -> bytes:
+    """One animated image of ``pngs`` in order, ``fps`` frames a second, looping forever;
+    ``width``: scaled down to this many pixels across (a blog column), never up."""
     if fmt not in ANIMATIONS:
         raise AnimationError(f"unknown animation format {fmt!r}; expected one of {', '.join(ANIMATIONS)}")
     if not pngs:
@@ -36,9 +37,12 @@ def animate(pngs: Sequence[bytes], fmt: str, fps: float = 2.0) -> bytes:
     except ImportError:
         raise AnimationError("animations need Pillow: pip install 'scalarnet[anim]' (or pip install pillow)") from None
     frames = [Image.open(io.BytesIO(data)).convert("RGB") for data in pngs]
-    width = max(f.width for f in frames)
-    height = max(f.height for f in frames)
-    frames = [_pad(f, width, height, Image) for f in frames]
+    wide = max(f.width for f in frames)
+    high = max(f.height for f in frames)
+    frames = [_pad(f, wide, high, Image) for f in frames]
+    if width is not None and width < wide:
+        size = (width, max(1, round(high * width / wide)))
+        frames = [f.resize(size, Image.Resampling.LANCZOS) for f in frames]
     out = io.BytesIO()
     duration = round(1000 / check_fps(fps))
     options = {"save_all": True, "append_images": frames[1:], "duration": duration, "loop": 0}
