@@ -236,7 +236,8 @@ def _picture(exercise: Path, computed: set[str], given: set[str], folder: Path) 
     return out
 
 
-_VALUE = re.compile(r'(\\l|")([^\s=\\"]+) = (-?\d[\d.]*(?:e[-+]?\d+)?)')  # a label line "name = number"
+# a label line "name = number" or "name = formula = number" (after a line break \n or \l, or the opening quote)
+_VALUE = re.compile(r'(\\[ln]|")([^\s=\\"]+) = ((?:[^\\"=]+ = )?)(-?\d[\d.]*(?:e[-+]?\d+)?)')
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
@@ -246,7 +247,7 @@ def hide_values(graph, computed: set[str], given: set[str]) -> int:
     as its tooltip; a label line names what it shows, with subscript digits."""
     def mask(m: re.Match) -> str:
         name = m[2].translate(_SUBSCRIPTS).replace("_", "")
-        return m[0] if name in given else f"{m[1]}{m[2]} = ?"
+        return m[0] if name in given else f"{m[1]}{m[2]} = {m[3]}?"
 
     hidden = 0
     for k, line in enumerate(graph.body):
