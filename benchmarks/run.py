@@ -10,6 +10,10 @@ and lasts at least about 20 ms; what garbage it leaves is collected after it, un
 Before timing, every contender's first epoch must give the same loss as the numpy
 reference's: they all do the same arithmetic. Peers that are not installed are left out.
 
+micrograd runs in a process of its own (``MicrogradProcess``), still interleaved with the
+others: importing scalarnet raises the garbage collector's threshold for the whole process
+(scalarnet/node.py says why), and micrograd is measured under Python's own settings.
+
 Workloads: (A) the seeds' 5-layer network per epoch, (B) [2,16,16,1] tanh on 100
 samples per epoch, (C) a chain of N nodes, build and backward, (D) bytes per node,
 (E) an Iris-sized [4,100,20,3] softmax network per epoch.
