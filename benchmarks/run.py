@@ -81,12 +81,16 @@ class MicrogradProcess:
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
+        before = os.environ.get("SCALARNET_GC")
         os.environ["SCALARNET_GC"] = "default"  # inherited by the child when it starts
         try:
             self.process = context.Process(target=peers.serve, args=(child,), daemon=True)
             self.process.start()
         finally:
-            del os.environ["SCALARNET_GC"]
+            if before is None:
+                del os.environ["SCALARNET_GC"]
+            else:
+                os.environ["SCALARNET_GC"] = before
 
     def ask(self, *request: object) -> object:
         self.conn.send(request)
