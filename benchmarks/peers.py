@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import math
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -296,3 +297,45 @@ def moons_epoch(kind: str, collector: bool = True) -> Epoch | None:
         return float(total_loss.data)
 
     return epoch if collector else without_collector(epoch)
+
+
+# -- micrograd in a process of its own ------------------------------------------------------
+def time_sample(run: Epoch, repeat: int) -> float:
+    """Seconds per call of ``repeat`` calls of ``run`` in a row (the garbage collector's work
+    included); the garbage they leave is then collected, untimed."""
+    start = time.perf_counter()
+    for _ in range(repeat):
+        run()
+    seconds = (time.perf_counter() - start) / repeat
+    gc.collect()
+    return seconds
+
+
+def serve(conn) -> None:
+    """Run micrograd's contenders on the benchmark's requests, in this process.
+
+    scalarnet raises the collector's threshold when it is imported (scalarnet/node.py), and
+    that setting is global: in the benchmark's own process it would change micrograd's
+    measurement. This process is started with SCALARNET_GC=default, so micrograd runs here
+    under Python's own collector settings, among the same libraries (torch's objects
+    included, which its full collections walk) as in the benchmark's process.
+    Requests: ("make", name, workload key or "M", collector), ("once", name), ("sample",
+    name, repeat), ("stop",)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        pass
+    epochs: dict[str, Epoch | None] = {}
+    while True:
+        request = conn.recv()
+        if request[0] == "make":
+            _, name, key, collector = request
+            epochs[name] = (moons_epoch("micrograd", collector) if key == "M"
+                            else micrograd_epoch(workloads()[key], collector))
+            conn.send(epochs[name] is not None)
+        elif request[0] == "once":
+            conn.send(epochs[request[1]]())
+        elif request[0] == "sample":
+            conn.send(time_sample(epochs[request[1]], request[2]))
+        else:
+            return

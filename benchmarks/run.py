@@ -10,6 +10,10 @@ and lasts at least about 20 ms; what garbage it leaves is collected after it, un
 Before timing, every contender's first epoch must give the same loss as the numpy
 reference's: they all do the same arithmetic. Peers that are not installed are left out.
 
+micrograd runs in a process of its own (``MicrogradProcess``), still interleaved with the
+others: importing scalarnet raises the garbage collector's threshold for the whole process
+(scalarnet/node.py says why), and micrograd is measured under Python's own settings.
+
 Workloads: (A) the seeds' 5-layer network per epoch, (B) [2,16,16,1] tanh on 100
 samples per epoch, (C) a chain of N nodes, build and backward, (D) bytes per node,
 (E) an Iris-sized [4,100,20,3] softmax network per epoch.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import multiprocessing
 import os
 import platform
 import statistics
@@ -33,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # peers.py, when run a
 
 import peers  # noqa: E402
 
-from scalarnet.node import Node  # noqa: E402
+from scalarnet.node import PYTHON_GC_THRESHOLD, Node  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_SECONDS = 0.02
@@ -49,27 +54,79 @@ COMPILED, MATRIX, NUMPY, TORCH = "scalarnet compiled", "scalarnet matrix", "nump
 
 
 # -- timing ------------------------------------------------------------------------------
-def interleaved(contenders: dict[str, Callable[[], object]], samples: int, min_repeat: int = 1) -> dict[str, float]:
-    """Median seconds per call of each contender, sampled in turn. A sample is at least
-    ``min_repeat`` calls in a row (a training loop's steady state, garbage included) and
+Sampler = Callable[[int], float]  # repeat -> seconds per epoch over that many epochs in a row
+
+
+def interleaved(contenders: dict[str, Sampler], samples: int, min_repeat: int = 1) -> dict[str, float]:
+    """Median seconds per epoch of each contender, sampled in turn. A sample is at least
+    ``min_repeat`` epochs in a row (a training loop's steady state, garbage included) and
     lasts about SAMPLE_SECONDS; the garbage a sample leaves is collected after it, untimed,
     so that it does not slow down the next contender."""
     repeat = {}
-    for name, run in contenders.items():  # warm up, and size a sample
-        start = time.perf_counter()
-        run()
-        repeat[name] = max(min_repeat, int(SAMPLE_SECONDS / max(time.perf_counter() - start, 1e-9)))
-        gc.collect()
+    for name, sample in contenders.items():  # warm up, and size a sample
+        repeat[name] = max(min_repeat, int(SAMPLE_SECONDS / max(sample(1), 1e-9)))
     times: dict[str, list[float]] = {name: [] for name in contenders}
     names = list(contenders)
     for k in range(samples):
         for name in names[k % len(names):] + names[:k % len(names)]:  # a different one goes first each round
-            start = time.perf_counter()
-            for _ in range(repeat[name]):
-                contenders[name]()
-            times[name].append((time.perf_counter() - start) / repeat[name])
-            gc.collect()
+            times[name].append(contenders[name](repeat[name]))
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+class MicrogradProcess:
+    """micrograd's contenders, run in a process of their own (``peers.serve``) started with
+    SCALARNET_GC=default: scalarnet's import sets the collector's threshold for its whole
+    process, and micrograd must be measured under Python's own settings."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        before = os.environ.get("SCALARNET_GC")
+        os.environ["SCALARNET_GC"] = "default"  # inherited by the child when it starts
+        try:
+            self.process = context.Process(target=peers.serve, args=(child,), daemon=True)
+            self.process.start()
+        finally:
+            if before is None:
+                del os.environ["SCALARNET_GC"]
+            else:
+                os.environ["SCALARNET_GC"] = before
+
+    def ask(self, *request: object) -> object:
+        self.conn.send(request)
+        return self.conn.recv()
+
+    def contender(self, name: str, key: str, collector: bool = True) -> tuple[Callable[[], float], Sampler] | None:
+        """(one epoch, returning its loss; a sampler) of micrograd on workload ``key``."""
+        if not self.ask("make", name, key, collector):
+            return None
+        return (lambda: self.ask("once", name)), (lambda repeat: self.ask("sample", name, repeat))
+
+    def close(self) -> None:
+        self.conn.send(("stop",))
+        self.process.join()
+
+
+MICROGRAD_PROCESS: MicrogradProcess | None = None
+
+
+def micrograd_contenders(key: str) -> dict[str, tuple[Callable[[], float], Sampler]]:
+    """micrograd as users run it and with its collector off, on workload ``key`` ("M": the demo)."""
+    if peers.micrograd_value() is None or MICROGRAD_PROCESS is None:
+        return {}
+    made = {name: MICROGRAD_PROCESS.contender(name, key, collector)
+            for name, collector in ((MICROGRAD, True), (MICROGRAD_NO_GC, False))}
+    return {name: pair for name, pair in made.items() if pair is not None}
+
+
+def local(run: Callable[[], float]) -> tuple[Callable[[], float], Sampler]:
+    return run, lambda repeat: peers.time_sample(run, repeat)
+
+
+def timed(contenders: dict[str, tuple[Callable[[], float], Sampler]], reference: str, samples: int) -> dict[str, float]:
+    """Check that every contender computes the reference's loss, then time them, interleaved."""
+    check_same_loss({name: once for name, (once, _) in contenders.items()}, reference)
+    return interleaved({name: sample for name, (_, sample) in contenders.items()}, samples, min_repeat=3)
 
 
 def check_same_loss(epochs: dict[str, Callable[[], float]], reference: str) -> None:
@@ -80,10 +137,8 @@ def check_same_loss(epochs: dict[str, Callable[[], float]], reference: str) -> N
             raise SystemExit(f"benchmark: {name} computed loss {loss!r}, {reference} {losses[reference]!r}")
 
 
-def epoch_contenders(w: peers.Workload, micrograd: bool) -> dict[str, Callable[[], float]]:
+def epoch_contenders(w: peers.Workload, micrograd: bool) -> dict[str, tuple[Callable[[], float], Sampler]]:
     made = {
-        MICROGRAD: peers.micrograd_epoch(w) if micrograd else None,
-        MICROGRAD_NO_GC: peers.micrograd_epoch(w, collector=False) if micrograd else None,
         NODE: peers.scalarnet_epoch(w),
         NODE_REBUILT: peers.scalarnet_epoch(w, rebuild=True),
         **{name: peers.micrograd_epoch(w, kind=kind) for name, kind in EAGER.items()},
@@ -93,25 +148,22 @@ def epoch_contenders(w: peers.Workload, micrograd: bool) -> dict[str, Callable[[
         NUMPY: peers.numpy_epoch(w),
         TORCH: peers.torch_epoch(w),
     }
-    return {name: run for name, run in made.items() if run is not None}
+    mine = {name: local(run) for name, run in made.items() if run is not None}
+    return {**(micrograd_contenders(w.key) if micrograd else {}), **mine}
 
 
 def per_epoch(w: peers.Workload, samples: int, micrograd: bool = True) -> dict[str, float]:
-    epochs = epoch_contenders(w, micrograd)
-    check_same_loss(epochs, NUMPY)
-    return interleaved(epochs, samples, min_repeat=3)
+    return timed(epoch_contenders(w, micrograd), NUMPY, samples)
 
 
 def moons(samples: int) -> dict[str, float]:
     """(M) micrograd's demo, one training step per epoch, on micrograd and on scalarnet."""
-    made = {MICROGRAD: peers.moons_epoch("micrograd"), MICROGRAD_NO_GC: peers.moons_epoch("micrograd", collector=False),
-            **{name: peers.moons_epoch(kind) for name, kind in EAGER.items()},
+    made = {**{name: peers.moons_epoch(kind) for name, kind in EAGER.items()},
             EAGER_NO_GC: peers.moons_epoch("scalarnet.micrograd", collector=False)}
-    epochs = {name: run for name, run in made.items() if run is not None}
-    if len(epochs) < 2:
+    mine = {name: local(run) for name, run in made.items() if run is not None}
+    if not mine:
         return {}
-    check_same_loss(epochs, EAGER_VALUE)
-    return interleaved(epochs, samples, min_repeat=3)
+    return timed({**micrograd_contenders("M"), **mine}, EAGER_VALUE, samples)
 
 
 # -- (C) chain and (D) memory --------------------------------------------------------------
@@ -124,12 +176,18 @@ def scalarnet_chain(n: int) -> Node:
 
 
 def micrograd_chain(n: int):
+    """micrograd's chain, built under Python's own collector settings (not scalarnet's)."""
     Value = peers.micrograd_value()
-    x = Value(0.5)
-    y = x
-    for _ in range(n):
-        y = y + x
-    return y
+    scalarnet_threshold = gc.get_threshold()
+    gc.set_threshold(*PYTHON_GC_THRESHOLD)
+    try:
+        x = Value(0.5)
+        y = x
+        for _ in range(n):
+            y = y + x
+        return y
+    finally:
+        gc.set_threshold(*scalarnet_threshold)
 
 
 def chain_times(make: Callable[[int], object], n: int) -> tuple[float, float | str, float]:
@@ -275,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="where to write the Markdown table")
     args = parser.parse_args(argv)
 
+    global MICROGRAD_PROCESS
+    if peers.micrograd_value() is not None:
+        MICROGRAD_PROCESS = MicrogradProcess()
     work = peers.workloads()
     results: dict = {"machine": machine(), "workloads": work}
     print(f"Machine: {results['machine']}", file=sys.stderr)
@@ -293,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         results["D"]["micrograd"] = bytes_per_node(micrograd_chain)
     print(f"(E) {work['E'].title} …", file=sys.stderr)
     results["E"] = per_epoch(work["E"], max(3, args.samples // 3), micrograd=False)
+    if MICROGRAD_PROCESS is not None:
+        MICROGRAD_PROCESS.close()
 
     text, checks = report(results)
     print(text)

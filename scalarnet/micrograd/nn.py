@@ -27,7 +27,11 @@ class Neuron(Module):
         self.nonlin = nonlin
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        # micrograd's sum((wi * xi for ...), self.b), the same additions in the same order,
+        # as a loop: resuming a generator cost more than making the node it feeds
+        act = self.b
+        for wi, xi in zip(self.w, x):
+            act = act + wi * xi
         return act.relu() if self.nonlin else act
 
     def parameters(self) -> list[Value]:
