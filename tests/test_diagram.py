@@ -3,6 +3,7 @@ walk, hostile names stay literal text, big graphs are refused, and every rendere
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -103,11 +104,18 @@ def check_numbers(boxes: dict[str, dict], record: dict, loss: str) -> int:
     return checked
 
 
+@functools.cache
+def named_source(name: str, step: int = 1) -> str:
+    """The named-level DOT of a bundled exercise's step, made once per test process (the
+    5-layer network's takes seconds)."""
+    return diagram(load_bundled(name), step=step, level="named").source
+
+
 @pytest.mark.parametrize("steps", [1, 2])
 def test_named_diagram_shows_what_step_json_reports(bundled_name, steps, capsys):
     record = step_json(capsys, bundled_name, steps)
     ex = load_bundled(bundled_name)
-    source = diagram(ex, step=steps, level="named").source
+    source = named_source(bundled_name, steps)
     loss = ex.loss_name if len(record["examples"]) == 1 else "L"
     checked = check_numbers(dot_boxes(source), record, pretty(loss))
     assert checked == len(record["values"]) + len(record["grads"])
@@ -118,7 +126,7 @@ def test_named_diagram_shows_what_step_json_reports(bundled_name, steps, capsys)
 def named_sources() -> dict[str, str]:
     from scalarnet.bundled import bundled_names
 
-    return {name: diagram(name, level="named").source for name in bundled_names()}
+    return {name: named_source(name) for name in bundled_names()}
 
 
 def test_svg_shows_the_same_text_as_the_dot(named_sources):
