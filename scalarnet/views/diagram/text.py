@@ -42,7 +42,8 @@ def pretty(text: str) -> str:
 def update_lines(name: str, loss: str, value: float, grad: float, rate: float | None, new: float) -> list[str]:
     """The update rule, then its numbers: w⁺ = w − η·∂E/∂w, = 0.15 − 0.5 × 0.0004 = 0.1498."""
     eta = f"{num(rate)} × " if rate is not None else "η × "
-    return [f"{name}⁺ = {name} − η·∂{loss}/∂{name}", f"= {num(value)} − {eta}{num(grad)} = {num(new)}"]
+    g = f"({num(grad)})" if grad < 0 else num(grad)  # − 1 × (−0.0084), not − 1 × -0.0084
+    return [f"{name}⁺ = {name} − η·∂{loss}/∂{name}", f"= {num(value)} − {eta}{g} = {num(new)}"]
 
 
 def printable(text: str) -> str:
