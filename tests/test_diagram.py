@@ -162,7 +162,8 @@ def test_update_phase_shows_the_updated_params(capsys):
         rate, _, grad = rest.partition(" × ")
         assert float(before) == pytest.approx(record["values"][name], rel=5e-6)
         assert float(rate) == load_bundled("sigmoid-2-2-2").learning_rate
-        assert float(grad) == pytest.approx(record["grads"][name], rel=5e-6)
+        assert float(grad.strip("()")) == pytest.approx(record["grads"][name], rel=5e-6)
+        assert grad.startswith("(") == (record["grads"][name] < 0)  # − η × (−0.01): a negative one bracketed
         assert float(rule[0].split(" = ")[-1]) == pytest.approx(after, rel=5e-6)
 
 
