@@ -113,6 +113,9 @@ def named_source(name: str, step: int = 1) -> str:
 
 @pytest.mark.parametrize("steps", [1, 2])
 def test_named_diagram_shows_what_step_json_reports(bundled_name, steps, capsys):
+    if steps == 2 and bundled_name == "quadratic-5-layer":
+        pytest.skip("step 2 of the 5-layer network: the same code as step 1 and the small networks' step 2, "
+                    "20 s more (the suite stays under 5 minutes)")
     record = step_json(capsys, bundled_name, steps)
     ex = load_bundled(bundled_name)
     source = named_source(bundled_name, steps)
