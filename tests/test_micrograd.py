@@ -58,7 +58,7 @@ def test_micrograds_own_suite(tmp_path):
     ported, swaps = re.subn(r"^from micrograd\.", "from scalarnet.micrograd.", text, flags=re.M)
     assert swaps >= 1 and ported.replace("scalarnet.micrograd.", "micrograd.") == text  # only the import changed
     (tmp_path / "test_engine.py").write_text(ported, encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", str(tmp_path)],
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stdout + run.stderr
 
