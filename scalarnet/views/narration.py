@@ -16,6 +16,7 @@ import re
 
 from ..derive import fold, numeric_partials
 from ..node import Node, formula
+from .diagram.text import superscripts
 
 
 def num(v: float) -> str:
@@ -94,14 +95,6 @@ class Narrator:
             return f"{name} is not trained: it stays {num(before)}"
         return (f"{name}⁺ = {name} − η·{_d(self.loss, name)} = {num(before)} − {num(rate)} × {_factor(grad)}"
                 f" = {num(after)}")
-
-
-def superscripts(text: str) -> str:
-    """``x^2`` as ``x²`` (integer powers; anything else stays as written)."""
-    return re.sub(r"\^(\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
-
-
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _substitute(text: str, values: dict[str, float]) -> str:

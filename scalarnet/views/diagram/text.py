@@ -32,10 +32,15 @@ def sum_text(terms: list[float]) -> str:
     return out
 
 
+def superscripts(text: str) -> str:
+    """Small whole powers as superscripts: x^2 → x² (not x^2.5)."""
+    return _POWER.sub(lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+
+
 def pretty(text: str) -> str:
     """Names with their trailing digits as subscripts (w1 → w₁, out_h1 → out_h₁, W1[0,2] → W₁[0,2])
     and small whole powers as superscripts (x^2 → x²)."""
-    text = _POWER.sub(lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+    text = superscripts(text)
     return _TRAILING_DIGITS.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPTS), text)
 
 
