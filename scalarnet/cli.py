@@ -7,12 +7,13 @@ messages go to standard error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -20,12 +21,26 @@ from . import __version__
 from .bundled import bundled_titles, dataset_names, resolve
 from .engine import Engine
 from .exercise import Exercise, ExerciseError
+from .i18n import LANGUAGES, N_, LanguageError, _, detect_language, ngettext, normal_language, using_language
 from .matrix import MatrixExercise, open_engine
 from .spec import SpecError, load
 from .views.animation import ANIMATIONS
 from .views.table import number, step_table
 
 ENGINES = ("scalar", "matrix", "compiled")
+
+# argparse's own words that a user of the command can meet, for the catalog (argparse
+# %-formats them itself, so they keep its %-placeholders)
+ARGPARSE_MESSAGES = (
+    N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),
+    N_("show program's version number and exit"), N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid %(type)s value: %(value)r"), N_("expected one argument"), N_("ignored explicit argument %r"),
+    N_("expected at least one argument"), N_("expected at most one argument"),
+    N_("not allowed with argument %s"), N_("one of the arguments %s is required"),
+    N_("ambiguous option: %(option)s could match %(matches)s"), N_("unexpected option string: %s"),
+)
 
 
 def _exercise(args: argparse.Namespace) -> Exercise:
@@ -69,7 +84,7 @@ def cmd_step(args: argparse.Namespace) -> int:
         records = [r.to_json() for r in ex.steps(args.steps)]
         _print_json({"engine": ex.name, "steps": records}, ensure_ascii=True)
         return 0
-    for _ in range(args.steps):
+    for _step in range(args.steps):
         record, trace = ex.run_step()
         if isinstance(ex, MatrixExercise):
             from .views.matrix_table import matrix_step_table
@@ -582,7 +597,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sig", type=int, default=3, help="significant figures an answer must agree to (default 3)")
     _json_argument(p)
     p.set_defaults(run=cmd_grade)
+    for command in (parser, *sub.choices.values()):  # every command speaks either language
+        _lang_argument(command)
     return parser
+
+
+def _lang_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=LANGUAGES, help=_("the language of everything printed and drawn (default: "
+                                                       "SCALARNET_LANG, else the locale: LANG=zh_CN… means zh)"))
 
 
 def _file_argument(p: argparse.ArgumentParser) -> None:
@@ -620,8 +642,41 @@ def commands_help(parser: argparse.ArgumentParser) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        lang = _requested_language(argv)
+    except LanguageError as err:
+        return _error(str(err))
+    with using_language(lang), _argparse_in_language():
+        return _main(argv)
+
+
+def _requested_language(argv: list[str]) -> str | None:
+    """--lang X or --lang=X anywhere on the line (read before the parser is built, so that its
+    help is in that language), else SCALARNET_LANG or the locale; None: English by default."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return normal_language(argv[i + 1])
+        if arg.startswith("--lang="):
+            return normal_language(arg.split("=", 1)[1])
+    return detect_language()
+
+
+@contextlib.contextmanager
+def _argparse_in_language() -> Iterator[None]:
+    """argparse's own words (usage:, options, its errors) through our catalog. argparse looks
+    up its module-level ``_`` and ``ngettext`` at each use; put back afterwards, since other
+    programs in this process (pytest) use argparse too."""
+    before = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = _, ngettext
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = before
+
+
+def _main(argv: list[str]) -> int:
+    parser = build_parser()
     if not argv:
         sys.stdout.write(commands_help(parser))
         return 0

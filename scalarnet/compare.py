@@ -217,7 +217,7 @@ def kinks(spec: ExerciseSpec, learning_rate: float | None = None) -> list[str]:
                 for row, j in np.argwhere(layer.Z == 0.0):
                     found.append(f"ReLU({ex.z_names[layer.layer - 1][j]}) at 0 (example {trace.examples[row]})")
         return found
-    _, batch = Exercise(spec, learning_rate).run_step(update=False)
+    _record, batch = Exercise(spec, learning_rate).run_step(update=False)
     owner = {id(node): name for slot in batch.slots for name, node in slot.items()}
     return [f"{owner.get(id(node), node.display_name())} = ReLU(…) at 0" for node in batch.graph.order
             if node.op is ops.RELU and node.parents[0].value == 0.0]

@@ -138,7 +138,7 @@ class LogSumExps:
         self.nodes = [(k, np.array(p), Scatter(np.array(p))) for k, p in zip(range(out.start, out.stop), parents)]
 
     def forward(self, V: np.ndarray) -> None:
-        for k, p, _ in self.nodes:
+        for k, p, _node in self.nodes:
             x = V.take(p, axis=0)
             m = x.max(axis=0)
             V[k] = m + np.log(np.exp(x - m).sum(axis=0))
@@ -189,7 +189,7 @@ class Tape:
         self.requires_grad = np.array([node.requires_grad for node in rows])
         self.levels: list[Elementwise | Sums | LogSumExps] = []
         start = len(leaves)
-        for (_, op), nodes in ordered:
+        for (_key, op), nodes in ordered:
             out = slice(start, start + len(nodes))
             start = out.stop
             parents = [tuple(row[p] for p in node.parents) for node in nodes]

@@ -120,7 +120,7 @@ def fold(node: Node, partials: Callable[[Node], Sequence[T]], one: T) -> list[tu
             if id(parent) in seen:
                 adjoint[id(parent)] = adjoint[id(parent)] + a * d if id(parent) in adjoint else a * d
             else:
-                _, before = found.get(id(parent), (parent, None))
+                _parent, before = found.get(id(parent), (parent, None))
                 found[id(parent)] = (parent, a * d if before is None else before + a * d)
     return sorted(found.values(), key=lambda item: reading[id(item[0])])
 

@@ -80,7 +80,7 @@ def draw(spec: ExerciseSpec, seed: int, variant: int) -> dict[str, float]:
     decimals = DECIMALS if spec.vary_decimals is None else spec.vary_decimals
     out = {}
     for name, (low, high) in ranges(spec).items():
-        for _ in range(ATTEMPTS):
+        for _attempt in range(ATTEMPTS):
             value = round(float(rng.uniform(low, high)), decimals) + 0.0
             if value != 0.0 or low == high == 0.0:
                 break

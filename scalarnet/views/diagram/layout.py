@@ -258,7 +258,7 @@ def _pack(col: list[str], want: dict[str, float], by_key: dict[str, Node], gap: 
             blocks[-1][1] += n
     out, i = {}, 0
     for s, n in blocks:
-        for _ in range(int(n)):
+        for _copy in range(int(n)):
             out[col[i]] = s / n + offsets[i]
             i += 1
     return out
