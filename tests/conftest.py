@@ -25,3 +25,11 @@ def bundled_name(request) -> str:
 @pytest.fixture(scope="session")
 def torch():
     return pytest.importorskip("torch", reason="torch is not installed (pip install torch==2.13.0)")
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read English output unless they ask for another language (--lang, or by setting
+    SCALARNET_LANG or LANG themselves): a Chinese locale on the test machine changes nothing.
+    Subprocesses inherit the variable."""
+    monkeypatch.setenv("SCALARNET_LANG", "en")
