@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import i18n
 from .spec import ExerciseSpec
 
 
@@ -86,7 +87,9 @@ def diverged(epoch: int) -> str:
 
 def which_examples(examples: list[int]) -> str:
     """'example 3', or 'examples 0–9' for a batch."""
-    return f"example {examples[0]}" if len(examples) == 1 else f"examples {examples[0]}–{examples[-1]}"
+    if len(examples) == 1:
+        return i18n._("example {n}").format(n=examples[0])
+    return i18n._("examples {first}–{last}").format(first=examples[0], last=examples[-1])
 
 
 def epoch_batches(n_examples: int, batch_size: int) -> list[list[int]]:

@@ -11,10 +11,12 @@ import dataclasses
 import html
 import math
 import re
+from collections.abc import Callable
 
 from .. import symbolic
 from ..derive import TOLERANCE, DeltaForm, DeltaLine, Derivation, Factor, Hop, Path
 from ..engine import which_examples
+from ..i18n import N_, _, ngettext, using_language
 from .table import aligned_rows, number
 
 FORMATS = ("text", "markdown", "latex", "json")
@@ -120,29 +122,37 @@ def _chain_lines(factors: tuple[Factor, ...], latex: bool) -> tuple[str, str, st
 
 def _where(d: Derivation) -> str:
     if d.step is None:  # a graph built in Python: no steps, no examples
-        return "the current values"
-    return f"step {d.step}, {which_examples(d.examples)}"
+        return _("the current values")
+    return _("step {step}, {examples}").format(step=d.step, examples=which_examples(d.examples))
 
 
 def _batch_note(d: Derivation) -> str:
     n = len(d.examples)
     if n == 1:
         return ""
-    return (f"{d.loss} is the mean of {d.example_loss} over the batch of {n} examples: every path starts with "
-            f"∂{d.loss}/∂{d.example_loss} = 1/{n}, so the sum over the paths of all examples is the mean of "
-            "the per-example gradients.")
+    return _("{loss} is the mean of {example_loss} over the batch of {n} examples: every path starts with "
+             "∂{loss}/∂{example_loss} = 1/{n}, so the sum over the paths of all examples is the mean of "
+             "the per-example gradients.").format(loss=d.loss, example_loss=d.example_loss, n=n)
 
 
-def _count(d: Derivation) -> str:
-    paths = "1 path" if d.n_paths == 1 else f"{count_text(d.n_paths)} paths"
-    per = f" ({count_text(d.n_paths // len(d.examples))} per example)" if len(d.examples) > 1 else ""
-    return f"{paths} from {d.loss} to {d.param} through the named nodes{per}"
+def _count(d: Derivation, name: Callable[[str], str] = str) -> str:
+    """How many paths there are; ``name`` sets the loss and the parameter (LaTeX: in math)."""
+    per = _(" ({n} per example)").format(n=count_text(d.n_paths // len(d.examples))) if len(d.examples) > 1 else ""
+    return ngettext("{n} path from {loss} to {param} through the named nodes{per}",
+                    "{n} paths from {loss} to {param} through the named nodes{per}", d.n_paths).format(
+        n=count_text(d.n_paths), loss=name(d.loss), param=name(d.param), per=per)
 
 
-def _check(d: Derivation) -> str:
-    verdict = f"equal to within {TOLERANCE:g} ✓" if d.agrees else "NOT EQUAL ✗"
-    return (f"check: the engine's gradient ∂{d.loss}/∂{d.param} = {number(d.gradient)}; the sum over the paths "
-            f"= {number(d.total)}, difference {d.difference:.3g}: {verdict}")
+def _verdict(agrees: bool) -> str:
+    return _("equal to within {tolerance} ✓").format(tolerance=f"{TOLERANCE:g}") if agrees else _("NOT EQUAL ✗")
+
+
+def _check(d: Derivation, head: str = N_("check:")) -> str:
+    """The check against the engine; ``head``: its first word (Markdown sets it in bold)."""
+    return _("{check} the engine's gradient ∂{loss}/∂{param} = {gradient}; the sum over the paths "
+             "= {total}, difference {difference}: {verdict}").format(
+        check=_(head), loss=d.loss, param=d.param, gradient=number(d.gradient), total=number(d.total),
+        difference=f"{d.difference:.3g}", verdict=_verdict(d.agrees))
 
 
 def _child_rules(hops: list[Hop]) -> dict[str, Factor]:
@@ -152,7 +162,8 @@ def _child_rules(hops: list[Hop]) -> dict[str, Factor]:
 
 # -- text ------------------------------------------------------------------------------------
 def text(d: Derivation) -> str:
-    out = [f"∂{d.loss}/∂{d.param} at {_where(d)}: {_count(d)}"]
+    out = [_("∂{loss}/∂{param} at {where}: {count}").format(loss=d.loss, param=d.param, where=_where(d),
+                                                           count=_count(d))]
     if note := _batch_note(d):
         out.append(note)
     out.append("")
@@ -182,7 +193,7 @@ def _steps(path: Path, latex: bool) -> list[str]:
 def _text_path(d: Derivation, path: Path, k: int) -> list[str]:
     label = " → ".join(path.nodes)
     if d.n_paths > 1 or len(d.examples) > 1:
-        label = f"path {k}" + (f" (example {path.example})" if len(d.examples) > 1 else "") + f": {label}"
+        label = _path_label(k, path, d) + _(": {route}").format(route=label)
     lead = f"∂{d.loss}/∂{d.param} = " if d.n_paths == 1 else ""
     pad = " " * (len(lead) - 2)
     lines = _steps(path, latex=False)
@@ -190,29 +201,36 @@ def _text_path(d: Derivation, path: Path, k: int) -> list[str]:
     return [label, first, *(f"  {pad}= {line}" for line in lines[1:]), ""]
 
 
+def _path_label(k: int, path: Path, d: Derivation) -> str:
+    """'path 2', with its example in a batch."""
+    label = _("path {k}").format(k=k)
+    return label + (_(" (example {example})").format(example=path.example) if len(d.examples) > 1 else "")
+
+
 def _text_summary(d: Derivation) -> list[str]:
-    fix = f"--max-paths {d.n_paths} lists them" if d.n_paths < 10**6 else "far too many to list one by one"
-    out = [f"Too many paths to list ({fix}); the delta form sums them:",
-           f"δ(n) = ∂{d.loss}/∂n, handed down from {d.loss} node by node: δ(n) = Σ over n's children c of "
-           "δ(c) · ∂c/∂n.", ""]
+    fix = (_("--max-paths {n} lists them").format(n=d.n_paths) if d.n_paths < 10**6
+           else _("far too many to list one by one"))
+    out = [_("Too many paths to list ({fix}); the delta form sums them:").format(fix=fix),
+           _("δ(n) = ∂{loss}/∂n, handed down from {loss} node by node: δ(n) = Σ over n's children c of "
+             "δ(c) · ∂c/∂n.").format(loss=d.loss), ""]
     rules = _child_rules(d.hops)
-    out.append(f"∂{d.loss}/∂{d.param} = Σ over the examples and the nodes c that use {d.param} of "
-               f"δ(c) · ∂c/∂{d.param}, with " + ", ".join(f"∂{c}/∂{d.param} = {symbolic.text(f.symbolic)}"
-                                                          for c, f in rules.items()))
+    out.append(_("∂{loss}/∂{param} = Σ over the examples and the nodes c that use {param} of "
+                 "δ(c) · ∂c/∂{param}, with {rules}").format(
+        loss=d.loss, param=d.param,
+        rules=", ".join(f"∂{c}/∂{d.param} = {symbolic.text(f.symbolic)}" for c, f in rules.items())))
     c = next(iter(rules)) if len(rules) == 1 else "c"  # name the one child in the header
     rows = [[str(h.example), h.factor.node, number(h.delta), number(h.factor.value), number(h.product + 0.0)]
             for h in d.hops[:MAX_ROWS]]  # + 0.0: a product −0 shows as 0
-    out += aligned_rows(["example", "node c", f"δ({c})", f"∂{c}/∂{d.param}", "product"], rows)
+    out += aligned_rows([_("example"), _("node c"), f"δ({c})", f"∂{c}/∂{d.param}", _("product")], rows)
     if len(d.hops) > MAX_ROWS:
-        out.append(f"  … {len(d.hops) - MAX_ROWS} more rows")
-    out += [f"  sum = {number(d.total)}", ""]
+        out.append(_("  … {n} more rows").format(n=len(d.hops) - MAX_ROWS))
+    out += [_("  sum = {total}").format(total=number(d.total)), ""]
     if d.deltas:
-        out.append("δ = ∂L/∂net of the net inputs on the paths, summed over the batch:"
-                   .replace("∂L", f"∂{d.loss}"))
+        out.append(_("δ = ∂{loss}/∂net of the net inputs on the paths, summed over the batch:").format(loss=d.loss))
         items = list(d.deltas.items())
         out += aligned_rows(["net", "δ"], [[name, number(v)] for name, v in items[:MAX_ROWS]])
         if len(items) > MAX_ROWS:
-            out.append(f"  … {len(items) - MAX_ROWS} more")
+            out.append(_("  … {n} more").format(n=len(items) - MAX_ROWS))
         out.append("")
     return out
 
@@ -224,92 +242,102 @@ def _math_blocks(d: Derivation) -> list[tuple[str, list[str]]]:
     blocks = []
     for k, path in enumerate(d.paths or [], start=1):
         route = r" \to ".join(latex_name(n) for n in path.nodes)
-        label = ("The path" if d.n_paths == 1 else f"Path {k}") + (
-            f" (example {path.example})" if len(d.examples) > 1 else "")
+        label = (_("The path") if d.n_paths == 1 else _("Path {k}").format(k=k)) + (
+            _(" (example {example})").format(example=path.example) if len(d.examples) > 1 else "")
         lines = _steps(path, latex=True)
         head = f"{lhs} &= " if d.n_paths == 1 else ("&" if len(path.factors) > 1 else "&= ")
-        blocks.append((f"{label}: ${route}$", [f"{head}{lines[0]}", *(f"&= {line}" for line in lines[1:])]))
+        prose = _("{label}: {route}").format(label=label, route=f"${route}$")
+        blocks.append((prose, [f"{head}{lines[0]}", *(f"&= {line}" for line in lines[1:])]))
     if d.paths is not None and d.n_paths > 1:
         products = [p.product for p in d.paths]
         terms = " + ".join(_in_chain(latex_number(v), None, True) for v in products)
         rows = [f"{lhs} &= {terms}", f"&= {latex_number(d.total)}"] if len(products) <= 8 else [
             f"{lhs} &= {latex_number(d.total)}"]
-        blocks.append((f"The sum over the {d.n_paths} paths:", rows))
+        blocks.append((_("The sum over the {n} paths:").format(n=d.n_paths), rows))
     return blocks
 
 
 def _summary_rows(d: Derivation) -> tuple[list[str], list[list[str]]]:
-    header = ["example", "node $c$", r"$\delta(c)$", rf"$\partial c / \partial {latex_name(d.param)}$", "product"]
+    header = [_("example"), _("node {c}").format(c="$c$"), r"$\delta(c)$",
+              rf"$\partial c / \partial {latex_name(d.param)}$", _("product")]
     rows = [[str(h.example), f"${latex_name(h.factor.node)}$", f"${latex_number(h.delta)}$",
              f"${latex_number(h.factor.value)}$", f"${latex_number(h.product)}$"] for h in d.hops[:MAX_ROWS]]
     return header, rows
 
 
-def _summary_prose(d: Derivation, prose: Derivation | None = None) -> list[str]:
-    """The delta form in words; ``prose``: ``d`` with its names escaped for the words around the math."""
+def _summary_prose(d: Derivation, count: str) -> list[str]:
+    """The delta form in words; ``count``: how many paths, as the format writes it."""
     loss, param = latex_name(d.loss), latex_name(d.param)
     rules = ", ".join(f"${_partial(c, d.param, True)} = {_symbolic(f, True)}$" for c, f in _child_rules(d.hops).items())
-    return [f"{_count(prose or d)}: too many to list. The delta form sums them: "
-            rf"$\delta(n) = \partial {loss} / \partial n$ is handed down from ${loss}$ node by node, "
-            rf"$\delta(n) = \sum_c \delta(c) \, \partial c / \partial n$ over the children $c$ of $n$, and "
-            rf"$\frac{{\partial {loss}}}{{\partial {param}}} = "
-            rf"\sum \delta(c) \, \frac{{\partial c}}{{\partial {param}}}$ over the examples and "
-            f"the nodes $c$ that use ${param}$, with {rules}."]
+    return [_("{count}: too many to list. The delta form sums them: "
+              "{delta} is handed down from {loss} node by node, "
+              "{rule} over the children {c} of {n}, and "
+              "{gradient} over the examples and "
+              "the nodes {c} that use {param}, with {rules}.").format(
+        count=count, delta=rf"$\delta(n) = \partial {loss} / \partial n$", loss=f"${loss}$",
+        rule=r"$\delta(n) = \sum_c \delta(c) \, \partial c / \partial n$", c="$c$", n="$n$",
+        gradient=rf"$\frac{{\partial {loss}}}{{\partial {param}}} = "
+                 rf"\sum \delta(c) \, \frac{{\partial c}}{{\partial {param}}}$",
+        param=f"${param}$", rules=rules)]
 
 
 def markdown(d: Derivation, heading: str = "####") -> str:
     # the names in prose escaped (the math goes through latex_name): no raw HTML, whatever a name holds
     prose = dataclasses.replace(d, loss=markdown_text(d.loss), param=markdown_text(d.param),
                                 example_loss=markdown_text(d.example_loss))
-    out = [f"{heading} ∂{prose.loss}/∂{prose.param} at {_where(d)}", ""]
+    out = [f"{heading} " + _("∂{loss}/∂{param} at {where}").format(loss=prose.loss, param=prose.param,
+                                                                    where=_where(d)), ""]
     if note := _batch_note(prose):
         out += [note, ""]
     if d.paths is None:
-        out += _summary_prose(d, prose) + [""]
+        out += _summary_prose(d, _count(prose)) + [""]
         header, rows = _summary_rows(d)
         out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        out += ["| " + " | ".join(r) + " |" for r in rows] + [f"| sum | | | | ${latex_number(d.total)}$ |", ""]
+        out += ["| " + " | ".join(r) + " |" for r in rows] + [f"| {_('sum')} | | | | ${latex_number(d.total)}$ |", ""]
         if d.deltas:
-            out += [rf"$\delta = \partial {latex_name(d.loss)} / \partial \mathrm{{net}}$ of the net inputs on the "
-                    "paths, summed over the batch:", "", "| net | δ |", "|---|---|"]
+            out += [_("{delta} of the net inputs on the paths, summed over the batch:").format(
+                delta=rf"$\delta = \partial {latex_name(d.loss)} / \partial \mathrm{{net}}$"),
+                "", "| net | δ |", "|---|---|"]
             out += [f"| ${latex_name(k)}$ | ${latex_number(v)}$ |" for k, v in list(d.deltas.items())[:MAX_ROWS]]
             out.append("")
     else:
-        out += [f"{_count(prose)}.", ""]
+        out += [_("{count}.").format(count=_count(prose)), ""]
         for line, rows in _math_blocks(d):
             out += [line, "", "$$", r"\begin{aligned}", " \\\\\n".join(rows), r"\end{aligned}", "$$", ""]
-    out += [_check(prose).replace("check:", "**Check:**", 1), ""]
+    out += [_check(prose, N_("**Check:**")), ""]
     return "\n".join(out)
 
 
 def latex(d: Derivation) -> str:
     """A LaTeX fragment for a document whose preamble has ``\\usepackage{amsmath}``."""
-    out = [latex_comment(f"% scalarnet: the derivation of d{d.loss}/d{d.param} at {_where(d)}".replace("–", "-")),
-           "% needs \\usepackage{amsmath} in the preamble", ""]
+    out = [latex_comment("% scalarnet: " + _("the derivation of d{loss}/d{param} at {where}").format(
+               loss=d.loss, param=d.param, where=_where(d)).replace("–", "-")), _preamble(), ""]
     if (n := len(d.examples)) > 1:
-        out += [rf"${latex_name(d.loss)}$ is the mean of ${latex_name(d.example_loss)}$ over the batch of {n} "
-                rf"examples: every path starts with $\partial {latex_name(d.loss)} / \partial "
-                rf"{latex_name(d.example_loss)} = 1/{n}$.", ""]
+        out += [_("{loss} is the mean of {example_loss} over the batch of {n} examples: every path starts with "
+                  "{start}.").format(loss=f"${latex_name(d.loss)}$", example_loss=f"${latex_name(d.example_loss)}$",
+                                     n=n, start=rf"$\partial {latex_name(d.loss)} / \partial "
+                                                rf"{latex_name(d.example_loss)} = 1/{n}$"), ""]
+    in_math = lambda name: f"${latex_name(name)}$"  # noqa: E731
     if d.paths is None:
-        out += [_latex_text(_summary_prose(d)[0]), ""]
+        out += [_summary_prose(d, _count(d, in_math))[0], ""]
         header, rows = _summary_rows(d)
         out += [r"\begin{tabular}{rlrrr}", " & ".join(header) + r" \\ \hline"]
         out += [" & ".join(r) + r" \\" for r in rows]
-        out += [rf"sum & & & & ${latex_number(d.total)}$ \\", r"\end{tabular}", ""]
+        out += [_("sum") + rf" & & & & ${latex_number(d.total)}$ \\", r"\end{tabular}", ""]
     else:
-        out += [_latex_text(f"{_count(d)}."), ""]
+        out += [_("{count}.").format(count=_count(d, in_math)), ""]
         for prose, rows in _math_blocks(d):
             out += [prose, r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
-    verdict = rf"equal to within $10^{{{int(f'{TOLERANCE:e}'.split('e')[1])}}}$" if d.agrees else "NOT EQUAL"
-    out += [rf"Check: the engine's gradient is ${latex_number(d.gradient)}$; the sum over the paths is "
-            rf"${latex_number(d.total)}$, {verdict}.", ""]
+    tolerance = rf"$10^{{{int(f'{TOLERANCE:e}'.split('e')[1])}}}$"
+    verdict = _("equal to within {tolerance}").format(tolerance=tolerance) if d.agrees else _("NOT EQUAL")
+    out += [_("Check: the engine's gradient is {gradient}; the sum over the paths is {total}, {verdict}.").format(
+        gradient=f"${latex_number(d.gradient)}$", total=f"${latex_number(d.total)}$", verdict=verdict), ""]
     return "\n".join(out)
 
 
-def _latex_text(prose: str) -> str:
-    """Prose with names in it, for LaTeX text mode: each name set in math."""
-    return re.sub(r"from (\S+) to (\S+) through", lambda m: f"from ${latex_name(m[1])}$ to ${latex_name(m[2])}$ "
-                  "through", prose)
+def _preamble() -> str:
+    """What a LaTeX document needs for the fragment (Chinese words: a CJK package too)."""
+    return _("% needs \\usepackage{amsmath} in the preamble")
 
 
 # -- JSON -------------------------------------------------------------------------------------
@@ -326,7 +354,8 @@ def to_json(d: Derivation) -> dict:
            "paths": [{"example": p.example, "nodes": list(p.nodes), "factors": [_factor_json(f) for f in p.factors],
                       "product": p.product} for p in d.paths or []]}
     if len(d.examples) > 1:
-        out["batch"] = _batch_note(d)
+        with using_language("en"):
+            out["batch"] = _batch_note(d)
     if d.paths is None:
         # Too many paths to list: ``paths`` holds the delta form's terms instead, each
         # δ(child)·∂child/∂param with δ(child) = ∂loss/∂child already summed over the paths
@@ -395,15 +424,16 @@ def _delta_latex_name(name: str) -> str:
     return rf"\delta_{{{latex_name(name[2:])}}}" if name.startswith("δ_") else latex_name(name)
 
 
-def _delta_check(f: DeltaForm) -> str:
-    verdict = f"equal to within {TOLERANCE:g} ✓" if f.agrees else "NOT EQUAL ✗"
-    return f"check: the engine's gradient ∂{f.loss}/∂{f.param} = {number(f.gradient)}; the delta form gives " \
-           f"{number(f.total)}: {verdict}"
+def _delta_check(f: DeltaForm, head: str = N_("check:")) -> str:
+    return _("{check} the engine's gradient ∂{loss}/∂{param} = {gradient}; the delta form gives "
+             "{total}: {verdict}").format(check=_(head), loss=f.loss, param=f.param, gradient=number(f.gradient),
+                                          total=number(f.total), verdict=_verdict(f.agrees))
 
 
 def _delta_head(f: DeltaForm) -> str:
-    return (f"∂{f.loss}/∂{f.param} at step {f.step}, {which_examples(f.examples)}, in the delta form: "
-            f"δ = ∂{f.loss}/∂net of each neuron on the way, from the loss down")
+    return _("∂{loss}/∂{param} at step {step}, {examples}, in the delta form: "
+             "δ = ∂{loss}/∂net of each neuron on the way, from the loss down").format(
+        loss=f.loss, param=f.param, step=f.step, examples=which_examples(f.examples))
 
 
 def delta_text(f: DeltaForm, values: dict[str, list[float]]) -> str:
@@ -413,7 +443,7 @@ def delta_text(f: DeltaForm, values: dict[str, list[float]]) -> str:
         out.append(f"  {lhs} = {rhs[0]}")
         out += [" " * (len(lhs) + 3) + f"= {r}" for r in rhs[1:]]
     if hidden:
-        out.append(f"  … {hidden} more lines (--format json lists them all)")
+        out.append(_("  … {n} more lines (--format json lists them all)").format(n=hidden))
     out += ["", _delta_check(f)]
     return "\n".join(out) + "\n"
 
@@ -421,15 +451,16 @@ def delta_text(f: DeltaForm, values: dict[str, list[float]]) -> str:
 def delta_markdown(f: DeltaForm, values: dict[str, list[float]], heading: str = "####") -> str:
     rows = [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in _delta_rows(f, values, latex=True)]
     return "\n".join([f"{heading} {_delta_head(f)}", "", "$$", r"\begin{aligned}", " \\\\\n".join(rows),
-                      r"\end{aligned}", "$$", "", _delta_check(f).replace("check:", "**Check:**", 1), ""])
+                      r"\end{aligned}", "$$", "", _delta_check(f, N_("**Check:**")), ""])
 
 
 def delta_latex(f: DeltaForm, values: dict[str, list[float]]) -> str:
     rows = [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in _delta_rows(f, values, latex=True)]
-    return "\n".join([f"% scalarnet: d{f.loss}/d{f.param} in the delta form; needs \\usepackage{{amsmath}}",
-                      r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", "",
-                      rf"Check: the engine's gradient is ${latex_number(f.gradient)}$; the delta form gives "
-                      rf"${latex_number(f.total)}$.", ""])
+    head = _("% scalarnet: d{loss}/d{param} in the delta form; needs \\usepackage{{amsmath}}").format(
+        loss=f.loss, param=f.param)
+    return "\n".join([latex_comment(head), r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", "",
+                      _("Check: the engine's gradient is {gradient}; the delta form gives {total}.").format(
+                          gradient=f"${latex_number(f.gradient)}$", total=f"${latex_number(f.total)}$"), ""])
 
 
 def deltas_together(forms: list[DeltaForm], values: dict[str, list[float]]) -> list[str]:
