@@ -20,6 +20,7 @@ from pathlib import Path
 import graphviz
 
 from ...exercise import Exercise
+from ...i18n import N_, _
 from ...node import Node
 from .. import render
 from . import dot, layout
@@ -32,6 +33,10 @@ from .text import pretty
 from .walk import replay, walk_order
 
 LEVELS = ("primitive", "named", "neuron", "layer")
+# the words a title uses for the levels and phases (the keys stay the option values)
+LEVEL_WORDS = {"primitive": N_("primitive"), "named": N_("named"), "neuron": N_("neuron"), "layer": N_("layer")}
+PHASE_WORDS = {"forward": N_("forward"), "backward": N_("backward"), "update": N_("update"),
+               "backward walk": N_("backward walk")}
 READABLE = 150  # boxes + arrows a default diagram may have
 MAX_NOTES = 60  # parameters whose --param notes the layout makes room for (beyond: the one shown)
 
@@ -128,13 +133,20 @@ def sizing(subject: Subject, *, level: str | None = None, frames: bool = False, 
 
 
 def _frame_title(k: int, n: int, name: str) -> str:
-    return f"frame {k} of {n}: at {pretty(name)}"
+    return _("frame {k} of {n}: at {name}").format(k=k, n=n, name=pretty(name))
 
 
 def _with_param(title: list[str], param: str) -> list[str]:
     """The title naming the highlighted parameter (on the line that names the step)."""
-    k = next((i for i, line in enumerate(title) if " level" in line), len(title) - 1)
-    return [*title[:k], f"{title[k]} · red: every path from the loss to {pretty(param)}", *title[k + 1:]]
+    marks = [level_text(level) for level in LEVELS]
+    k = next((i for i, line in enumerate(title) if any(m in line for m in marks)), len(title) - 1)
+    red = _("red: every path from the loss to {param}").format(param=pretty(param))
+    return [*title[:k], f"{title[k]} · {red}", *title[k + 1:]]
+
+
+def level_text(level: str) -> str:
+    """'named level', in the language shown."""
+    return _("{level} level").format(level=_(LEVEL_WORDS[level]))
 
 
 def _finish(scene: Scene, title: list[str], param: str | None, draw: _Step, lay: layout.Layout) -> graphviz.Digraph:
@@ -148,10 +160,10 @@ def _finish(scene: Scene, title: list[str], param: str | None, draw: _Step, lay:
 def _title(subject: Subject, level: str, what: str, notes: list[str]) -> list[str]:
     where = []
     if subject.step is not None:  # an exercise (a bare node graph has no steps or examples)
-        where = [f"step {subject.step}", f"example {subject.example}" + (
-            f" of a batch of {subject.batch_size}" if subject.batch_size > 1 else "")]
+        where = [_("step {step}").format(step=subject.step), _("example {example}").format(example=subject.example) + (
+            _(" of a batch of {n}").format(n=subject.batch_size) if subject.batch_size > 1 else "")]
     lines = [subject.title] if subject.title else []
-    return lines + [" · ".join([*where, what, f"{level} level"]), *notes]
+    return lines + [" · ".join([*where, _(PHASE_WORDS[what]), level_text(level)]), *notes]
 
 
 class _Step:
@@ -240,10 +252,12 @@ class _Levels:
     def choose(self, level: str | None, frames: bool) -> tuple[str, list[str]]:
         notes = []
         if level in ("neuron", "layer") and not self.available(level):
-            notes.append(f"no {level} level here ({self.network}): showing the named level")
+            notes.append(_("no {level} here ({why}): showing the {named}").format(
+                level=level_text(level), why=_(self.network), named=level_text("named")))  # type: ignore[arg-type]
             level = "named"
         if frames and level in ("neuron", "layer"):
-            notes.append("frames follow the backward walk node by node: showing the named level")
+            notes.append(_("frames follow the backward walk node by node: showing the {named}").format(
+                named=level_text("named")))
             level = "named"
         if level is None:
             level = self._default(frames)

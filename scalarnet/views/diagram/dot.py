@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import graphviz
 
+from ...i18n import N_, _
 from .. import render
 from . import layout
 from .metrics import SLACK, block_size
@@ -37,10 +38,10 @@ STYLES: dict[str, dict[str, str]] = {
     "neuron": {"shape": "box", "style": "rounded,filled", "fillcolor": "#d5e8d4", "color": "#82b366"},
     "layer": {"shape": "box", "style": "filled", "fillcolor": "#d5e8d4", "color": "#82b366", "fontname": MONO},
 }
-MEANINGS = {
-    "param": "parameter (trained)", "input": "input", "target": "target", "node": "named node",
-    "loss": "loss of the example", "batch": "batch loss (mean)", "op": "op node (no name)",
-    "const": "constant", "neuron": "neuron: net input, activation", "layer": "layer of neurons",
+MEANINGS = {  # translated where shown
+    "param": N_("parameter (trained)"), "input": N_("input"), "target": N_("target"), "node": N_("named node"),
+    "loss": N_("loss of the example"), "batch": N_("batch loss (mean)"), "op": N_("op node (no name)"),
+    "const": N_("constant"), "neuron": N_("neuron: net input, activation"), "layer": N_("layer of neurons"),
 }
 
 
@@ -116,7 +117,7 @@ def _text_size(lines: list[str], size: float) -> tuple[float, float]:
 
 def _legend_size(scene: Scene) -> tuple[float, float]:
     roles = _roles(scene)
-    sizes = [_box_size([MEANINGS[r]], False) for r in roles]
+    sizes = [_box_size([_(MEANINGS[r])], False) for r in roles]
     return max((w for w, _ in sizes), default=0.0), sum(h + 4 for _, h in sizes)
 
 
@@ -202,11 +203,11 @@ def _legend(g: graphviz.Digraph, scene: Scene, lay: layout.Layout, flip: _Flip) 
     area = lay.extras["legend"]
     y = area.top
     for role in _roles(scene):
-        w, h = _box_size([MEANINGS[role]], False)
+        w, h = _box_size([_(MEANINGS[role])], False)
         r = layout.Rect(area.left + w / 2, y + h / 2, w, h)
         style = dict(STYLES[role])
         style.pop("fontname", None)
-        g.node(f"legend_{role}", dot_label([MEANINGS[role]]), id=f"legend_{role}", **{"class": "legend"},
+        g.node(f"legend_{role}", dot_label([_(MEANINGS[role])]), id=f"legend_{role}", **{"class": "legend"},
                **flip.box(r), **style)
         y += h + 4
     _block(g, "legend_arrow", _arrow_help(scene), lay.extras["help"], flip, LEGEND_SIZE, **{"class": "legend"})
@@ -218,13 +219,14 @@ def _legend(g: graphviz.Digraph, scene: Scene, lay: layout.Layout, flip: _Flip) 
 def _arrow_help(scene: Scene, widest: bool = False) -> list[str]:
     loss = scene.loss
     if scene.level in ("neuron", "layer"):
-        lines = ["arrow: a connection, with its weight's", "value and gradient; → its share of", "the gradient below"]
+        lines = [_("arrow: a connection, with its weight's"), _("value and gradient; → its share of"),
+                 _("the gradient below")]
     else:
-        lines = ["arrow: data flows along it;", "label: local partial ∂child/∂parent",
-                 f"→ its share of ∂{loss}/∂parent", f"   (= ∂{loss}/∂child × partial)",
-                 "a gradient = the sum of its shares"]
+        lines = [_("arrow: data flows along it;"), _("label: local partial ∂child/∂parent"),
+                 _("→ its share of ∂{loss}/∂parent").format(loss=loss),
+                 _("   (= ∂{loss}/∂child × partial)").format(loss=loss), _("a gradient = the sum of its shares")]
     if scene.highlight or widest:
-        lines.append("red: the paths to the highlighted parameter")
+        lines.append(_("red: the paths to the highlighted parameter"))
     if scene.current or widest:
-        lines.append("orange: where the backward walk is")
+        lines.append(_("orange: where the backward walk is"))
     return lines

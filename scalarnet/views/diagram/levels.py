@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ...i18n import N_, _
 from ...node import Node
 from .scene import Arrow, Box, Link, Scene, fold
 from .subject import Subject
@@ -128,6 +129,19 @@ def _partner(st: Structure, link: Link) -> str | None:
     return st.keys.get(id(op.parents[1 - i]))
 
 
+ROLE_WORDS = {"param": N_("param"), "input": N_("input"), "target": N_("target")}  # a leaf box's caption
+
+
+def batch_lines(subject: Subject) -> list[str]:
+    """The batch loss's box: what it is the mean of, and which example the picture shows."""
+    return [_("mean of {loss} over {n} examples").format(loss=pretty(subject.loss_name), n=subject.batch_size),
+            _("(example {example} shown)").format(example=subject.example)]
+
+
+def value_line(value: float) -> str:
+    return _("value = {value}").format(value=num(value))
+
+
 def _title(subject: Subject, node: Node) -> str | None:
     if node is subject.batch_loss:
         return "L"
@@ -143,16 +157,15 @@ def _box(subject: Subject, node: Node, key: str, phase: str, grads: Gradients, c
     if role == "const":
         return Box(key, role, num(node.value), node=node)
     if role == "batch":
-        lines = [f"mean of {pretty(subject.loss_name)} over {subject.batch_size} examples",
-                 f"(example {subject.example} shown)"]
+        lines = batch_lines(subject)
     elif node.op is None:
         frozen = role == "param" and subject.step is not None and names and names[0] not in subject.updated
-        lines = ["param (not trained)" if frozen else role]
+        lines = [_("param (not trained)") if frozen else _(ROLE_WORDS[role]) if role in ROLE_WORDS else role]
     else:
         lines = [pretty(infix(subject, node, 2 if title is None else 4))]
     if title is None:  # an anonymous op node (primitive level) or an unnamed root
         title = subject.loss_name if node is subject.root else node.op.name  # type: ignore[union-attr]
-    lines.append(f"value = {num(node.value)}")
+    lines.append(value_line(node.value))
     if phase != "forward" and node.requires_grad:
         lines += _grad_lines(subject, node, title if names or role == "batch" else "", grads, contributions, loss)
     if phase == "update" and names and names[0] in subject.updated:
@@ -164,18 +177,18 @@ def _box(subject: Subject, node: Node, key: str, phase: str, grads: Gradients, c
 
 def _grad_lines(subject: Subject, node: Node, title: str, grads: Gradients, contributions: list[float],
                 loss: str) -> list[str]:
-    symbol = f"∂{loss}/∂{title}" if title else "grad"
+    symbol = f"∂{loss}/∂{title}" if title else _("grad")
     g = grads.grad(node)
     if g is None:
         return [f"{symbol} = ?"]
     if not grads.final(node):
-        return [f"{symbol} so far = {num(g)}"]
+        return [_("{symbol} so far = {value}").format(symbol=symbol, value=num(g))]
     lines = [f"{symbol} = {num(g)}"]
     other = g - sum(contributions)
     several_examples = node.op is None and subject.batch_loss is not None and abs(other) > 1e-12 * max(1.0, abs(g))
     if len(contributions) > 1 or several_examples:
         terms = sum_text(contributions + ([other] if several_examples else []))
-        lines.append(f"  = {terms}" + (" (the last: other examples)" if several_examples else ""))
+        lines.append(f"  = {terms}" + (_(" (the last: other examples)") if several_examples else ""))
     return lines
 
 

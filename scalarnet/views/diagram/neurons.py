@@ -10,13 +10,17 @@ says why)."""
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
+from ...i18n import N_, _, ngettext
 from ...node import Node
+from .levels import ROLE_WORDS, batch_lines, value_line
 from .scene import Arrow, Box, Link, Scene, fold
 from .subject import Subject
 from .text import num, pretty, sum_text, update_lines
 
+KINDS = {"bias": N_("bias"), "weight": N_("weight")}  # the parameters a layer summarises
 ACTIVATIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 SUMS = ("sum", "add")
 
@@ -62,18 +66,18 @@ def find_network(subject: Subject) -> Network | str:
         layer_of[id(neuron.out)] = neuron.layer
         inside |= {id(neuron.net), id(neuron.out)} | {id(p) for p in neuron.net.parents if p.op is not None}
     if not by_out:
-        return "no neurons (sums of weight × input products) in this graph"
+        return _("no neurons (sums of weight × input products) in this graph")
     loss_part = {id(n) for n in subject.members if n.op is not None and id(n) not in inside}
     shown = set(by_out) | {id(n) for n in subject.members if subject.role(n) == "target"}
     if id(subject.root) in shown:
-        return "the loss is itself a neuron"
+        return _("the loss is itself a neuron")
     links = fold(subject.root, shown, loss_part | shown | {id(subject.root)})
     for node in subject.members:
         if id(node) in loss_part:
             for p in node.parents:
                 if id(p) not in loss_part and id(p) not in shown and (p.op is not None or subject.role(p) != "const"):
-                    return (f"{subject.name(p) or 'a node'} is used outside the neurons "
-                            "(only neuron outputs and targets may make up the loss)")
+                    return _("{node} is used outside the neurons (only neuron outputs and targets may make up "
+                             "the loss)").format(node=subject.name(p) or _("a node"))
     neurons = sorted(by_out.values(), key=lambda nr: nr.layer)
     depth = max(nr.layer for nr in neurons)
     layers = [[nr for nr in neurons if nr.layer == k] for k in range(1, depth + 1)]
@@ -138,10 +142,10 @@ def _loss_boxes(subject: Subject, scene: Scene, net: Network, key_of: dict[int, 
         if subject.role(link.parent) == "target" and id(link.parent) not in key_of:
             key_of[id(link.parent)] = f"t{len(key_of)}"
             scene.add(Box(key_of[id(link.parent)], "target", _name(subject, link.parent, "target"),
-                          ["target", f"value = {num(link.parent.value)}"], link.parent,
+                          [_(ROLE_WORDS["target"]), value_line(link.parent.value)], link.parent,
                           tooltip=subject.name(link.parent) or ""))
     root = subject.root
-    lines = [f"value = {num(root.value)}"]
+    lines = [value_line(root.value)]
     if phase != "forward":
         lines.append(f"∂{loss}/∂{pretty(subject.loss_name)} = {num(root.grad)}")
     edges = loss_edges(subject, net)
@@ -157,8 +161,7 @@ def _loss_boxes(subject: Subject, scene: Scene, net: Network, key_of: dict[int, 
                                   partial=edge.partial))
     top = subject.batch_loss
     if top is not None:
-        scene.add(Box("batch", "batch", "L", [f"mean of {pretty(subject.loss_name)} over {subject.batch_size} examples",
-                                              f"(example {subject.example} shown)", f"value = {num(top.value)}"], top))
+        scene.add(Box("batch", "batch", "L", [*batch_lines(subject), value_line(top.value)], top))
         d = 1.0 / subject.batch_size
         scene.arrows.append(Arrow("loss", "batch", [] if phase == "forward" else [f"∂L/∂{pretty(subject.loss_name)} = "
                                                                                   f"{num(d)}"]))
@@ -259,7 +262,7 @@ def neuron_scene(subject: Subject, net: Network, phase: str) -> Scene:
             rank.append(key)
             lines = _neuron_lines(subject, nr, consumers.get(id(nr.out), []), phase, loss, bias_users)
             params = frozenset(filter(None, (subject.name(b) for b in nr.biases)))
-            scene.add(Box(key, "neuron", f"neuron {_short(subject, nr)}", lines, nr.out, params,
+            scene.add(Box(key, "neuron", _("neuron {name}").format(name=_short(subject, nr)), lines, nr.out, params,
                           tooltip=subject.name(nr.out) or ""))
             for signal, w in nr.weights:
                 lines = _param_line(subject, w, phase, loss)
@@ -288,8 +291,8 @@ def _neuron_lines(subject: Subject, nr: Neuron, consumers: list[tuple[Node, Neur
                 deltas = " + ".join(f"δ_{_short(subject, u)}" for u in users)
                 lines.append(f"  = {deltas} = {sum_text([u.net.grad for u in users])}")
         else:
-            lines.append(f"{_name(subject, b, 'b')} = {num(b.value)} (shared: its gradient is in "
-                         f"{_short(subject, users[0])})")
+            lines.append(_("{bias} = {value} (shared: its gradient is in {neuron})").format(
+                bias=_name(subject, b, "b"), value=num(b.value), neuron=_short(subject, users[0])))
     if phase != "forward":
         if nr.activation:
             lines.append(f"∂{loss}/∂{out_name} = {num(nr.out.grad)}")
@@ -322,23 +325,24 @@ def layer_scene(subject: Subject, net: Network, phase: str) -> Scene:
     loss = pretty(subject.loss_symbol)
     backward = phase != "forward"
     key_of: dict[int, str] = {}
-    head = ["unit", "value"]
+    head = [_("unit"), _("value")]
     rows = [[_name(subject, x, "x"), num(x.value)] for x in net.inputs]
-    scene.add(Box("layer0", "input", "inputs", _table(head, rows), None,
+    scene.add(Box("layer0", "input", _("inputs"), _table(head, rows), None,
                   tooltip=" ".join(subject.name(x) or "" for x in net.inputs)))
     for x in net.inputs:
         key_of[id(x)] = "layer0"
     for k, layer in enumerate(net.layers, start=1):
         key = f"layer{k}"
-        acts = sorted({nr.activation or "linear" for nr in layer})
-        head = ["unit", "net", "out"] + ([f"∂{loss}/∂out", f"∂{loss}/∂net"] if backward else [])
+        acts = sorted({nr.activation or _("linear") for nr in layer})
+        head = [_("unit"), "net", "out"] + ([f"∂{loss}/∂out", f"∂{loss}/∂net"] if backward else [])
         rows = []
         for nr in layer:
             key_of[id(nr.out)] = key
             row = [_name(subject, nr.out, "unit"), num(nr.net.value), num(nr.out.value)]
             rows.append(row + ([num(nr.out.grad), num(nr.net.grad)] if backward else []))
         biases = [b for nr in layer for b in nr.biases]
-        title = f"layer {k}: {len(layer)} {'/'.join(acts)} unit{'s' if len(layer) > 1 else ''}"
+        title = ngettext("layer {k}: {n} {activations} unit", "layer {k}: {n} {activations} units", len(layer)).format(
+            k=k, n=len(layer), activations="/".join(acts))
         lines = _table(head, rows) + _summary("bias", biases, subject, phase, loss)
         scene.add(Box(key, "layer", title, lines, layer[0].out,
                       frozenset(filter(None, (subject.name(b) for b in biases))), tooltip=title))
@@ -359,15 +363,22 @@ def _summary(kind: str, params: list[Node], subject: Subject, phase: str, loss: 
     if len(unique) <= 4:
         return [line for p in unique for line in _param_line(subject, p, phase, loss)]
     names = [_name(subject, p, kind) for p in unique]
-    lines = [f"{len(unique)} {kind}{'es' if kind.endswith('s') else 's'} {names[0]} … {names[-1]}"]
+    many = _("{n} biases {first} … {last}") if kind == "bias" else _("{n} weights {first} … {last}")
+    lines = [many.format(n=len(unique), first=names[0], last=names[-1])]
     if phase != "forward":
         biggest = max(unique, key=lambda p: abs(p.grad))
-        lines.append(f"largest |∂{loss}/∂{kind}|: {_name(subject, biggest, kind)} = {num(biggest.grad)}")
+        lines.append(_("largest |∂{loss}/∂{kind}|: {name} = {value}").format(
+            loss=loss, kind=_(KINDS[kind]), name=_name(subject, biggest, kind), value=num(biggest.grad)))
     return lines
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
-    # rows of one width: centred in a monospace font, their columns line up
-    return ["  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths)))
-            for r in [head, *rows]]
+    widths = [max(columns(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    # rows of one width: centred in a monospace font, their columns line up (a CJK character fills two)
+    return ["  ".join(" " * (w - columns(c)) + c if k else c + " " * (w - columns(c))
+                      for k, (c, w) in enumerate(zip(r, widths))) for r in [head, *rows]]
+
+
+def columns(text: str) -> int:
+    """How many monospace columns ``text`` takes: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

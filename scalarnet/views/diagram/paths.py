@@ -8,6 +8,7 @@ the parameter's own arrows."""
 
 from __future__ import annotations
 
+from ...i18n import _, ngettext
 from .scene import Arrow, Scene
 from .subject import Subject
 from .text import num, pretty
@@ -56,13 +57,15 @@ def paths_note(subject: Subject, scene: Scene, param: str, top: str) -> list[str
     if seed_arrows:  # the neuron and layer levels: the parameter is a connection
         counts = count_paths(scene, {a.child for a in seed_arrows}, top)
         n = sum(counts.get(a.child, 0) for a in seed_arrows)
-        return [f"red: {name}'s connection and its {_many(n)} to {loss}", head]
+        return [_("red: {name}'s connection and its {paths} to {loss}").format(name=name, paths=_many(n), loss=loss),
+                head]
     counts = count_paths(scene, seeds, top)
     n = sum(counts.get(k, 0) for k in seeds)
-    lines = [f"red: the {_many(n)} from {name} to {loss}; {head}"]
+    lines = [_("red: the {paths} from {name} to {loss}; {gradient}").format(paths=_many(n), name=name, loss=loss,
+                                                                            gradient=head)]
     titles = {k: b.title for k, b in scene.boxes.items()}
     if 0 < n <= MAX_LISTED and all(a.partial is not None for a in scene.arrows):
-        lines.append("= the sum over the paths of the products of their partials:")
+        lines.append(_("= the sum over the paths of the products of their partials:"))
         for path in _paths(scene, seeds, top):
             product = 1.0
             for a in path:
@@ -75,15 +78,14 @@ def paths_note(subject: Subject, scene: Scene, param: str, top: str) -> list[str
     grads = {id(b.node): b.node.grad for b in scene.boxes.values() if b.node is not None}
     terms = [f"{num(grads.get(id(scene.boxes[a.child].node), 0.0))} × {num(a.partial)}"  # type: ignore[arg-type]
              for a in own]
-    lines.append(f"= Σ ∂{loss}/∂child × ∂child/∂{name} over {name}'s arrows (the delta form):")
+    lines.append(_("= Σ ∂{loss}/∂child × ∂child/∂{name} over {name}'s arrows (the delta form):").format(
+        loss=loss, name=name))
     lines.append("  = " + (" + ".join(terms[:8]) + (" + …" if len(terms) > 8 else "")))
     return lines
 
 
 def _many(n: int) -> str:
-    if n == 1:
-        return "1 path"
-    return f"{n} paths" if n < 10**6 else f"{n:.3e} paths"
+    return ngettext("{n} path", "{n} paths", n).format(n=n if n < 10**6 else f"{n:.3e}")
 
 
 def _paths(scene: Scene, seeds: set[str], top: str) -> list[list[Arrow]]:
