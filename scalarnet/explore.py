@@ -31,6 +31,7 @@ from . import ops
 from .derive import Derivation as _Derivation
 from .derive import StepDerivations
 from .graph import Graph, apply_local_rule, topological_order
+from .i18n import _
 from .node import Node
 from .views import derivation as derivation_view
 from .views import render
@@ -202,7 +203,7 @@ class WalkStep:
 
     def __str__(self) -> str:
         head = f"{self.index}. {self.name}" + (f" = {self.formula}" if self.formula != self.name else "")
-        lines = [f"{head}   (grad {number(self.grad)})"]
+        lines = [f"{head}   " + _("(grad {value})").format(value=number(self.grad))]
         for parent, rule, local, share, total in self.sent:
             lines.append(f"   {_ref(parent)}.grad += {number(self.grad)} × ∂{_ref(self.name)}/∂{_ref(parent)} "
                          f"[{rule} = {number(local)}] = {number(share)}   → {number(total)}")
@@ -274,5 +275,5 @@ def viewer(root: Node, param: str | None = None, title: str = "") -> Page:
         chosen = ([param] if param else []) + [p for p in params if p != param][: page.MAX_DERIVED - 1]
         derivations = _derivations(root)
         ds = {p: derivations.derive(p) for p in chosen}
-        shown = page.assemble(title or f"the graph of {names[id(root)]}", chosen, [(subject, ds)])
+        shown = page.assemble(title or _("the graph of {name}").format(name=names[id(root)]), chosen, [(subject, ds)])
         return Page(page.to_html(shown), shown)

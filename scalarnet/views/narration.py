@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ..derive import fold, numeric_partials
+from ..i18n import _
 from ..node import Node, formula
 from .diagram.text import superscripts
 
@@ -82,7 +83,8 @@ class Narrator:
         if not shares:  # the example's loss itself
             if self.batch_size == 1:
                 return f"{here} = 1"
-            return f"{here} = 1/{self.batch_size} = {num(node.grad)}  (the batch loss is the mean over the examples)"
+            return f"{here} = 1/{self.batch_size} = {num(node.grad)}  " + _(
+                "(the batch loss is the mean over the examples)")
         if [c for c, _ in shares] == [self.loss] and self.batch_size == 1:  # ∂E/∂E · ∂E/∂x says nothing more
             return f"{here} = {num(node.grad)}"
         symbols = " + ".join(f"{_d(self.loss, c)} · {_d(c, name)}" for c, _ in shares)
@@ -92,7 +94,7 @@ class Narrator:
     def update(self, name: str, before: float, grad: float, after: float, rate: float, trained: bool) -> str:
         """``w5⁺ = w5 − η·∂E/∂w5 = 0.4 − 0.5 × 0.0821670 = 0.358916``."""
         if not trained:
-            return f"{name} is not trained: it stays {num(before)}"
+            return _("{name} is not trained: it stays {value}").format(name=name, value=num(before))
         return (f"{name}⁺ = {name} − η·{_d(self.loss, name)} = {num(before)} − {num(rate)} × {_factor(grad)}"
                 f" = {num(after)}")
 

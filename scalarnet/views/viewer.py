@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..derive import Derivation, StepDerivations
 from ..exercise import Exercise
+from ..i18n import _, language
 from ..node import Node
 from . import derivation, render
 from .diagram import DiagramError, Sizing, pictures, sizing
@@ -160,56 +161,59 @@ def _forward_order(narrator: Narrator, topological: list[str]) -> list[str]:
 def _step_frames(index: int, subject: Subject, narrator: Narrator, forward: list[str], walk: list[str],
                  shots: dict[str, list]):
     """(frame, picture) for every frame of one step."""
-    where = f"step {subject.step} · " if subject.step is not None else ""
+    where = _("step {step}").format(step=subject.step) + " · " if subject.step is not None else ""
     per_node = bool(walk)
     given = [n for n in narrator.slot if n not in narrator.uses]
     first = ", ".join(f"{n} = {num(narrator.slot[n].value)}" for n in given[:12]) + (" …" if len(given) > 12 else "")
-    yield Frame(index, "forward", "", where + "forward pass: the given numbers", "given: " + first, 0), \
-        shots["forward"][0]
+    yield Frame(index, "forward", "", where + _("forward pass: the given numbers"),
+                _("given: {values}").format(values=first), 0), shots["forward"][0]
     if per_node:
         for j, name in enumerate(forward, start=1):
-            yield Frame(index, "forward", name, where + f"forward pass: {name}", narrator.forward(name), j), \
-                shots["forward"][0]
+            yield Frame(index, "forward", name, where + _("forward pass: {name}").format(name=name),
+                        narrator.forward(name), j), shots["forward"][0]
     else:
         top = subject.top
-        yield Frame(index, "forward", "", where + "forward pass",
-                    f"forward pass: every value, up to {subject.loss_symbol} = {num(top.value)}", len(forward)), \
-            shots["forward"][0]
+        yield Frame(index, "forward", "", where + _("forward pass"),
+                    _("forward pass: every value, up to {loss} = {value}").format(loss=subject.loss_symbol,
+                                                                                 value=num(top.value)),
+                    len(forward)), shots["forward"][0]
     if per_node:
         for j, (name, picture) in enumerate(zip(walk, shots["backward"]), start=1):
-            yield Frame(index, "backward", name, where + f"backward walk: at {name}", narrator.backward(name), j), \
-                picture
+            yield Frame(index, "backward", name, where + _("backward walk: at {name}").format(name=name),
+                        narrator.backward(name), j), picture
     else:
-        yield Frame(index, "backward", "", where + "backward pass",
-                    f"backward pass: every gradient ∂{narrator.loss}/∂node, from the loss back to the parameters",
-                    len(narrator.slot)), shots["backward"][0]
+        yield Frame(index, "backward", "", where + _("backward pass"),
+                    _("backward pass: every gradient ∂{loss}/∂node, from the loss back to the parameters").format(
+                        loss=narrator.loss), len(narrator.slot)), shots["backward"][0]
     if subject.learning_rate is None:  # a graph built in Python: no update
         return
     rate = subject.learning_rate
-    update = where + f"update (learning rate {number(rate)})"
+    update = where + _("update (learning rate {rate})").format(rate=number(rate))
     params = subject.param_names() if per_node else []
     for name in params:
         node = narrator.slot[name]
         trained = name in subject.updated
         line = narrator.update(name, node.value, node.grad, subject.updated.get(name, node.value), rate, trained)
-        yield Frame(index, "update", name, f"{update}: {name}", line, len(walk)), shots["update"][0]
+        yield Frame(index, "update", name, _("{update}: {name}").format(update=update, name=name), line,
+                    len(walk)), shots["update"][0]
     if not params:
-        yield Frame(index, "update", "", update, f"update: every trained parameter moves against its gradient, "
-                    f"p⁺ = p − η·∂{narrator.loss}/∂p with η = {num(rate)}", len(walk)), shots["update"][0]
+        yield Frame(index, "update", "", update, _("update: every trained parameter moves against its gradient, "
+                                                   "p⁺ = p − η·∂{loss}/∂p with η = {rate}").format(
+            loss=narrator.loss, rate=num(rate)), len(walk)), shots["update"][0]
 
 
 def _draw(viewer: Viewer, drawings: list[tuple[Frame, object]]) -> None:
     """Render every distinct picture once, store them as patches, and find each frame's boxes."""
     distinct: dict[int, int] = {}  # id(picture) -> position in sources
     sources = []
-    for _, picture in drawings:
+    for _frame, picture in drawings:
         if id(picture) not in distinct:
             distinct[id(picture)] = len(sources)
             sources.append(picture.graph.source)
     try:
         svgs = render.render_many(sources, "svg")
     except render.RenderError as err:
-        viewer.note = f"No diagrams: {err}."
+        viewer.note = _("No diagrams: {error}.").format(error=err)
         return
     stored, boxes = [], []
     for svg in svgs:
@@ -234,7 +238,8 @@ def _table(subject: Subject, slot: dict[str, Node], forward: list[str], walk: li
     value after the update. Each row carries its place in the forward order (data-f, 0 for a
     given number) and in the walk (data-b, 0 when the walk does not visit it), so a frame
     shows exactly what is known at it."""
-    head = ["node", "value", f"∂{subject.loss_symbol}/∂node"] + (["after update"] if subject.updated else [])
+    head = [_("node"), _("value"), _("∂{loss}/∂node").format(loss=subject.loss_symbol)] + (
+        [_("after update")] if subject.updated else [])
     f_pos = {n: j for j, n in enumerate(forward, start=1)}
     b_pos = {n: j for j, n in enumerate(walk, start=1)}
     rows = []
@@ -357,7 +362,7 @@ pre { font-size: 0.8rem; background: #f6f6f6; padding: 0.5rem; white-space: pre-
 _JS = """
 (function () {
   const data = JSON.parse(document.getElementById('data').textContent);
-  const frames = data.frames, n = frames.length;
+  const frames = data.frames, n = frames.length, words = data.words;
   const $ = (id) => document.getElementById(id);
   const stage = $('stage'), canvas = $('canvas'), slider = $('slider'), choose = $('param');
   const prev = $('prev'), next = $('next'), play = $('play');
@@ -461,7 +466,7 @@ _JS = """
       el.hidden = !(+el.dataset.step === frame.step && el.dataset.param === choose.value);
     });
     slider.value = k;
-    $('where').textContent = 'frame ' + (k + 1) + ' of ' + n;
+    $('where').textContent = words.where.replace('{k}', k + 1).replace('{n}', n);
     $('label').textContent = frame.label;
     $('narration').textContent = frame.narration;
     prev.disabled = k === 0;
@@ -481,11 +486,11 @@ _JS = """
     const j = Math.max(1, Math.min(count, parseInt(args.get('frame') || '1', 10) || 1));
     return first + j - 1;
   }
-  function stop() { clearInterval(timer); timer = null; play.textContent = '\\u25B6 play'; }
+  function stop() { clearInterval(timer); timer = null; play.textContent = '\\u25B6 ' + words.play; }
   function toggle() {
     if (timer) { stop(); return; }
     if (k === n - 1) show(0);
-    play.textContent = '\\u275A\\u275A pause';
+    play.textContent = '\\u275A\\u275A ' + words.pause;
     timer = setInterval(() => { if (k >= n - 1) stop(); else show(k + 1); }, data.interval);
   }
   prev.addEventListener('click', () => { stop(); show(k - 1); });
@@ -537,7 +542,8 @@ def to_html(viewer: Viewer, interval_ms: int = 900) -> str:
             "pictures": viewer.pictures.to_json(), "highlights": viewer.highlights,
             "frames": [{"step": f.step, "phase": f.phase, "node": f.node, "label": f.label, "narration": f.narration,
                         "done": f.done, "picture": f.picture, "current": f.current, "pending": f.pending}
-                       for f in viewer.frames]}
+                       for f in viewer.frames],
+            "words": {"where": _("frame {k} of {n}"), "play": _("play"), "pause": _("pause")}}
     options = "".join(f'<option value="{esc(p)}"{" selected" if p == viewer.param else ""}>{esc(p)}</option>'
                       for p in viewer.params)
     note = f'<p class="note">{esc(viewer.note)}</p>' if viewer.note else ""
@@ -545,7 +551,7 @@ def to_html(viewer: Viewer, interval_ms: int = 900) -> str:
     derivations = "".join(f'<pre data-step="{s}" data-param="{esc(p)}" hidden>{esc(text)}</pre>'
                           for s, view in enumerate(viewer.steps) for p, text in view.derivations.items())
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{"zh-CN" if language() == "zh" else "en"}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -555,24 +561,24 @@ def to_html(viewer: Viewer, interval_ms: int = 900) -> str:
 <body>
 <h1>{esc(viewer.title)}</h1>
 <div class="controls">
-<button id="prev" type="button" title="previous frame (←)">&#9664; prev</button>
-<button id="play" type="button" title="play or pause (space)">&#9654; play</button>
-<button id="next" type="button" title="next frame (→)">next &#9654;</button>
-<input id="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="frame">
-<span id="where">frame 1 of {n}</span>
-<label>parameter <select id="param">{options}</select></label>
-<button id="zoomout" type="button" title="zoom out (or the mouse wheel)">&minus;</button>
+<button id="prev" type="button" title="{esc(_("previous frame (←)"))}">&#9664; {esc(_("prev"))}</button>
+<button id="play" type="button" title="{esc(_("play or pause (space)"))}">&#9654; {esc(_("play"))}</button>
+<button id="next" type="button" title="{esc(_("next frame (→)"))}">{esc(_("next"))} &#9654;</button>
+<input id="slider" type="range" min="0" max="{n - 1}" value="0" aria-label="{esc(_("frame"))}">
+<span id="where">{esc(_("frame {k} of {n}").format(k=1, n=n))}</span>
+<label>{esc(_("parameter"))} <select id="param">{options}</select></label>
+<button id="zoomout" type="button" title="{esc(_("zoom out (or the mouse wheel)"))}">&minus;</button>
 <span id="zoomlevel"></span>
-<button id="zoomin" type="button" title="zoom in (or the mouse wheel)">+</button>
-<button id="fit" type="button" title="the whole diagram in view">fit</button>
-<button id="actual" type="button" title="the diagram at its actual size">100 %</button>
+<button id="zoomin" type="button" title="{esc(_("zoom in (or the mouse wheel)"))}">+</button>
+<button id="fit" type="button" title="{esc(_("the whole diagram in view"))}">{esc(_("fit"))}</button>
+<button id="actual" type="button" title="{esc(_("the diagram at its actual size"))}">100 %</button>
 </div>
 <p id="narration" aria-live="polite"></p>
 {note}
 <main>
-<section id="stage" title="drag to move, wheel to zoom"><div id="canvas"></div></section>
+<section id="stage" title="{esc(_("drag to move, wheel to zoom"))}"><div id="canvas"></div></section>
 <section id="side"><h2 id="label"></h2><div id="tables">{tables}</div>
-<h2 id="derivation-title">derivation</h2><div id="derivations">{derivations}</div></section>
+<h2 id="derivation-title">{esc(_("derivation"))}</h2><div id="derivations">{derivations}</div></section>
 </main>
 <script type="application/json" id="data">{script_json(data)}</script>
 <script>{_JS}</script>
@@ -615,10 +621,10 @@ def display(viewer: Viewer) -> object:
 
 def _widget(viewer: Viewer, widgets):
     last = len(viewer.frames) - 1
-    play = widgets.Play(min=0, max=last, interval=900, description="play")
-    slider = widgets.IntSlider(min=0, max=last, description="frame")
+    play = widgets.Play(min=0, max=last, interval=900, description=_("play"))
+    slider = widgets.IntSlider(min=0, max=last, description=_("frame"))
     widgets.jslink((play, "value"), (slider, "value"))
-    choose = widgets.Dropdown(options=viewer.params, value=viewer.param, description="parameter")
+    choose = widgets.Dropdown(options=viewer.params, value=viewer.param, description=_("parameter"))
     narration = widgets.HTML()
     picture = widgets.HTML(layout=widgets.Layout(width="62%", overflow="auto"))
     side = widgets.HTML(layout=widgets.Layout(width="38%"))
