@@ -337,7 +337,7 @@ def latex(d: Derivation) -> str:
 
 def _preamble() -> str:
     """What a LaTeX document needs for the fragment (Chinese words: a CJK package too)."""
-    return _("% needs \\usepackage{amsmath} in the preamble")
+    return _("% needs {package} in the preamble").format(package=r"\usepackage{amsmath}")
 
 
 # -- JSON -------------------------------------------------------------------------------------
@@ -456,8 +456,8 @@ def delta_markdown(f: DeltaForm, values: dict[str, list[float]], heading: str = 
 
 def delta_latex(f: DeltaForm, values: dict[str, list[float]]) -> str:
     rows = [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in _delta_rows(f, values, latex=True)]
-    head = _("% scalarnet: d{loss}/d{param} in the delta form; needs \\usepackage{{amsmath}}").format(
-        loss=f.loss, param=f.param)
+    head = "% scalarnet: " + _("d{loss}/d{param} in the delta form; needs {package}").format(
+        loss=f.loss, param=f.param, package=r"\usepackage{amsmath}")
     return "\n".join([latex_comment(head), r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", "",
                       _("Check: the engine's gradient is {gradient}; the delta form gives {total}.").format(
                           gradient=f"${latex_number(f.gradient)}$", total=f"${latex_number(f.total)}$"), ""])
