@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scalarnet.i18n import using_language
 from scalarnet.views import render
 from scalarnet.views.diagram import backward_frames, diagram, pictures, subject_of
 
@@ -154,16 +155,21 @@ def test_one_layout_for_every_picture_of_a_step(page, backend):
     graphs = [pictures(subject, phase=phase)[0].graph for phase in ("forward", "backward", "update")]
     graphs += [f.graph for f in backward_frames("sigmoid-2-2-2")]
     graphs += [diagram("sigmoid-2-2-2", param=p) for p in ("w1", "w8")]
-    geometries = [_geometry(m) for m in measure_all(page, graphs, backend)]
+    assert_one_layout(measure_all(page, graphs, backend), 21)
+    neuron = [_geometry(m) for m in measure_all(page, [diagram("mazur-2-2-2", level="neuron", phase=phase)
+                                                       for phase in ("forward", "backward", "update")], backend)]
+    assert neuron[0] == neuron[1] == neuron[2]
+
+
+def assert_one_layout(measured: list[dict], boxes: int) -> None:
+    """Every picture as big as the first, every box where it is in the first (within 1 px)."""
+    geometries = [_geometry(m) for m in measured]
     width, height, shapes = geometries[0]
-    assert len(shapes) == 21
+    assert len(shapes) == boxes
     for k, (w, h, s) in enumerate(geometries):
         assert (w, h) == (width, height), k
         for key, r in s.items():
             assert all(abs(a - b) <= 1 for a, b in zip(r, shapes[key])), (k, key)
-    neuron = [_geometry(m) for m in measure_all(page, [diagram("mazur-2-2-2", level="neuron", phase=phase)
-                                                       for phase in ("forward", "backward", "update")], backend)]
-    assert neuron[0] == neuron[1] == neuron[2]
 
 
 # -- labels and text ------------------------------------------------------------------------
@@ -177,8 +183,14 @@ CASES = [("sigmoid-2-2-2", {}), ("sigmoid-2-2-2", {"phase": "update"}), ("sigmoi
 def test_every_label_is_nearer_its_own_edge_and_every_text_inside_its_box(page, backend):
     frames = backward_frames("sigmoid-2-2-2")
     graphs = [diagram(name, **options) for name, options in CASES] + [frames[0].graph, frames[9].graph]
+    assert labels_and_texts_in_place(measure_all(page, graphs, backend)) > 100
+
+
+def labels_and_texts_in_place(measured: list[dict]) -> int:
+    """Assert that every edge label is nearer its own edge than any other and every text lies
+    inside its box; returns how many labels were measured."""
     labelled = 0
-    for k, m in enumerate(measure_all(page, graphs, backend)):
+    for k, m in enumerate(measured):
         for e in m["edges"]:
             if not e["labels"]:
                 continue
@@ -193,4 +205,30 @@ def test_every_label_is_nearer_its_own_edge_and_every_text_inside_its_box(page, 
                 s = box["shape"]
                 assert s["x0"] - 0.5 <= t["x0"] and t["x1"] <= s["x1"] + 0.5, (key, t, s)
                 assert s["y0"] - 0.5 <= t["y0"] and t["y1"] <= s["y1"] + 0.5, (key, t, s)
-    assert labelled > 100
+    return labelled
+
+
+# -- the same in Chinese: wider words (a CJK character is 1 em), the same layout rules -------------
+ZH_CASES = [("sigmoid-2-2-2", {}), ("sigmoid-2-2-2", {"phase": "update"}), ("sigmoid-2-2-2", {"param": "w1"}),
+            ("mazur-2-2-2", {"level": "neuron", "phase": "update"}), ("curve-fit-1-5-1", {"level": "neuron"}),
+            ("quadratic-5-layer", {"level": "layer", "param": "W2[0,0]"}), ("sigmoid-2-2-2", {"level": "primitive"})]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_chinese_labels_near_their_edges_and_texts_inside_their_boxes(page, backend):
+    with using_language("zh"):
+        frames = backward_frames("sigmoid-2-2-2", param="w1")
+        graphs = [diagram(name, **options) for name, options in ZH_CASES] + [frames[0].graph, frames[9].graph]
+    assert "值 = " in graphs[0].source and "反向传播" in graphs[0].source  # the words are Chinese
+    assert labels_and_texts_in_place(measure_all(page, graphs, backend)) > 80
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_chinese_pictures_of_a_step_share_one_layout(page, backend):
+    with using_language("zh"):
+        subject = subject_of("sigmoid-2-2-2")
+        graphs = [pictures(subject, phase=phase)[0].graph for phase in ("forward", "backward", "update")]
+        graphs += [f.graph for f in backward_frames("sigmoid-2-2-2")[::4]]
+        graphs += [diagram("sigmoid-2-2-2", param="w8")]
+    assert "第 1 步" in graphs[0].source
+    assert_one_layout(measure_all(page, graphs, backend), 21)
