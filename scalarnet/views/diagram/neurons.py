@@ -245,7 +245,7 @@ def neuron_scene(subject: Subject, net: Network, phase: str) -> Scene:
     for k, x in enumerate(net.inputs):
         key_of[id(x)] = f"x{k}"
         first.append(key_of[id(x)])
-        scene.add(Box(key_of[id(x)], "input", _name(subject, x, "x"), [f"value = {num(x.value)}"], x,
+        scene.add(Box(key_of[id(x)], "input", _name(subject, x, "x"), [value_line(x.value)], x,
                       tooltip=subject.name(x) or ""))
     scene.ranks.append(first)
     consumers: dict[int, list[tuple[Node, Neuron]]] = {}
