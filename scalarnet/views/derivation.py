@@ -314,18 +314,17 @@ def latex(d: Derivation) -> str:
                loss=d.loss, param=d.param, where=_where(d)).replace("–", "-")), _preamble(), ""]
     if (n := len(d.examples)) > 1:
         out += [_("{loss} is the mean of {example_loss} over the batch of {n} examples: every path starts with "
-                  "{start}.").format(loss=f"${latex_name(d.loss)}$", example_loss=f"${latex_name(d.example_loss)}$",
+                  "{start}.").format(loss=_in_math(d.loss), example_loss=_in_math(d.example_loss),
                                      n=n, start=rf"$\partial {latex_name(d.loss)} / \partial "
                                                 rf"{latex_name(d.example_loss)} = 1/{n}$"), ""]
-    in_math = lambda name: f"${latex_name(name)}$"  # noqa: E731
     if d.paths is None:
-        out += [_summary_prose(d, _count(d, in_math))[0], ""]
+        out += [_summary_prose(d, _count(d, _in_math))[0], ""]
         header, rows = _summary_rows(d)
         out += [r"\begin{tabular}{rlrrr}", " & ".join(header) + r" \\ \hline"]
         out += [" & ".join(r) + r" \\" for r in rows]
         out += [_("sum") + rf" & & & & ${latex_number(d.total)}$ \\", r"\end{tabular}", ""]
     else:
-        out += [_("{count}.").format(count=_count(d, in_math)), ""]
+        out += [_("{count}.").format(count=_count(d, _in_math)), ""]
         for prose, rows in _math_blocks(d):
             out += [prose, r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
     tolerance = rf"$10^{{{int(f'{TOLERANCE:e}'.split('e')[1])}}}$"
@@ -333,6 +332,11 @@ def latex(d: Derivation) -> str:
     out += [_("Check: the engine's gradient is {gradient}; the sum over the paths is {total}, {verdict}.").format(
         gradient=f"${latex_number(d.gradient)}$", total=f"${latex_number(d.total)}$", verdict=verdict), ""]
     return "\n".join(out)
+
+
+def _in_math(name: str) -> str:
+    """A name in the words of a LaTeX document: set in math."""
+    return f"${latex_name(name)}$"
 
 
 def _preamble() -> str:
