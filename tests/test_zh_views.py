@@ -194,3 +194,17 @@ def test_explore_walk_and_title_in_chinese():
 def test_english_stays_the_default(capsys):
     assert main(["derive", "sigmoid-2-2-2", "--param", "w1"]) in (0, None)
     assert capsys.readouterr().out.startswith("∂E/∂w1 at step 1, example 0: 2 paths from E to w1")
+
+
+@pytest.mark.skipif(render.available_backends() == ["none"], reason="no Graphviz renderer")
+def test_the_sigmoid_viewer_page_says_no_english_word(tmp_path):
+    out = tmp_path / "out.html"
+    assert main(["step", "sigmoid-2-2-2", "--html", str(out), "--lang", "zh"]) in (0, None)
+    page = out.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S)[1])
+    shown = [f["label"] + "\n" + f["narration"] for f in data["frames"]] + list(data["words"].values())
+    body = re.sub(r"<script.*?</script>|<svg.*?</svg>", " ", page[page.index("<body>"):], flags=re.S)
+    shown.append(html.unescape(re.sub(r"<[^>]+>", " ", body)))  # the controls, headings, table, derivation
+    shown += [html.unescape(t) for t in re.findall(r'(?:title|aria-label)="([^"]*)"', body)]
+    assert left_over("\n".join(shown), "sigmoid-2-2-2") == []
+    assert data["words"] == {"where": "第 {k} 帧，共 {n} 帧", "play": "播放", "pause": "暂停"}
