@@ -85,11 +85,12 @@ def with_fallbacks(family: str) -> str:
     return ",".join([first, *FALLBACKS, rest]).rstrip(",")
 
 
-def warn_if_missing(texts: Iterable[str]) -> bool:
+def warn_if_missing(texts: Iterable[str], family: str | None = None) -> bool:
     """Say once, on stderr, which package to install when ``texts`` hold CJK characters and no
-    installed font has them (they will show as boxes). True when a CJK font is missing."""
+    installed font has them (they will show as boxes): ``family``, the CJK font the caller
+    draws with, else ``cjk_family()``. True when a CJK font is missing."""
     global _warned
-    if cjk_family() is not None or not any(has_cjk(t) for t in texts):
+    if (family or cjk_family()) is not None or not any(has_cjk(t) for t in texts):
         return False
     if not _warned:
         _warned = True
