@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 import shutil
 import subprocess
@@ -90,6 +91,16 @@ def test_cjk_names_compute_what_the_ascii_exercise_computes():
         assert a.grads[name] == pytest.approx(b.grads[other], rel=1e-12)
         assert a.params[name] == pytest.approx(b.params[other], rel=1e-12)
     assert a.loss == pytest.approx(b.loss, rel=1e-12) and a.loss > 0
+
+
+def test_the_readmes_chinese_example_runs(tmp_path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    snippet = next(b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if '"输入1"' in b)
+    (tmp_path / "readme.toml").write_text(snippet, encoding="utf-8")
+    record = Exercise.load(tmp_path / "readme.toml").step()
+    out = 1 / (1 + math.exp(-(0.1 * 1.0 + 0.1)))
+    assert record.loss == pytest.approx(0.5 * (out - 0.8) ** 2, rel=1e-12)
+    assert record.grads["权重1"] == pytest.approx((out - 0.8) * out * (1 - out) * 1.0, rel=1e-12)
 
 
 def test_a_bare_cjk_key_is_told_to_be_quoted(tmp_path, capsys):
@@ -268,3 +279,9 @@ def test_without_a_cjk_font_one_message_says_what_to_install(fmt, tmp_path, monk
         assert fonts.warn_if_missing(["权重"])
         assert "请安装一个：apt-get install fonts-noto-cjk" in capsys.readouterr().err
     assert not fonts.warn_if_missing(["w1 = 0.5"])  # nothing CJK to draw: nothing to say
+
+
+def test_ci_installs_a_cjk_font_when_there_is_none():
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    assert re.search(r'^\s*fc-list .*\| grep -qi "Noto Sans CJK" \|\| missing="\$missing fonts-noto-cjk"', ci, re.M)
+    assert re.search(r"apt-get install -y -qq \$missing", ci)
