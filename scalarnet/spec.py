@@ -140,11 +140,12 @@ def _bare_key_message(path: Path, err: ValueError) -> str | None:
         text = path.read_text(encoding="utf-8").splitlines()[line - 1]
     except (OSError, UnicodeDecodeError, IndexError):
         return None
-    key = re.match(r"[^\s=\[\]{},.\"']+", text[column - 1:])
+    key = re.match(r"[\w-]+", text[column - 1:])  # letters of any script, digits, _ and -
     if key is None or key.group(0).isascii():
         return None
-    return _("{path}: line {line}: the key {key} must be in double quotes (TOML allows only A-Z, a-z, 0-9, "
-             "_ and - in a bare key): write \"{key}\" instead of {key}").format(path=path, line=line, key=key.group(0))
+    return _("{path}: not valid TOML: line {line}: the key {key} must be in double quotes (TOML allows only "
+             "A-Z, a-z, 0-9, _ and - in a bare key): write \"{key}\" instead of {key}").format(
+        path=path, line=line, key=key.group(0))
 
 
 def from_dict(doc: dict[str, Any], path: str = "<exercise>") -> ExerciseSpec:

@@ -94,6 +94,6 @@ def warn_if_missing(texts: Iterable[str], family: str | None = None) -> bool:
         return False
     if not _warned:
         _warned = True
-        print("scalarnet: " + _("the names hold CJK characters but no CJK font is installed, so they show as "
-                                "empty boxes; install one: {command}").format(command=INSTALL), file=sys.stderr)
+        print("scalarnet: " + _("the picture holds CJK text but no CJK font is installed, so it shows as empty "
+                                "boxes; install one: {command}").format(command=INSTALL), file=sys.stderr)
     return True
