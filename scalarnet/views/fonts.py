@@ -24,8 +24,6 @@ from ..i18n import _
 PREFERRED = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",
              "WenQuanYi Zen Hei", "Sarasa Gothic SC", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei",
              "SimHei", "Heiti SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Sans CJK KR", "Droid Sans Fallback")
-# the fallbacks every diagram names after its own font, for viewers on any system (the SVG keeps them)
-FALLBACKS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei")
 INSTALL = "apt-get install fonts-noto-cjk"
 # words in the names of CJK fonts, to recognise them in a font list that says nothing of languages
 _CJK_WORDS = ("CJK", "Han Sans", "Han Serif", "WenQuanYi", "Hei", "Song", "Ming", "Kai", "Gothic", "YaHei",
@@ -77,12 +75,6 @@ def cjk_family(among: Iterable[str] | None = None) -> str | None:
             return name
     plain = [n for n in names if "Serif" not in n and "Mono" not in n]
     return (plain or names or [None])[0]
-
-
-def with_fallbacks(family: str) -> str:
-    """A font list for diagrams: ``family`` first (its Latin glyphs), then the CJK fallbacks."""
-    first, _sep, rest = family.partition(",")
-    return ",".join([first, *FALLBACKS, rest]).rstrip(",")
 
 
 def warn_if_missing(texts: Iterable[str], family: str | None = None) -> bool:

@@ -113,9 +113,13 @@ def render(source: str, fmt: str, backend: str | None = None) -> bytes:
 def _run_dot(source: str, fmt: str) -> bytes:
     dot = shutil.which("dot")
     assert dot is not None
+    # Graphviz's text falls back, glyph by glyph, to the font fontconfig ranks first for the
+    # language: Chinese (the seeds' language) rather than the locale's, so 误 gets the Chinese
+    # form, not the Japanese one; FC_LANG, when set, still decides
+    env = {"FC_LANG": "zh-cn", **os.environ}
     try:
         done = subprocess.run([dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
-                              timeout=TIMEOUT, check=False)
+                              timeout=TIMEOUT, check=False, env=env)
     except subprocess.TimeoutExpired:
         raise RenderError(f"Graphviz took over {TIMEOUT:.0f} s; try a coarser --level") from None
     if done.returncode != 0:
@@ -128,8 +132,7 @@ WASM_WORKER = Path(__file__).with_name("wasm_worker.py")
 
 
 def _run_wasm(sources: list[str], fmt: str, timeout: float) -> list[bytes]:
-    cjk = ",".join(dict.fromkeys([f for f in [fonts.cjk_family()] if f] + list(fonts.FALLBACKS)))
-    job = json.dumps({"format": fmt, "sources": sources, "cjk": cjk})
+    job = json.dumps({"format": fmt, "sources": sources, "cjk": fonts.cjk_family() or "sans-serif"})
     try:
         done = subprocess.run([sys.executable, str(WASM_WORKER)], input=job.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)

@@ -1,9 +1,8 @@
 """The child process ``render.py`` starts to run the WebAssembly Graphviz (and resvg or
 cairosvg) on a batch of DOT sources. Run as a script, it imports nothing of scalarnet.
 
-stdin: JSON ``{"format": "svg"|"png"|"pdf", "sources": [DOT, …], "cjk": "Family,Family,…"}``
-(``cjk``: the installed CJK font first, then the usual ones); stdout: a JSON list of the
-outputs, base64-encoded.
+stdin: JSON ``{"format": "svg"|"png"|"pdf", "sources": [DOT, …], "cjk": "Family"}`` (``cjk``:
+the installed CJK font, see ``fonts.py``); stdout: a JSON list of the outputs, base64-encoded.
 """
 
 from __future__ import annotations

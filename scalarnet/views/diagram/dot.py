@@ -10,15 +10,14 @@ from collections.abc import Sequence
 
 import graphviz
 
-from .. import fonts, render
+from .. import render
 from . import layout
 from .metrics import SLACK, block_size
 from .scene import Scene
 from .text import dot_label, dot_text
 
-# DejaVu has no CJK glyphs: CJK fonts follow it (see fonts.py)
-FONT = fonts.with_fallbacks("DejaVu Sans Condensed,Helvetica,Arial,sans-serif")
-MONO = fonts.with_fallbacks("DejaVu Sans Mono,Menlo,Consolas,Courier,monospace")
+FONT = "DejaVu Sans Condensed,Helvetica,Arial,sans-serif"
+MONO = "DejaVu Sans Mono,Menlo,Consolas,Courier,monospace"
 RED = "#d62728"
 BOX_SIZE = 11.0  # points: box text
 EDGE_SIZE = 10.0  # edge labels (at least 9 pt, the floor for reading numbers)
