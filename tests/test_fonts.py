@@ -195,6 +195,10 @@ def test_diagram_pdf_embeds_a_cjk_font_and_its_text_reads_back(backend, no_cjk_f
     source = named_source()
     pdf = render.render(source, "pdf", backend)
     assert pdf_fonts(pdf) & cjk_fonts, pdf_fonts(pdf)
+    if backend == "wasm":  # the in-process renderer is given the font fonts.py chose
+        chosen = subprocess.run(["fc-list", f":family={fonts.cjk_family()}", "postscriptname"],
+                                capture_output=True, text=True).stdout
+        assert pdf_fonts(pdf) & {line.split("=", 1)[1].strip() for line in chosen.splitlines() if "=" in line}
     monkeypatch.setenv("FONTCONFIG_FILE", no_cjk_fonts)  # the check can fail: without CJK fonts, none is embedded
     assert not pdf_fonts(render.render(source, "pdf", backend)) & cjk_fonts
     if not shutil.which("mutool"):

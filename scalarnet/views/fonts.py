@@ -1,19 +1,20 @@
 """Which installed font draws CJK names (Chinese, Japanese, Korean), for the diagrams and plots.
 
 The diagrams' and plots' own fonts (DejaVu) have no CJK glyphs: a name like 权重1 drawn with
-them shows as empty boxes. Every renderer is therefore given a CJK font as a fallback: the
-best one of those installed, found with fontconfig's ``fc-list`` (the fonts Graphviz, cairo
-and resvg see), else in matplotlib's own font list (macOS, Windows). When a picture holds CJK
-text and no CJK font is installed, ``warn_if_missing`` says once which package to install;
-the picture is still drawn.
+them shows as empty boxes. The in-process renderer (resvg, cairosvg) and matplotlib are
+therefore given a CJK font to fall back to: the best one of those installed, found with
+fontconfig's ``fc-list`` (the fonts Graphviz, cairo and resvg see), else in matplotlib's own
+font list (macOS, Windows); the system Graphviz falls back through fontconfig by itself.
+When a picture holds CJK text and no CJK font is installed, ``warn_if_missing`` says once
+which package to install; the picture is still drawn.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -26,19 +27,17 @@ PREFERRED = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "We
              "SimHei", "Heiti SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Sans CJK KR", "Droid Sans Fallback")
 INSTALL = "apt-get install fonts-noto-cjk"
 # words in the names of CJK fonts, to recognise them in a font list that says nothing of languages
-_CJK_WORDS = ("CJK", "Han Sans", "Han Serif", "WenQuanYi", "Hei", "Song", "Ming", "Kai", "Gothic", "YaHei",
-              "PingFang", "Hiragino", "Fallback")
+_CJK_WORDS = ("CJK", "Han Sans", "Han Serif", "WenQuanYi", "Sarasa", "Hei", "SimSun", "Song", "Ming", "Kai",
+              "PingFang", "Hiragino", "Droid Sans Fallback")
+# hangul jamo, CJK radicals to Yi, hangul syllables, compatibility ideographs, fullwidth forms
+# (wasm_worker.py, which imports nothing of scalarnet, cuts lines at the same characters)
+WIDE = re.compile("[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _warned = False
-
-
-def is_wide(ch: str) -> bool:
-    """A character drawn two columns wide: CJK ideographs, kana, hangul, fullwidth forms."""
-    return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
 def has_cjk(text: str) -> bool:
     """Whether ``text`` holds a character the diagrams' font lacks for want of CJK glyphs."""
-    return any(ord(ch) >= 0x1100 and is_wide(ch) for ch in text)
+    return WIDE.search(text) is not None
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +81,7 @@ def warn_if_missing(texts: Iterable[str], family: str | None = None) -> bool:
     installed font has them (they will show as boxes): ``family``, the CJK font the caller
     draws with, else ``cjk_family()``. True when a CJK font is missing."""
     global _warned
-    if (family or cjk_family()) is not None or not any(has_cjk(t) for t in texts):
+    if not any(has_cjk(t) for t in texts) or (family or cjk_family()) is not None:
         return False
     if not _warned:
         _warned = True

@@ -132,7 +132,8 @@ WASM_WORKER = Path(__file__).with_name("wasm_worker.py")
 
 
 def _run_wasm(sources: list[str], fmt: str, timeout: float) -> list[bytes]:
-    job = json.dumps({"format": fmt, "sources": sources, "cjk": fonts.cjk_family() or "sans-serif"})
+    cjk = any(fonts.has_cjk(s) for s in sources) and fonts.cjk_family()  # fc-list only when needed
+    job = json.dumps({"format": fmt, "sources": sources, "cjk": cjk or "sans-serif"})
     try:
         done = subprocess.run([sys.executable, str(WASM_WORKER)], input=job.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
