@@ -25,7 +25,7 @@ from .i18n import LANGUAGES, N_, LanguageError, _, detect_language, ngettext, no
 from .matrix import MatrixExercise, open_engine
 from .spec import SpecError, load
 from .views.animation import ANIMATIONS
-from .views.table import number, step_table
+from .views.table import display_width, number, pad, step_table
 
 ENGINES = ("scalar", "matrix", "compiled")
 
@@ -142,9 +142,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             (f", MSE {number(m['mse'], 6)}" if "mse" in m else "")
         print(f"{part} ({m['examples']} examples): loss {number(m['loss'], 6)}{score}")
     print("parameters after training:")
-    width = max(len(n) for n in list(result.params)[:SHOWN_PARAMS])
+    width = max(display_width(n) for n in list(result.params)[:SHOWN_PARAMS])
     for name, value in list(result.params.items())[:SHOWN_PARAMS]:
-        print(f"  {name:<{width}}  {number(value)}")
+        print(f"  {pad(name, width)}  {number(value)}")
     if len(result.params) > SHOWN_PARAMS:
         print(f"  (+{len(result.params) - SHOWN_PARAMS} more; --json lists them all)")
     return 0

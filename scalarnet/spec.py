@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 
 from . import data, formula, nn
 from .files import check_input_file
+from .i18n import _
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -119,12 +121,31 @@ def load(path: str | Path) -> ExerciseSpec:
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not a text file (TOML must be UTF-8)") from None
     except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{path}: not valid TOML: {err}") from None
+        raise SpecError(_bare_key_message(path, err) or f"{path}: not valid TOML: {err}") from None
     except RecursionError:
         raise SpecError(f"{path}: not valid TOML: nested too deeply") from None
     except ValueError as err:  # a whole number of more than 4300 digits
         raise SpecError(f"{path}: not valid TOML: {formula.cut(str(err), 100)}") from None
     return from_dict(doc, str(path))
+
+
+def _bare_key_message(path: Path, err: ValueError) -> str | None:
+    """The fix for TOML's 'Invalid statement' on a key like 输入1: TOML allows only A-Z a-z
+    0-9 _ - in a key without quotes. None when the error is about something else."""
+    where = re.search(r"\(at line (\d+), column (\d+)\)", str(err))
+    if where is None:
+        return None
+    line, column = int(where.group(1)), int(where.group(2))
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return None
+    key = re.match(r"[\w-]+", text[column - 1:])  # letters of any script, digits, _ and -
+    if key is None or key.group(0).isascii():
+        return None
+    return _("{path}: not valid TOML: line {line}: the key {key} must be in double quotes (TOML allows only "
+             "A-Z, a-z, 0-9, _ and - in a bare key): write \"{key}\" instead of {key}").format(
+        path=path, line=line, key=key.group(0))
 
 
 def from_dict(doc: dict[str, Any], path: str = "<exercise>") -> ExerciseSpec:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine import Engine, TrainResult
 from ..evaluate import data_matrices, evaluate, is_classification, output_names
+from . import fonts
 from .render import write_atomic
 
 
@@ -33,8 +34,19 @@ def plot_training(path: str | Path, ex: Engine, result: TrainResult,
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib import font_manager
     except ImportError:
         raise PlotError("--plot needs matplotlib: pip install matplotlib (or pip install 'scalarnet[plot]')") from None
+    # DejaVu Sans has no CJK glyphs: matplotlib falls back, glyph by glyph, to the installed CJK font
+    cjk = fonts.cjk_family(f.name for f in font_manager.fontManager.ttflist)
+    fonts.warn_if_missing([ex.title, ex.loss_name, *ex.spec.inputs, *ex.spec.targets, *(accuracy or {})], cjk)
+    # (named, not "sans-serif": matplotlib falls back only along the families it is given by name)
+    with plt.rc_context({"font.family": ["DejaVu Sans", *([cjk] if cjk else []), "sans-serif"]}):
+        _plot_training(plt, path, ex, result, accuracy)
+
+
+def _plot_training(plt, path: str | Path, ex: Engine, result: TrainResult,
+                   accuracy: dict[str, list[float]] | None) -> None:
     second = is_curve_fit(ex) or bool(accuracy)
     fig, axes = plt.subplots(1, 2 if second else 1, figsize=(12 if second else 6.5, 4.8), squeeze=False)
     epochs = np.arange(1, len(result.epoch_losses) + 1)

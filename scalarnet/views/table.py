@@ -4,6 +4,7 @@ the loss, then each parameter's value, gradient and updated value."""
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 
 from ..engine import StepRecord, which_examples
 
@@ -22,10 +23,22 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide and fullwidth characters (权, ０) two,
+    combining marks none, the rest one."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` filled with spaces to ``width`` terminal columns (``str.ljust`` counts characters)."""
+    return text + " " * (width - display_width(text))
+
+
 def aligned_rows(header: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
-    """A plain-text table: the header, a rule, then the rows, each column as wide as its widest cell."""
-    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
-    line = lambda r: indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    """A plain-text table: the header, a rule, then the rows, each column as wide as its widest
+    cell in terminal columns, so CJK names line up."""
+    widths = [max(display_width(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    line = lambda r: indent + "  ".join(pad(c, w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
     return [line(header), indent + "  ".join("─" * w for w in widths), *map(line, rows)]
 
 

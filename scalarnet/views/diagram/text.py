@@ -13,8 +13,9 @@ DIGITS = 6  # significant digits in diagrams: 0.000438568 reads 0.000438568, nev
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _POWER = re.compile(r"\^(\d{1,2})(?![\d.])")  # x^2, not x^2.5
-# digits ending a word that starts with a letter: w1, out_h1, W1[0,0] (not 0.5, not 1e-05)
-_TRAILING_DIGITS = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z_]*?)(\d+)(?![\w.])")
+# digits ending a word that starts with a letter of any script: w1, out_h1, W1[0,0], 输入1
+# (not 0.5, not 1e-05); [^\W\d_] is a letter, and only ASCII digits have subscripts
+_TRAILING_DIGITS = re.compile(r"(?<![\w.])([^\W\d_][^\W\d]*?)([0-9]+)(?![\w.])")
 
 
 def num(v: float) -> str:
@@ -38,7 +39,8 @@ def superscripts(text: str) -> str:
 
 
 def pretty(text: str) -> str:
-    """Names with their trailing digits as subscripts (w1 → w₁, out_h1 → out_h₁, W1[0,2] → W₁[0,2])
+    """Names with their trailing digits as subscripts (w1 → w₁, out_h1 → out_h₁, W1[0,2] → W₁[0,2],
+    h10 → h₁₀, 输入1 → 输入₁)
     and small whole powers as superscripts (x^2 → x²)."""
     text = superscripts(text)
     return _TRAILING_DIGITS.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPTS), text)
