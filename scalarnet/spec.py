@@ -17,6 +17,7 @@ import numpy as np
 
 from . import data, formula, nn
 from .files import check_input_file
+from .i18n import LANGUAGES, _, language
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -147,12 +148,8 @@ class _Reader:
                                  + ", ".join(SECTIONS))
         if ("graph" in doc) == ("network" in doc):
             raise self.error("file", "needs exactly one of [graph] (named formulas) or [network] (a layered network)")
-        title = doc.get("title", Path(self.path).stem)
-        if not isinstance(title, str):
-            raise self.error("title", "must be a string")
-        description = doc.get("description", "")
-        if not isinstance(description, str):
-            raise self.error("description", "must be a string")
+        title = self.in_language(doc, "title", Path(self.path).stem)
+        description = self.in_language(doc, "description", "")
         dataset = self.data(doc) if "data" in doc else None
         inputs = dataset.inputs if dataset else self.numbers_table(doc, "inputs")
         targets = dataset.targets if dataset else self.numbers_table(doc, "targets")
@@ -186,6 +183,24 @@ class _Reader:
         if "vary" in doc:
             spec.vary, spec.vary_decimals = self.vary(doc["vary"], spec)
         return spec
+
+    def in_language(self, doc: dict[str, Any], key: str, default: str) -> str:
+        """``key`` (title, description) as a string, or a table of one per language
+        (``title = { en = "…", zh = "…" }``) read in the current language, else English,
+        else the first one given."""
+        value = doc.get(key, default)
+        if isinstance(value, str):
+            return value
+        if not isinstance(value, dict) or not value:
+            raise self.error(key, _('must be a string, or one string per language: {key} = {{ en = "…", zh = "…" }}')
+                             .format(key=key))
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                raise self.error(f"{key}.{lang}", _("unknown language{hint}; the languages are {languages}").format(
+                    hint=_did_you_mean(lang, LANGUAGES), languages=", ".join(LANGUAGES)))
+            if not isinstance(text, str):
+                raise self.error(f"{key}.{lang}", _("must be a string, got {value}").format(value=_shown(text)))
+        return value.get(language(), value.get("en", next(iter(value.values()))))
 
     def check_matrix_memory(self, spec: ExerciseSpec) -> None:
         """Refuse a [network] whose arrays for one batch cannot fit, even on the matrix engine."""

@@ -163,3 +163,39 @@ def test_bad_network_sections(tmp_path, change, expected):
     old, new = change
     assert old in NETWORK
     assert_mentions(error_of(tmp_path, NETWORK.replace(old, new)), expected)
+
+
+def test_titles_and_descriptions_per_language_follow_the_current_language(tmp_path):
+    from scalarnet.i18n import using_language
+
+    text = GOOD.replace('title = "tiny"', 'title = { en = "tiny", zh = "小例子" }\ndescription.zh = "只有中文"')
+    path = write(tmp_path, text)
+    assert (load(path).title, load(path).description) == ("tiny", "只有中文")  # English, else any
+    with using_language("zh"):
+        assert (load(path).title, load(path).description) == ("小例子", "只有中文")
+
+
+@pytest.mark.parametrize("title, expected", [
+    ('{ en = "a", fr = "b" }', ["title.fr", "unknown language", "en, zh"]),
+    ('{ en = "a", zh = 3 }', ["title.zh", "must be a string, got 3"]),
+    ("{ }", ["title", 'title = { en = "…", zh = "…" }']),
+    ("[1]", ["title", "must be a string"]),
+])
+def test_bad_per_language_titles(tmp_path, title, expected):
+    assert_mentions(error_of(tmp_path, GOOD.replace('title = "tiny"', f"title = {title}")), expected)
+
+
+def test_every_bundled_exercise_has_a_chinese_title_and_description():
+    import re
+
+    from scalarnet.bundled import bundled_dir, bundled_names, dataset_names, resolve
+    from scalarnet.i18n import using_language
+
+    assert len(list(bundled_dir().rglob("*.toml"))) == len(bundled_names() + dataset_names())
+    for name in bundled_names() + dataset_names():
+        english = load(resolve(name))
+        with using_language("zh"):
+            chinese = load(resolve(name))
+        assert chinese.title != english.title and chinese.description != english.description, name
+        assert len(re.findall(r"[\u4e00-\u9fff]", chinese.title)) >= 6, (name, chinese.title)
+        assert len(re.findall(r"[\u4e00-\u9fff]", chinese.description)) >= 25, (name, chinese.description)
