@@ -186,9 +186,9 @@ def test_bad_per_language_titles(tmp_path, title, expected):
 
 def test_every_bundled_exercise_has_a_chinese_title_and_description():
     import re
-    import tomllib
 
     from scalarnet.bundled import bundled_dir
+    from scalarnet.spec import tomllib
 
     files = sorted(bundled_dir().rglob("*.toml"))
     assert len(files) == 11
