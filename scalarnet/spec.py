@@ -446,12 +446,12 @@ class _Reader:
         if "biases" in table:
             if not bias:
                 raise self.error("[network] biases", _("given, but bias = false"))
-            net.biases = [v[0] for v in self.matrices(table["biases"], "biases", [(1, n) for _, n in shapes])]
+            net.biases = [v[0] for v in self.matrices(table["biases"], "biases", [(1, n) for _n_in, n in shapes])]
         net.names = self.names(table.get("names", {}), shapes, bias)
         if "units" in table:
             units = table["units"]
             if (not isinstance(units, list) or len(units) != len(shapes)
-                    or any(not isinstance(u, list) or len(u) != n for u, (_, n) in zip(units, shapes))):
+                    or any(not isinstance(u, list) or len(u) != n for u, (_n_in, n) in zip(units, shapes))):
                 raise self.error("[network] units", _("expected one list of unit names per layer after the "
                                                       "inputs, of sizes {sizes}").format(sizes=sizes[1:]))
             net.units = [[str(u) for u in layer] for layer in units]
