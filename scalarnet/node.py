@@ -302,7 +302,7 @@ def evaluate(op: Op, parents: tuple[Node, ...], name: str | None = None) -> floa
         else:
             value = op.forward(*[p.value for p in parents])
     except DomainError as err:
-        raise NumericError(f"{_describe(op, parents, name)}: {err}") from None
+        raise NumericError(_("{node}: {problem}").format(node=_describe(op, parents, name), problem=err)) from None
     if value - value != 0.0:
         raise NumericError(_("{node}: the value {value} is not finite").format(node=_describe(op, parents, name),
                                                                                value=repr(value)))
