@@ -4,6 +4,8 @@ interface word left; names, quantity ids, mistake ids and the CSV/JSON keys stay
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import shutil
@@ -31,8 +33,6 @@ def without(text: str, start: str, end: str) -> str:
 @pytest.fixture(scope="module")
 def zh_quiz(tmp_path_factory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("quiz") / "class"
-    import contextlib
-    import io
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         assert main(["quiz", "sigmoid-2-2-2", "--variants", "2", "--seed", "7", "--out", str(out), "--lang", "zh"]) == 0
@@ -44,7 +44,8 @@ def test_quiz_sheets_and_keys_in_chinese_have_no_english_interface_words(zh_quiz
     for k in (1, 2):
         folder = out / f"variant-0{k}"
         sheet, key = (folder / "sheet.md").read_text(), (folder / "key.md").read_text()
-        assert sheet.startswith("# 误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（种子教程 003，MOOC 8.3） · 变体 ")
+        title = "误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（种子教程 003，MOOC 8.3）"
+        assert sheet.startswith(f"# {title} · 变体 {k}\n")
         assert "## 已知" in sheet and "| 名字 | 含义 | 值 |" in sheet and "| x1 | 输入 |" in sheet
         assert "做一个训练步（正向传播、反向传播、以学习率 η 更新），至少保留 3 位有效数字，求：" in sheet
         assert "17. 更新后的 w8 (`new:w8`) = ________" in sheet
@@ -79,8 +80,6 @@ def test_chinese_sheets_get_pdfs_only_where_pdflatex_can_typeset_chinese(zh_quiz
 @pytest.fixture(scope="module")
 def zh_grades(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("grades") / "class"
-    import contextlib
-    import io
     with contextlib.redirect_stdout(io.StringIO()):
         quiz.make("sigmoid-2-2-2", 5, folder, seed=1, pdf=False)
     printed = io.StringIO()
