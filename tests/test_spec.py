@@ -200,3 +200,14 @@ def test_every_bundled_exercise_has_a_chinese_title_and_description():
         assert len(re.findall(r"[\u4e00-\u9fff]", description["zh"])) >= 25, (path, description)
     with using_language("zh"):
         assert load(bundled_dir() / "sigmoid-2-2-2.toml").title.startswith("误差后向传播（BP）例题")
+
+
+def test_examples_list_the_titles_in_the_current_language():
+    from scalarnet.bundled import bundled_titles
+
+    with using_language("zh"):
+        chinese = dict(bundled_titles())
+    english = dict(bundled_titles())
+    assert chinese["sigmoid-2-2-2"] == "误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（种子教程 003，MOOC 8.3）"
+    assert english["sigmoid-2-2-2"] == "2-2-2 sigmoid network without biases (seed 003: MOOC 8.3 BP example)"
+    assert chinese["quadratic-5-layer"].startswith("BP 神经网络模拟一元二次函数")
