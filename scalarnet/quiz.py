@@ -322,7 +322,8 @@ def sheet_markdown(steps: StepDerivations, v: Variant, asked: list[str], picture
                                                  [list(r) for r in _given_rows(steps, v)])
     out += ["", "## " + _("The formulas"), ""] + [f"- {name} = {text}" for name, text in formula_lines(steps)]
     out += ["", "## " + _("Questions"), "", _run_one_step("η"), ""]
-    out += [f"{k}. {describe(q, loss)} (`{q}`) = ________" for k, q in enumerate(asked, start=1)]
+    out += [_("{k}. {what} ({quantity}) = ________").format(k=k, what=describe(q, loss), quantity=f"`{q}`")
+            for k, q in enumerate(asked, start=1)]
     out += ["", _("Hand in each answer as a CSV row {row}, e.g. {example}.").format(
         row="`student,variant,quantity,value`", example=f"`s01,{v.id},{asked[0]},0.123`"), ""]
     return "\n".join(out)

@@ -48,7 +48,7 @@ def test_quiz_sheets_and_keys_in_chinese_have_no_english_interface_words(zh_quiz
         assert sheet.startswith(f"# {title} · 变体 {k}\n")
         assert "## 已知" in sheet and "| 名字 | 含义 | 值 |" in sheet and "| x1 | 输入 |" in sheet
         assert "做一个训练步（正向传播、反向传播、以学习率 η 更新），至少保留 3 位有效数字，求：" in sheet
-        assert "17. 更新后的 w8 (`new:w8`) = ________" in sheet
+        assert "17. 更新后的 w8（`new:w8`）= ________" in sheet
         assert english_words(sheet, NAMES, quoted=True) == []
         assert "| `grad:w5` | ∂E/∂w5 |" in key and "## 正向传播" in key and "## 更新" in key
         mine = without(key, "## 反向传播", "## 同样的计算，δ 形式")
