@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from .files import check_input_file
+from .files import NO_SUCH_FILE, check_input_file
 from .formula import cut
+from .i18n import _
 
 DATA_KEYS = ("csv", "sklearn", "inputs", "targets", "one_hot", "test", "seed", "standardize")
 SKLEARN_SETS = ("iris", "diabetes", "california_housing")
@@ -69,19 +70,20 @@ def identifier(text: str) -> str:
 def load(table: Any, base: Path) -> Dataset:
     """Read ``[data]``; file names are relative to ``base`` (the exercise file's folder)."""
     if not isinstance(table, dict):
-        raise DataError("", 'must be a table, e.g. csv = "iris.csv", targets = ["species"]')
+        raise DataError("", _('must be a table, e.g. csv = "iris.csv", targets = ["species"]'))
     for key in table:
         if key not in DATA_KEYS:
             close = difflib.get_close_matches(key, DATA_KEYS, n=1)
-            raise DataError(key, "unknown key" + (f" (did you mean {close[0]}?)" if close else "")
-                            + f"; the keys are {', '.join(DATA_KEYS)}")
+            raise DataError(key, _("unknown key{hint}; the keys are {keys}").format(
+                hint=_(" (did you mean {name}?)").format(name=close[0]) if close else "", keys=", ".join(DATA_KEYS)))
     columns, source = _read_source(table, base)
     targets = _names(table, "targets", columns, required=True)
     inputs = _names(table, "inputs", columns, required=False) or [c for c in columns if c not in targets]
     if not inputs:
-        raise DataError("inputs", "no input columns left: name them in inputs = [...]")
+        raise DataError("inputs", _("no input columns left: name them in inputs = [...]"))
     if set(inputs) & set(targets):
-        raise DataError("inputs", f"{', '.join(sorted(set(inputs) & set(targets)))} is both an input and a target")
+        raise DataError("inputs", _("{names} is both an input and a target").format(
+            names=", ".join(sorted(set(inputs) & set(targets)))))
     one_hot = _names(table, "one_hot", {c: columns[c] for c in targets}, required=False, what="target column")
     data = {name: _numbers(name, columns[name]) for name in inputs}
     target_columns: list[str] = []
@@ -111,43 +113,45 @@ def _read_source(table: dict, base: Path) -> tuple[dict[str, list[str]], str]:
     path = table.get("csv")
     dataset = table.get("sklearn")
     if path is None and dataset is None:
-        raise DataError("csv", 'say where the rows are: csv = "file.csv" or sklearn = "iris"')
+        raise DataError("csv", _('say where the rows are: csv = "file.csv" or sklearn = "iris"'))
     if path is not None:
         if not isinstance(path, str):
-            raise DataError("csv", f"expected a file name in quotes, got {_shown(path)}")
+            raise DataError("csv", _("expected a file name in quotes, got {value}").format(value=_shown(path)))
         full = base / path
         if full.exists() or dataset is None:
             return _read_csv(full), str(full)
     if not isinstance(dataset, str) or dataset not in SKLEARN_SETS:
-        raise DataError("sklearn", f"unknown data set {_shown(dataset)}; scalarnet knows {', '.join(SKLEARN_SETS)}")
+        raise DataError("sklearn", _("unknown data set {value}; scalarnet knows {names}").format(
+            value=_shown(dataset), names=", ".join(SKLEARN_SETS)))
     return _read_sklearn(dataset, path), f"scikit-learn {dataset}"
 
 
 def _read_csv(path: Path) -> dict[str, list[str]]:
-    problem = check_input_file(path, "a CSV file")
-    if problem and problem != "no such file":
+    problem = check_input_file(path, _("a CSV file"))
+    if problem and problem != NO_SUCH_FILE():
         raise DataError("csv", f"{path}: {problem}")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = [row for row in csv.reader(f) if row]
     except FileNotFoundError:
-        raise DataError("csv", f"{path}: no such file (a relative name is taken from the exercise file's "
-                               "folder)") from None
+        raise DataError("csv", f"{path}: " + _("no such file (a relative name is taken from the exercise file's "
+                                               "folder)")) from None
     except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise DataError("csv", f"{path}: cannot be read as CSV ({err})") from None
+        raise DataError("csv", f"{path}: " + _("cannot be read as CSV ({reason})").format(reason=err)) from None
     if len(rows) < 2:
-        raise DataError("csv", f"{path}: needs a header row of column names and at least one row of values")
+        raise DataError("csv", f"{path}: " + _("needs a header row of column names and at least one row of values"))
     header = [identifier(h) for h in rows[0]]
     first: dict[str, int] = {}
     for column, name in enumerate(header, start=1):
         if name in first:
-            raise DataError("csv", f"{path}: columns {first[name]} and {column} of the header are both named "
-                                   f"{name!r}; give every column its own name")
+            raise DataError("csv", f"{path}: " + _("columns {first} and {second} of the header are both named "
+                                                   "{name}; give every column its own name").format(
+                first=first[name], second=column, name=repr(name)))
         first[name] = column
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise DataError("csv", f"{path}, line {line}: {len(row)} values, but the header names "
-                                   f"{len(header)} columns")
+            raise DataError("csv", _("{path}, line {line}: {n} values, but the header names {columns} "
+                                     "columns").format(path=path, line=line, n=len(row), columns=len(header)))
     return {name: [row[k].strip() for row in rows[1:]] for k, name in enumerate(header)}
 
 
@@ -155,20 +159,23 @@ def _read_sklearn(name: str, csv_name: str | None) -> dict[str, list[str]]:
     try:
         from sklearn import datasets
     except ImportError:
-        raise DataError("sklearn", f"the {name} data comes with scikit-learn, which is not installed: "
-                                   "pip install scikit-learn (or pip install 'scalarnet[data]')") from None
+        raise DataError("sklearn", _("the {name} data comes with scikit-learn, which is not installed: "
+                                     "pip install scikit-learn (or pip install 'scalarnet[data]')").format(
+            name=name)) from None
     if name == "california_housing":
         try:
             bunch = datasets.fetch_california_housing(download_if_missing=False)
         except OSError:
-            given = f"{csv_name} is not there either; " if csv_name else ""
-            raise DataError("sklearn", (
-                f"the California housing data is not in scikit-learn's cache ({datasets.get_data_home()}) and "
-                f"scalarnet does not download it; {given}on a machine with internet run\n"
-                "    python -c 'from sklearn.datasets import fetch_california_housing as f; f()'\n"
+            given = _("{file} is not there either; ").format(file=csv_name) if csv_name else ""
+            raise DataError("sklearn", _(
+                "the California housing data is not in scikit-learn's cache ({cache}) and "
+                "scalarnet does not download it; {given}on a machine with internet run\n"
+                "    {command}\n"
                 "  once (it caches the data), or save the data as a CSV with a header row and set "
                 "csv = \"that.csv\" in [data].\n  Offline, the regression example on scikit-learn's bundled "
-                "diabetes data runs anywhere: scalarnet train diabetes")) from None
+                "diabetes data runs anywhere: scalarnet train diabetes").format(
+                cache=datasets.get_data_home(), given=given,
+                command="python -c 'from sklearn.datasets import fetch_california_housing as f; f()'")) from None
     else:
         bunch = datasets.load_iris() if name == "iris" else datasets.load_diabetes(scaled=False)
     names = [identifier(n) for n in bunch.feature_names]
@@ -186,18 +193,21 @@ def _names(table: dict, key: str, columns: dict, required: bool, what: str = "co
     value = table.get(key)
     if value is None:
         if required:
-            raise DataError(key, f"name the {key} columns: {key} = [...]; the columns are {', '.join(columns)}")
+            raise DataError(key, _("name the {key} columns: {key} = [...]; the columns are {columns}").format(
+                key=key, columns=", ".join(columns)))
         return []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise DataError(key, f"expected a list of column names, got {_shown(value)}")
+        raise DataError(key, _("expected a list of column names, got {value}").format(value=_shown(value)))
     value = [unicodedata.normalize("NFKC", v) for v in value]  # as the column names are (identifier)
     for name in value:
         if name not in columns:
             close = difflib.get_close_matches(name, list(columns), n=1)
-            raise DataError(key, f"no {what} {_shown(name)}" + (f" (did you mean {close[0]}?)" if close else "")
-                            + f"; the {what}s are {', '.join(columns)}")
+            hint = _(" (did you mean {name}?)").format(name=close[0]) if close else ""
+            message = (_("no column {name}{hint}; the columns are {columns}") if what == "column" else
+                       _("no target column {name}{hint}; the target columns are {columns}"))
+            raise DataError(key, message.format(name=_shown(name), hint=hint, columns=", ".join(columns)))
     return value
 
 
@@ -207,10 +217,12 @@ def _numbers(name: str, cells: list[str]) -> np.ndarray:
         try:
             out[row] = float(cell)
         except ValueError:
-            raise DataError("inputs", f"column {name}, row {row + 1}: {_shown(cell)} is not a number (for class labels "
-                                      f"use one_hot = [\"{name}\"] on a target column)") from None
+            raise DataError("inputs", _('column {name}, row {row}: {value} is not a number (for class labels '
+                                        'use one_hot = ["{name}"] on a target column)').format(
+                name=name, row=row + 1, value=_shown(cell))) from None
         if not math.isfinite(out[row]):
-            raise DataError("inputs", f"column {name}, row {row + 1}: {_shown(cell)} is not a finite number")
+            raise DataError("inputs", _("column {name}, row {row}: {value} is not a finite number").format(
+                name=name, row=row + 1, value=_shown(cell)))
     return out
 
 
@@ -223,7 +235,8 @@ def _one_hot(name: str, cells: list[str]) -> dict[str, np.ndarray]:
     columns = {f"{name}_{identifier(label)}": np.array([1.0 if c == label else 0.0 for c in cells])
                for label in labels}
     if len(columns) != len(labels):
-        raise DataError("one_hot", f"column {name}: two class labels give the same column name; rename them")
+        raise DataError("one_hot", _("column {name}: two class labels give the same column name; rename "
+                                     "them").format(name=name))
     return columns
 
 
@@ -233,14 +246,16 @@ def _split(table: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
     test = table.get("test")
     seed = table.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise DataError("seed", f"expected a non-negative whole number, got {_shown(seed)}")
+        raise DataError("seed", _("expected a non-negative whole number, got {value}").format(value=_shown(seed)))
     if test is None:
         return np.arange(n), np.arange(0)
     if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0 < test < 1:
-        raise DataError("test", f"expected the fraction of rows held out, between 0 and 1 (0.2), got {_shown(test)}")
+        raise DataError("test", _("expected the fraction of rows held out, between 0 and 1 (0.2), got "
+                                  "{value}").format(value=_shown(test)))
     n_test = math.ceil(test * n)
     if n_test >= n:
-        raise DataError("test", f"holding out {n_test} of {n} rows leaves none to train on")
+        raise DataError("test", _("holding out {n_test} of {n} rows leaves none to train on").format(
+            n_test=n_test, n=n))
     order = np.random.RandomState(seed).permutation(n)
     return order[n_test:], order[:n_test]
 
@@ -255,7 +270,8 @@ def _scaling(table: dict, data: dict[str, np.ndarray], inputs: list[str], target
     if isinstance(which, str):
         which = [which]
     if not isinstance(which, list) or any(w not in ("inputs", "targets") for w in which):
-        raise DataError("standardize", f'expected ["inputs"], ["inputs", "targets"] or false, got {_shown(which)}')
+        raise DataError("standardize", _('expected ["inputs"], ["inputs", "targets"] or false, got {value}').format(
+            value=_shown(which)))
     names = (inputs if "inputs" in which else []) + (targets if "targets" in which else [])
     scaling = {}
     for name in names:

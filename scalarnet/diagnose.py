@@ -22,21 +22,22 @@ from dataclasses import dataclass, field
 
 from . import ops, symbolic
 from .derive import StepDerivations
+from .i18n import N_, _
 from .node import Node
 from .quantities import GRAD, NEW
 
-MISTAKES = {
-    "missing_path": "a path left out of a sum over paths",
-    "error_sign": "(t − out) used for (out − t)",
-    "no_activation_derivative": "the activation's derivative dropped",
-    "derivative_at_net": "the activation's derivative evaluated at the net input instead of the output",
-    "activation_for_derivative": "the activation used in place of its derivative",
-    "partial_wrt_weight": "the partial with respect to the weight used for the partial with respect to the "
-                          "hidden output",
-    "updated_weights": "weights already updated used in the backward pass",
-    "loss_half": "the ½ of the loss dropped or doubled",
-    "swapped_weight": "two weights of one layer swapped",
-    "update_sign": "the update applied with the wrong sign",
+MISTAKES = {  # id → the mistake in words (English, as JSON gives it; shown translated: _(MISTAKES[id]))
+    "missing_path": N_("a path left out of a sum over paths"),
+    "error_sign": N_("(t − out) used for (out − t)"),
+    "no_activation_derivative": N_("the activation's derivative dropped"),
+    "derivative_at_net": N_("the activation's derivative evaluated at the net input instead of the output"),
+    "activation_for_derivative": N_("the activation used in place of its derivative"),
+    "partial_wrt_weight": N_("the partial with respect to the weight used for the partial with respect to the "
+                             "hidden output"),
+    "updated_weights": N_("weights already updated used in the backward pass"),
+    "loss_half": N_("the ½ of the loss dropped or doubled"),
+    "swapped_weight": N_("two weights of one layer swapped"),
+    "update_sign": N_("the update applied with the wrong sign"),
 }
 ACTIVATIONS = (ops.SIGMOID, ops.TANH, ops.RELU)
 NETS = (ops.ADD, ops.SUM, ops.MUL)
@@ -57,7 +58,12 @@ class Mistake:
 
     @property
     def text(self) -> str:
-        return f"{self.id} ({MISTAKES[self.id]}): {_listed(self.places)}"
+        return _("{id} ({what}): {places}").format(id=self.id, what=_(MISTAKES[self.id]), places=_listed(self.places))
+
+
+def _taken_as(factor: str, wrong: str, right: str) -> str:
+    """One place of a mistake: the factor, what was used for it, and what belongs there."""
+    return _("{factor} taken as {wrong} where {right} belongs").format(factor=factor, wrong=wrong, right=right)
 
 
 def _num(v: float) -> str:
@@ -65,8 +71,8 @@ def _num(v: float) -> str:
 
 
 def _listed(parts: list[str], most: int = 4) -> str:
-    shown = "; ".join(parts[:most])
-    return shown + (f"; and {len(parts) - most} more like it" if len(parts) > most else "")
+    shown = _("; ").join(parts[:most])
+    return shown + (_("; and {n} more like it").format(n=len(parts) - most) if len(parts) > most else "")
 
 
 class Catalogue:
@@ -85,7 +91,7 @@ class Catalogue:
         # the factors between named nodes, by (child, parent), in the first example (all have its shape)
         self.edges: dict[Edge, tuple[Node, Node]] = {}
         for child in first.order:
-            for parent, _ in first.edges.get(id(child), ()):
+            for parent, _value in first.edges.get(id(child), ()):
                 self.edges[(child.name, parent.name)] = (child, parent)
         self.value = {name: v[0] for name, v in self.record.values.items()}
 
@@ -185,15 +191,16 @@ class Catalogue:
         return out
 
     def _missing_text(self, edges: list[Edge]) -> list[str]:
-        return [f"∂{self.loss_name}/∂{parent} summed without the path through {child}; the missing term is "
-                f"δ({child})·∂{child}/∂{parent} = δ({child})·{symbolic.text(self.symbol((child, parent)))}"
+        return [_("{gradient} summed without the path through {child}; the missing term is {term}").format(
+                    gradient=f"∂{self.loss_name}/∂{parent}", child=child,
+                    term=f"δ({child})·∂{child}/∂{parent} = δ({child})·{symbolic.text(self.symbol((child, parent)))}")
                 for child, parent in edges]
 
     def _error_sign(self) -> list[Mistake]:
         out = []
         for group in self.groups(self.error_edges()):
-            parts = [f"∂{c}/∂{p} taken as {symbolic.text(-self.symbol((c, p)))} where "
-                     f"{symbolic.text(self.symbol((c, p)))} belongs" for c, p in group]
+            parts = [_taken_as(f"∂{c}/∂{p}", symbolic.text(-self.symbol((c, p))), symbolic.text(self.symbol((c, p))))
+                     for c, p in group]
             out.append(self._changed("error_sign", parts,
                                      dict.fromkeys(group, lambda k, v: -v)))
         return out
@@ -205,17 +212,18 @@ class Catalogue:
         relu = [e for e in self.activation_edges() if self.edges[e][0].op is ops.RELU]
         for group in self.groups(edges + relu):
             out.append(self._changed("no_activation_derivative", [
-                f"∂{c}/∂{p} = {symbolic.text(self.symbol((c, p)))} left out (taken as 1)"
+                _("{factor} left out (taken as 1)").format(factor=f"∂{c}/∂{p} = {symbolic.text(self.symbol((c, p)))}")
                 for c, p in group], dict.fromkeys(group, lambda k, v: 1.0)))
         for group in self.groups(edges):
             at_net = {e: self._at_net(e) for e in group}
             out.append(self._changed("derivative_at_net", [
-                f"∂{c}/∂{p} taken as {self._derivative_text(c, p, at_net=True)} where "
-                f"{symbolic.text(self.symbol((c, p)))} belongs" for c, p in group], at_net))
+                _taken_as(f"∂{c}/∂{p}", self._derivative_text(c, p, at_net=True), symbolic.text(self.symbol((c, p))))
+                for c, p in group], at_net))
             as_value = {e: self._activation_value(e) for e in group}
             out.append(self._changed("activation_for_derivative", [
-                f"∂{c}/∂{p} taken as {self.edges[(c, p)][0].op.format_value([p])} = {c} where its derivative "
-                f"{symbolic.text(self.symbol((c, p)))} belongs" for c, p in group], as_value))
+                _("{factor} taken as {wrong} where its derivative {right} belongs").format(
+                    factor=f"∂{c}/∂{p}", wrong=f"{self.edges[(c, p)][0].op.format_value([p])} = {c}",
+                    right=symbolic.text(self.symbol((c, p)))) for c, p in group], as_value))
         return out
 
     def _derivative_text(self, child: str, parent: str, at_net: bool) -> str:
@@ -240,8 +248,8 @@ class Catalogue:
         weights = self.weight_edges()
         out = []
         for group in self.groups(weights):
-            parts = [f"∂{c}/∂{p} taken as ∂{c}/∂{weights[(c, p)]} = {p} where {weights[(c, p)]} = "
-                     f"{_num(self.value[weights[(c, p)]])} belongs" for c, p in group]
+            parts = [_taken_as(f"∂{c}/∂{p}", f"∂{c}/∂{weights[(c, p)]} = {p}",
+                               f"{weights[(c, p)]} = {_num(self.value[weights[(c, p)]])}") for c, p in group]
             rules = {e: (lambda k, v, e=e: self._example_value(k, e[1])) for e in group}
             out.append(self._changed("partial_wrt_weight", parts, rules))
         return out
@@ -251,8 +259,10 @@ class Catalogue:
         after = self.record.params
         out = []
         for group in self.groups(weights):
-            parts = [f"∂{c}/∂{p} taken as the updated {weights[(c, p)]} = {_num(after[weights[(c, p)]])} where "
-                     f"{weights[(c, p)]} before the update = {_num(self.value[weights[(c, p)]])} belongs"
+            parts = [_("{factor} taken as the updated {weight} = {after} where {weight} before the update = "
+                       "{before} belongs").format(factor=f"∂{c}/∂{p}", weight=weights[(c, p)],
+                                                  after=_num(after[weights[(c, p)]]),
+                                                  before=_num(self.value[weights[(c, p)]]))
                      for c, p in group]
             rules = {e: (lambda k, v, w=weights[e]: after[w]) for e in group}
             out.append(self._changed("updated_weights", parts, rules))
@@ -263,10 +273,11 @@ class Catalogue:
             return []
         errors = self.error_edges()
         out = []
-        for scale, what in ((2.0, "dropped: the loss and every gradient doubled"),
-                            (0.5, "taken twice: the loss and every gradient halved")):
-            text = [f"the ½ of {self.loss_name} {what}; the right error factors are " + ", ".join(
-                symbolic.text(self.symbol(e)) for e in errors)]
+        for scale, what in ((2.0, _("the ½ of {loss} dropped: the loss and every gradient doubled; the right error "
+                                    "factors are {factors}")),
+                            (0.5, _("the ½ of {loss} taken twice: the loss and every gradient halved; the right "
+                                    "error factors are {factors}"))):
+            text = [what.format(loss=self.loss_name, factors=", ".join(symbolic.text(self.symbol(e)) for e in errors))]
             out.append(self._changed("loss_half", text, dict.fromkeys(errors, lambda k, v, s=scale: s * v),
                                      loss_scale=scale))
         return out
@@ -291,8 +302,9 @@ class Catalogue:
                 rules = {e: (lambda k, v, other=swap[w]: self.value[other]) for e, w in weights.items() if w in swap}
                 uses = [f"∂{c}/∂{p}" for (c, p), w in weights.items() if w in swap]
                 out.append(self._changed("swapped_weight", [
-                    f"{b} used for {a} and {a} for {b} in the backward pass ({', '.join(uses)}) where "
-                    + ", ".join(f"∂{c}/∂{p} = {w}" for (c, p), w in weights.items() if w in swap) + " belong"],
+                    _("{b} used for {a} and {a} for {b} in the backward pass ({uses}) where {right} belong").format(
+                        a=a, b=b, uses=", ".join(uses),
+                        right=", ".join(f"∂{c}/∂{p} = {w}" for (c, p), w in weights.items() if w in swap))],
                     rules))
         correct = self.record.grads
         for names in self._param_layers():
@@ -300,8 +312,9 @@ class Catalogue:
                 grads = dict(correct)
                 grads[a], grads[b] = correct[b], correct[a]
                 out.append(Mistake("swapped_weight", [
-                    f"the answers for {a} and {b} swapped: ∂{self.loss_name}/∂{a} = {_num(correct[a])} and "
-                    f"∂{self.loss_name}/∂{b} = {_num(correct[b])}"], self.quantities(grads)))
+                    _("the answers for {a} and {b} swapped: {grad_a} and {grad_b}").format(
+                        a=a, b=b, grad_a=f"∂{self.loss_name}/∂{a} = {_num(correct[a])}",
+                        grad_b=f"∂{self.loss_name}/∂{b} = {_num(correct[b])}")], self.quantities(grads)))
         return out
 
     def _param_layers(self) -> list[list[str]]:
@@ -314,8 +327,9 @@ class Catalogue:
         return [names for names in layers.values() if 1 < len(names) <= MAX_SINGLES]
 
     def _update_sign(self) -> list[Mistake]:
-        return [Mistake("update_sign", [f"each weight updated as w + η·∂E/∂w where w − η·∂E/∂w belongs "
-                                        f"(η = {_num(self.lr)})".replace("∂E", f"∂{self.loss_name}")],
+        return [Mistake("update_sign", [_("each weight updated as {wrong} where {right} belongs ({eta})").format(
+                    wrong="w + η·∂E/∂w", right="w − η·∂E/∂w", eta=f"η = {_num(self.lr)}").replace(
+                    "∂E", f"∂{self.loss_name}")],
                         self.quantities(dict(self.record.grads), update_sign=-1.0))]
 
 
@@ -324,8 +338,8 @@ def too_big(nodes: int) -> str:
     it is): a hand-sized exercise has tens of nodes; a network with thousands would take minutes."""
     if nodes <= MAX_NODES:
         return ""
-    return (f"no diagnosis: the step's graph has {nodes} nodes, more than the catalogue of mistakes searches "
-            f"({MAX_NODES}); it is meant for exercises worked by hand")
+    return _("no diagnosis: the step's graph has {nodes} nodes, more than the catalogue of mistakes searches "
+             "({limit}); it is meant for exercises worked by hand").format(nodes=nodes, limit=MAX_NODES)
 
 
 def catalogue(steps: StepDerivations) -> list[Mistake]:
@@ -354,7 +368,8 @@ class Explanation:
 
     def texts(self) -> list[str]:
         """Each mistake found in one line of words."""
-        return [f"{m.text} (explains {', '.join(qs)})" for m, qs in self.found()]
+        return [_("{mistake} (explains {quantities})").format(mistake=m.text, quantities=", ".join(qs))
+                for m, qs in self.found()]
 
     def lines(self, name: Callable[[str], str] = lambda q: q) -> list[str]:
         """Each mistake found as a headline and one indented line per place it was made."""
@@ -362,8 +377,9 @@ class Explanation:
         for m, qs in self.found():
             which = ", ".join(name(q) for q in qs[:4])
             if len(qs) > 4:
-                which = f"all {len(qs)} wrong answers" if self.explains_all else f"{which} and {len(qs) - 4} more"
-            out.append(f"{m.id} explains {which}: {MISTAKES[m.id]}")
+                which = (_("all {n} wrong answers").format(n=len(qs)) if self.explains_all
+                         else _("{which} and {n} more").format(which=which, n=len(qs) - 4))
+            out.append(_("{id} explains {which}: {what}").format(id=m.id, which=which, what=_(MISTAKES[m.id])))
             out += [f"  {place}" for place in m.places]
         return out
 

@@ -6,22 +6,31 @@ import os
 import stat
 from pathlib import Path
 
+from .i18n import _
+
 MAX_FILE_BYTES = 16 * 2**20  # an exercise or CSV file (README "Limits")
 
 
-def check_input_file(path: Path, what: str = "an exercise file (TOML) or a bundled exercise's name") -> str | None:
+def NO_SUCH_FILE() -> str:  # noqa: N802 - a message, compared by the CSV reader
+    return _("no such file")
+
+
+def check_input_file(path: Path, what: str | None = None) -> str | None:
     """Why ``path`` cannot be read as an input file (None when it can). Looks with stat
-    only, so a FIFO or a device is refused without being opened (opening a FIFO blocks)."""
+    only, so a FIFO or a device is refused without being opened (opening a FIFO blocks).
+    ``what`` says what to give instead of a folder (default: an exercise file)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        return "no such file"
+        return NO_SUCH_FILE()
     except OSError as err:
-        return f"cannot be read ({err.strerror or err})"
+        return _("cannot be read ({reason})").format(reason=err.strerror or err)
     if stat.S_ISDIR(info.st_mode):
-        return f"is a folder; give {what}"
+        return _("is a folder; give {what}").format(
+            what=what or _("an exercise file (TOML) or a bundled exercise's name"))
     if not stat.S_ISREG(info.st_mode):
-        return "is not a regular file (a pipe, a device or a socket); give a file"
+        return _("is not a regular file (a pipe, a device or a socket); give a file")
     if info.st_size > MAX_FILE_BYTES:
-        return f"is {info.st_size / 2**20:.1f} MB, over the limit of {MAX_FILE_BYTES // 2**20} MB"
+        return _("is {size} MB, over the limit of {limit} MB").format(size=f"{info.st_size / 2**20:.1f}",
+                                                                      limit=MAX_FILE_BYTES // 2**20)
     return None

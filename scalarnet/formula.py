@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import TypeVar
 
 from . import ops
+from .i18n import _
 from .node import Node, apply, power
 
 _BINARY = {ast.Add: ops.ADD, ast.Sub: ops.SUB, ast.Mult: ops.MUL, ast.Div: ops.DIV}
@@ -36,7 +37,12 @@ T = TypeVar("T")
 
 
 class FormulaError(ValueError):
-    """A formula that cannot be read; the message says what and how to fix it."""
+    """A formula that cannot be read; the message says what and how to fix it. ``unknown``:
+    the name it uses but may not (so a reader can tell a formula that uses its own name)."""
+
+    def __init__(self, message: str, unknown: str | None = None) -> None:
+        super().__init__(message)
+        self.unknown = unknown
 
 
 def cut(text: str, limit: int = SHOWN_CHARS) -> str:
@@ -60,20 +66,21 @@ def name_error(name: object) -> str | None:
     """Why ``name`` cannot name a value that formulas refer to (None when it can).
     ``name`` should already be NFKC-normalised (``normal_name``)."""
     if not isinstance(name, str):
-        return f"expected a name in quotes, got {name!r}"
+        return _("expected a name in quotes, got {value}").format(value=repr(name))
     if not name:
-        return "the name is empty"
+        return _("the name is empty")
     printable = name.isascii() and name.isprintable()  # the usual name: no character to look up
     bad = None if printable else next((c for c in name if unicodedata.category(c)[0] == "C"), None)
     if bad is not None:
-        return f"{shown(name)} holds the control character U+{ord(bad):04X}; use letters, digits and _"
+        return _("{name} holds the control character {char}; use letters, digits and _").format(
+            name=shown(name), char=f"U+{ord(bad):04X}")
     if not name.isidentifier():
-        return (f"{shown(name)} is not a name: a name must be a letter or _ followed by letters, digits or _ "
-                "(formulas refer to it)")
+        return _("{name} is not a name: a name must be a letter or _ followed by letters, digits or _ "
+                 "(formulas refer to it)").format(name=shown(name))
     if keyword.iskeyword(name):
-        return f"{name} is a Python keyword; choose another name"
+        return _("{name} is a Python keyword; choose another name").format(name=name)
     if name in ops.FUNCTIONS:
-        return f"{name} is a function name; choose another name"
+        return _("{name} is a function name; choose another name").format(name=name)
     return None
 
 
@@ -87,26 +94,30 @@ def parse(text: str, known: Collection[str]) -> ast.expr:
     """Check ``text`` and return its expression tree. ``known`` are the names it may use
     (a set or a dict's keys: looked up, not copied, so reading many formulas stays linear)."""
     if not isinstance(text, str):
-        raise FormulaError(f"expected a formula in quotes, got {type(text).__name__} {shown(repr(text))}")
+        raise FormulaError(_("expected a formula in quotes, got {type} {value}").format(
+            type=type(text).__name__, value=shown(repr(text))))
     if not text.strip():
-        raise FormulaError("the formula is empty")
+        raise FormulaError(_("the formula is empty"))
     if len(text) > MAX_FORMULA_CHARS:
-        raise FormulaError(f"{shown(text)} has {len(text):,} characters, over the limit of {MAX_FORMULA_CHARS:,}; "
-                           "split it into several [graph] entries, or use a [network] file")
+        raise FormulaError(_("{formula} has {n} characters, over the limit of {limit}; split it into several "
+                             "[graph] entries, or use a [network] file").format(
+            formula=shown(text), n=f"{len(text):,}", limit=f"{MAX_FORMULA_CHARS:,}"))
     operators = sum(text.count(c) for c in _OPERATOR_CHARS)
     if operators > MAX_OPERATORS:
-        raise FormulaError(f"{shown(text)} has {operators:,} operators and parentheses, over the limit of "
-                           f"{MAX_OPERATORS:,}; split it into several [graph] entries, or use a [network] file")
+        raise FormulaError(_("{formula} has {n} operators and parentheses, over the limit of {limit}; split it "
+                             "into several [graph] entries, or use a [network] file").format(
+            formula=shown(text), n=f"{operators:,}", limit=f"{MAX_OPERATORS:,}"))
     try:
         # '^' is power on paper; in Python it is xor with the wrong precedence, so swap it
         # before parsing (formulas hold no strings, so a textual swap is safe).
         tree = ast.parse(text.strip().replace("^", "**"), mode="eval").body
     except SyntaxError as err:
-        raise FormulaError(f"{shown(text)} is not a formula ({err.msg}); write it with numbers, names, "
-                           "+ - * / ^, parentheses and sigmoid tanh relu exp log") from None
+        raise FormulaError(_("{formula} is not a formula ({reason}); write it with numbers, names, + - * / ^, "
+                             "parentheses and sigmoid tanh relu exp log").format(
+            formula=shown(text), reason=err.msg)) from None
     except (RecursionError, MemoryError):  # below the limits this should not happen; say so plainly
-        raise FormulaError(f"{shown(text)} is nested too deeply to read; split it into several [graph] "
-                           "entries") from None
+        raise FormulaError(_("{formula} is nested too deeply to read; split it into several [graph] "
+                             "entries").format(formula=shown(text))) from None
     _check(tree, text, known)
     return tree
 
@@ -127,38 +138,45 @@ def _check(node: ast.expr, text: str, known: Collection[str]) -> None:
         node = stack.pop()
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise FormulaError(f"{shown(text)}: {shown(repr(node.value), 40)} is not a number")
+                raise FormulaError(_("{formula}: {value} is not a number").format(
+                    formula=shown(text), value=shown(repr(node.value), 40)))
             if isinstance(node.value, int) and abs(node.value) > 2 ** 1023:  # float() would overflow
-                raise FormulaError(f"{shown(text)}: a whole number is too big for a "
-                                   "float (at most about 1.8e308)")
+                raise FormulaError(_("{formula}: a whole number is too big for a float (at most about "
+                                     "1.8e308)").format(formula=shown(text)))
             if isinstance(node.value, float) and node.value - node.value != 0.0:  # 1e999 reads as inf
-                raise FormulaError(f"{shown(text)}: a number is too big for a float (at most about 1.8e308)")
+                raise FormulaError(_("{formula}: a number is too big for a float (at most about 1.8e308)").format(
+                    formula=shown(text)))
         elif isinstance(node, ast.Name):
             if node.id not in known:
-                raise FormulaError(_unknown_name(node.id, text, list(known)))
+                raise FormulaError(_unknown_name(node.id, text, list(known)), unknown=node.id)
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY and not isinstance(node.op, ast.Pow):
                 symbol = _SYMBOL.get(type(node.op), type(node.op).__name__)
-                raise FormulaError(f"{shown(text)}: the operator {symbol} is not supported; use + - * / ^ (or **)")
+                raise FormulaError(_("{formula}: the operator {symbol} is not supported; use + - * / ^ (or "
+                                     "**)").format(formula=shown(text), symbol=symbol))
             stack += [node.left, node.right]
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                raise FormulaError(f"{shown(text)}: only unary minus and plus are supported")
+                raise FormulaError(_("{formula}: only unary minus and plus are supported").format(
+                    formula=shown(text)))
             stack.append(node.operand)
         elif isinstance(node, ast.Call):
             func = node.func.id if isinstance(node.func, ast.Name) else None
             if func not in ops.FUNCTIONS:
                 called = func or _unparse(node.func)
                 hint = difflib.get_close_matches(called, ops.FUNCTIONS, n=1)
-                raise FormulaError(f"{shown(text)}: unknown function {called}"
-                                   + (f" (did you mean {hint[0]}?)" if hint else "")
-                                   + f"; the functions are {', '.join(ops.FUNCTIONS)}")
+                raise FormulaError(_("{formula}: unknown function {called}{hint}; the functions are "
+                                     "{functions}").format(
+                    formula=shown(text), called=called, functions=", ".join(ops.FUNCTIONS),
+                    hint=_(" (did you mean {name}?)").format(name=hint[0]) if hint else ""))
             if len(node.args) != 1 or node.keywords:
-                raise FormulaError(f"{shown(text)}: {func}() takes exactly one argument")
+                raise FormulaError(_("{formula}: {function}() takes exactly one argument").format(
+                    formula=shown(text), function=func))
             stack.append(node.args[0])
         else:
-            raise FormulaError(f"{shown(text)}: {_unparse(node)} is not part of a formula; write it with "
-                               "numbers, names, + - * / ^, parentheses and sigmoid tanh relu exp log")
+            raise FormulaError(_("{formula}: {part} is not part of a formula; write it with numbers, names, "
+                                 "+ - * / ^, parentheses and sigmoid tanh relu exp log").format(
+                formula=shown(text), part=_unparse(node)))
 
 
 def _unparse(node: ast.AST) -> str:
@@ -166,17 +184,19 @@ def _unparse(node: ast.AST) -> str:
     try:
         return shown(ast.unparse(node), 40)
     except RecursionError:
-        return "(a deeply nested expression)"
+        return _("(a deeply nested expression)")
 
 
 def _unknown_name(name: str, text: str, known: list[str]) -> str:
     if name in ops.FUNCTIONS:
-        return f"{shown(text)}: {name} is a function; call it as {name}(...)"
+        return _("{formula}: {name} is a function; call it as {name}(...)").format(formula=shown(text), name=name)
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-    listed = ", ".join(known[:30]) + (f", … ({len(known) - 30} more)" if len(known) > 30 else "")
-    return (f"{shown(text)}: unknown name {name}{hint}; a formula may use the params, inputs, targets "
-            f"and the graph entries above it: {listed or '(none)'}")
+    hint = _(" (did you mean {name}?)").format(name=_(" or ").join(close)) if close else ""
+    more = _(", … ({n} more)").format(n=len(known) - 30) if len(known) > 30 else ""
+    listed = ", ".join(known[:30]) + more
+    return _("{formula}: unknown name {name}{hint}; a formula may use the params, inputs, targets and the graph "
+             "entries above it: {names}").format(formula=shown(text), name=name, hint=hint,
+                                                 names=listed or _("(none)"))
 
 
 def build(tree: ast.expr, env: Mapping[str, Node], name: str | None = None) -> Node:

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import diagnose
 from .derive import StepDerivations
 from .exercise import Exercise
+from .i18n import _, ngettext
 from .quantities import SIG, agrees, default_asked, describe, step_quantities
 from .views.render import write_atomic
 from .views.table import aligned_rows, number
@@ -101,8 +102,8 @@ def variant_files(folder: Path) -> dict[int, Path]:
         if m:
             found[int(m[1])] = path
     if not found:
-        raise GradeError(f"{folder}: no variant-NN/exercise.toml here; give the folder `scalarnet quiz ... --out "
-                         "DIR` wrote")
+        raise GradeError(f"{folder}: " + _("no variant-NN/exercise.toml here; give the folder {command} "
+                                           "wrote").format(command="`scalarnet quiz ... --out DIR`"))
     return found
 
 
@@ -111,33 +112,36 @@ def read_answers(path: Path) -> list[tuple[int, str, int, str, float]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise GradeError(f"{path}: no such file") from None
+        raise GradeError(f"{path}: " + _("no such file")) from None
     except UnicodeDecodeError:
-        raise GradeError(f"{path}: not a UTF-8 text file; save the answers as CSV (UTF-8)") from None
+        raise GradeError(f"{path}: " + _("not a UTF-8 text file; save the answers as CSV (UTF-8)")) from None
     rows = list(csv.reader(text.splitlines()))
     if not rows or [c.strip().lower() for c in rows[0]] != HEADER:
-        raise GradeError(f"{path}, line 1: the header must be {','.join(HEADER)}; got "
-                         f"{','.join(rows[0]) if rows else 'an empty file'}")
+        raise GradeError(_("{file}, line {line}: ").format(file=path, line=1) + _(
+            "the header must be {header}; got {got}").format(
+            header=",".join(HEADER), got=",".join(rows[0]) if rows else _("an empty file")))
     out = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
+        where = _("{file}, line {line}: ").format(file=path, line=line)
         if len(row) != 4:
-            raise GradeError(f"{path}, line {line}: expected 4 fields ({','.join(HEADER)}), got {len(row)}")
+            raise GradeError(where + _("expected 4 fields ({header}), got {n}").format(header=",".join(HEADER),
+                                                                                      n=len(row)))
         student, variant, quantity, value = (c.strip() for c in row)
         if not student:
-            raise GradeError(f"{path}, line {line}: the student is empty; give an id such as s01")
+            raise GradeError(where + _("the student is empty; give an id such as s01"))
         try:
             k = int(variant)
         except ValueError:
-            raise GradeError(f"{path}, line {line}: variant {variant!r} is not a whole number") from None
+            raise GradeError(where + _("variant {value} is not a whole number").format(value=repr(variant))) from None
         try:
             got = float(value)
         except ValueError:
-            raise GradeError(f"{path}, line {line}: value {value!r} is not a number (write 0.123, not 0,123)"
-                             ) from None
+            raise GradeError(where + _("value {value} is not a number (write 0.123, not 0,123)").format(
+                value=repr(value))) from None
         if not math.isfinite(got):
-            raise GradeError(f"{path}, line {line}: value {value!r} is not a finite number")
+            raise GradeError(where + _("value {value} is not a finite number").format(value=repr(value)))
         out.append((line, student, k, quantity, got))
     return out
 
@@ -159,21 +163,24 @@ def grade(folder: str | Path, answers: str | Path, sig: int = SIG) -> Grades:
     variants: dict[int, _Variant] = {}
     students: dict[str, Student] = {}
     for line, sid, k, q, got in read_answers(answers):
+        where = _("{file}, line {line}: ").format(file=answers, line=line)
         if k not in files:
-            raise GradeError(f"{answers}, line {line}: there is no variant {k} in {folder}; the variants are "
-                             f"{min(files)}…{max(files)}")
+            raise GradeError(where + _("there is no variant {k} in {folder}; the variants are {first}…{last}").format(
+                k=k, folder=folder, first=min(files), last=max(files)))
         if k not in variants:
             variants[k] = _Variant(files[k])
         v = variants[k]
         if q not in v.expected:
-            raise GradeError(f"{answers}, line {line}: {q!r} is not a quantity of variant {k}; name a node or param "
-                             "for its value (out_o1, E), grad:w1 for a gradient, new:w1 for a weight after the update")
+            raise GradeError(where + _("{quantity} is not a quantity of variant {k}; name a node or param for its "
+                                       "value (out_o1, E), grad:w1 for a gradient, new:w1 for a weight after the "
+                                       "update").format(quantity=repr(q), k=k))
         s = students.setdefault(sid, Student(sid, k))
         if s.variant != k:
-            raise GradeError(f"{answers}, line {line}: student {sid} answers variant {k} here and variant "
-                             f"{s.variant} above; each student answers one variant")
+            raise GradeError(where + _("student {student} answers variant {k} here and variant {above} above; each "
+                                       "student answers one variant").format(student=sid, k=k, above=s.variant))
         if q in s.quantities:
-            raise GradeError(f"{answers}, line {line}: student {sid} answers {q} twice; keep one row")
+            raise GradeError(where + _("student {student} answers {quantity} twice; keep one row").format(
+                student=sid, quantity=q))
         s.quantities[q] = Answer(v.expected[q], got, agrees(got, v.expected[q], sig))
     for s in students.values():
         _diagnose(s, variants[s.variant], sig)
@@ -201,27 +208,32 @@ def _asked(folder: Path) -> list[str] | None:
 
 # -- reports ---------------------------------------------------------------------------------------
 def student_report(s: Student, loss: str) -> str:
-    out = [f"# {s.id} · variant {s.variant} · {s.right} of {len(s.quantities)} right", ""]
-    rows = [[q, describe(q, loss), number(a.expected, 6), number(a.got, 6), "ok" if a.ok else "WRONG",
+    out = ["# " + _("{student} · variant {k} · {right} of {n} right").format(
+        student=s.id, k=s.variant, right=s.right, n=len(s.quantities)), ""]
+    rows = [[q, describe(q, loss), number(a.expected, 6), number(a.got, 6), _("ok") if a.ok else _("WRONG"),
              ", ".join(a.diagnosis)] for q, a in s.quantities.items()]
-    out += aligned_rows(["quantity", "what", "expected", "got", "", "mistake"], rows, indent="    ")
+    header = [_("quantity"), _("what"), _("expected"), _("got"), "", _("mistake")]
+    out += aligned_rows(header, rows, indent="    ")
     if s.mistakes:
-        out += ["", "What went wrong:", ""] + [f"    {line}" for line in s.mistakes]
+        out += ["", _("What went wrong:"), ""] + [f"    {line}" for line in s.mistakes]
     elif s.right < len(s.quantities):
-        out += ["", "No mistake of the catalogue reproduces the wrong answers: compare with the key's derivation."]
+        out += ["", _("No mistake of the catalogue reproduces the wrong answers: compare with the key's derivation.")]
     return "\n".join(out) + "\n"
 
 
 def class_report(g: Grades) -> str:
     summary = g.summary()
-    out = [f"# Class summary · {summary['students']} students · right to {g.sig} significant figures", ""]
+    out = ["# " + _("Class summary · {n} students · right to {sig} significant figures").format(
+        n=summary["students"], sig=g.sig), ""]
     rows = [[q, describe(q, g.loss), f"{e['right']}/{e['answered']}"] for q, e in summary["quantities"].items()]
-    out += aligned_rows(["quantity", "what", "right"], rows, indent="    ")
-    out += ["", "Most common mistakes:", ""]
-    out += [f"    {m['id']}: {m['students']} student{'s' if m['students'] != 1 else ''} ({m['what']})"
-            for m in summary["most_common_mistakes"]] or ["    none"]
+    out += aligned_rows([_("quantity"), _("what"), _("right")], rows, indent="    ")
+    out += ["", _("Most common mistakes:"), ""]
+    out += ["    " + ngettext("{id}: {n} student ({what})", "{id}: {n} students ({what})", m["students"]).format(
+        id=m["id"], n=m["students"], what=_(m["what"])) for m in summary["most_common_mistakes"]] or [
+        "    " + _("none")]
     if summary["unexplained_wrong_answers"]:
-        out.append(f"    ({summary['unexplained_wrong_answers']} wrong answers no mistake of the catalogue explains)")
+        out.append("    " + _("({n} wrong answers no mistake of the catalogue explains)").format(
+            n=summary["unexplained_wrong_answers"]))
     return "\n".join(out) + "\n"
 
 

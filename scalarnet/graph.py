@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from operator import attrgetter
 
+from .i18n import _
 from .node import Node, NumericError, evaluate
 from .ops import ADD, MUL, RELU, SUM, TANH, DomainError
 
@@ -155,7 +156,8 @@ def _backward(root: Node, walk: list[Node], leaves: list[Node]) -> None:
         for node in itertools.chain(walk, leaves):  # name the non-finite gradient nearest the root
             g = node.grad
             if g - g != 0.0:
-                raise NumericError(f"node {node.display_name()}: its gradient {g!r} is not finite")
+                raise NumericError(_("node {name}: its gradient {value} is not finite").format(
+                    name=node.display_name(), value=repr(g)))
 
 
 def zero_grad(nodes: list[Node]) -> None:

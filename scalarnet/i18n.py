@@ -147,6 +147,11 @@ class CatalogError(ValueError):
 
 def read_po(path: Path) -> list[Entry]:
     """The entries of a .po file, header (msgid "") first, in file order."""
+    return parse_po(path.read_text(encoding="utf-8"), path)
+
+
+def parse_po(text: str, path: Path | str = "<po>") -> list[Entry]:
+    """The entries of .po text; ``path`` names it in errors."""
     entries: list[Entry] = []
     current: Entry | None = None
     flags: set[str] = set()
@@ -157,7 +162,7 @@ def read_po(path: Path) -> list[Entry]:
         if current is not None:
             entries.append(current)
 
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line:
             continue
@@ -310,6 +315,27 @@ def update(lang: str) -> int:
     return len(new)
 
 
+def dedupe(lang: str) -> list[str]:
+    """Drop the later copies of a message that appears twice (two branches added it; git's
+    union merge keeps both). A copy translated differently is kept and reported instead."""
+    path = po_path(lang)
+    blocks = path.read_text(encoding="utf-8").rstrip("\n").split("\n\n")
+    kept, seen, conflicts = [], {}, []
+    for block in blocks:
+        entries = [e for e in parse_po(block, path) if e.msgid]
+        if len(entries) == 1 and entries[0].key in seen:
+            if seen[entries[0].key] == (entries[0].msgstr, entries[0].msgstr_plural):
+                continue
+            conflicts.append(entries[0].msgid)
+        for e in entries:
+            seen.setdefault(e.key, (e.msgstr, e.msgstr_plural))
+        kept.append(block)
+    tmp = path.with_suffix(".po.tmp")
+    tmp.write_text("\n\n".join(kept) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return conflicts
+
+
 def _header(lang: str) -> str:
     return (f'msgid ""\nmsgstr ""\n"Project-Id-Version: scalarnet\\n"\n"PO-Revision-Date: 2026-12-02 00:00+0000\\n"\n'
             f'"Last-Translator: scalarnet developers\\n"\n"Language-Team: Chinese\\n"\n"Language: {lang}\\n"\n'
@@ -325,12 +351,15 @@ def missing(lang: str) -> list[Message]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """python -m scalarnet.i18n update|missing [LANG]"""
+    """python -m scalarnet.i18n update|missing|dedupe [LANG]"""
     args = sys.argv[1:] if argv is None else argv
     command, langs = (args[0] if args else "missing"), (args[1:] or [code for code in LANGUAGES if code != "en"])
     for lang in langs:
         if command == "update":
             print(f"{po_path(lang)}: {update(lang)} messages added")
+        elif command == "dedupe":
+            for msgid in dedupe(lang):
+                print(f"{lang}: {msgid!r} is translated twice, differently: keep one")
         elif command == "missing":
             gaps = missing(lang)
             for m in gaps:

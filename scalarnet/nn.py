@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ops
+from .i18n import _
 from .node import Node, apply, sum_nodes
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
@@ -85,8 +86,8 @@ class MLP:
             if node is None:
                 node = by_name[name] = Node(float(value), name=name)
             elif node.value != float(value):
-                raise ValueError(f"parameter {name} is shared but given two values: {node.value!r} and "
-                                 f"{float(value)!r}")
+                raise ValueError(_("parameter {name} is shared but given two values: {first} and {second}").format(
+                    name=name, first=repr(node.value), second=repr(float(value))))
             return node
 
         for layer, (w, b) in enumerate(zip(weights, biases), start=1):
@@ -111,8 +112,9 @@ class MLP:
         from one generator; biases zero."""
         if isinstance(sizes, (int, np.integer)) or len(sizes) < 2 or not all(
                 isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in sizes):
-            raise ValueError(f"MLP.initialised(sizes={sizes!r}): sizes are the layer widths from the inputs to the "
-                             "outputs, at least two positive whole numbers, e.g. [3, 4, 4, 1]")
+            raise ValueError(f"MLP.initialised(sizes={sizes!r}): " + _(
+                "sizes are the layer widths from the inputs to the outputs, at least two positive whole numbers, "
+                "e.g. [3, 4, 4, 1]"))
         weights, biases = initial_weights(sizes, seed, scale, bias)
         return cls(weights, biases, hidden, output, names)
 
@@ -127,11 +129,11 @@ class MLP:
             act = self.layer_activation(layer)
             names = [unit_node_names(layer, j, unit_names) for j in range(len(w[0]))]
             nets = [Neuron([row[j] for row in w], b[j] if b is not None else None, act).net(a, name=net_name)
-                    for j, (net_name, _) in enumerate(names)]
+                    for j, (net_name, _out_name) in enumerate(names)]
             if act == "softmax":
-                outs = [apply(ops.EXP, ls, name=out_name) for ls, (_, out_name) in zip(log_softmax(nets), names)]
+                outs = [apply(ops.EXP, ls, name=out_name) for ls, (_net, out_name) in zip(log_softmax(nets), names)]
             else:
-                outs = [activate(z, act, name=out_name) for z, (_, out_name) in zip(nets, names)]
+                outs = [activate(z, act, name=out_name) for z, (_net_name, out_name) in zip(nets, names)]
             traces.append(LayerTrace(nets, outs))
             a = outs
         return traces
@@ -152,26 +154,31 @@ def check_layers(weights: object, biases: object, hidden: str, output: str) -> N
     ``MLP(nin, nouts)`` form, matrices whose shapes do not chain, biases of the wrong length."""
     if isinstance(weights, (int, np.integer)):
         sizes = [int(weights), *biases] if isinstance(biases, (list, tuple)) else [int(weights), "…"]
-        raise TypeError(
-            f"nn.MLP({weights!r}, {biases!r}): scalarnet's MLP takes weight matrices and biases, "
-            f"MLP(weights, biases, hidden, output). For layer sizes use nn.MLP.initialised({sizes}, hidden='relu'); "
-            f"for micrograd's MLP(nin, nouts) use scalarnet.micrograd.nn.MLP({weights!r}, {biases!r})")
+        raise TypeError(f"nn.MLP({weights!r}, {biases!r}): " + _(
+            "scalarnet's MLP takes weight matrices and biases, MLP(weights, biases, hidden, output). For layer "
+            "sizes use {initialised}; for micrograd's MLP(nin, nouts) use {micrograd}").format(
+            initialised=f"nn.MLP.initialised({sizes}, hidden='relu')",
+            micrograd=f"scalarnet.micrograd.nn.MLP({weights!r}, {biases!r})"))
     if hidden not in ACTIVATIONS or output not in OUTPUT_ACTIVATIONS:
-        raise ValueError(f"nn.MLP: hidden={hidden!r}, output={output!r}; hidden is one of {', '.join(ACTIVATIONS)}, "
-                         f"output one of {', '.join(OUTPUT_ACTIVATIONS)}")
+        raise ValueError(f"nn.MLP: hidden={hidden!r}, output={output!r}; " + _(
+            "hidden is one of {hidden}, output one of {output}").format(
+            hidden=", ".join(ACTIVATIONS), output=", ".join(OUTPUT_ACTIVATIONS)))
     shapes = [np.shape(w) for w in weights]
     if not shapes or any(len(sh) != 2 for sh in shapes):
-        raise ValueError(f"nn.MLP: weights must be a list of 2-d matrices (n_in × n_out), one per layer; got shapes "
-                         f"{shapes}")
+        raise ValueError("nn.MLP: " + _("weights must be a list of 2-d matrices (n_in × n_out), one per layer; got "
+                                        "shapes {shapes}").format(shapes=shapes))
     for layer, (a, b) in enumerate(zip(shapes, shapes[1:]), start=1):
         if a[1] != b[0]:
-            raise ValueError(f"nn.MLP: layer {layer} has {a[1]} outputs but layer {layer + 1}'s weights expect "
-                             f"{b[0]} inputs (shapes {a} and {b})")
+            raise ValueError("nn.MLP: " + _("layer {layer} has {outputs} outputs but layer {next}'s weights expect "
+                                            "{inputs} inputs (shapes {a} and {b})").format(
+                layer=layer, outputs=a[1], next=layer + 1, inputs=b[0], a=a, b=b))
     if len(biases) != len(shapes):
-        raise ValueError(f"nn.MLP: {len(shapes)} weight matrices but {len(biases)} biases (one per layer, or None)")
+        raise ValueError("nn.MLP: " + _("{weights} weight matrices but {biases} biases (one per layer, or "
+                                        "None)").format(weights=len(shapes), biases=len(biases)))
     for layer, (sh, b) in enumerate(zip(shapes, biases), start=1):
         if b is not None and np.shape(b) != (sh[1],):
-            raise ValueError(f"nn.MLP: layer {layer}'s bias has shape {np.shape(b)}, expected ({sh[1]},)")
+            raise ValueError("nn.MLP: " + _("layer {layer}'s bias has shape {shape}, expected {expected}").format(
+                layer=layer, shape=np.shape(b), expected=f"({sh[1]},)"))
 
 
 def unit_node_names(layer: int, j: int, unit_names: Sequence[Sequence[str]] | None = None) -> tuple[str, str]:
@@ -237,7 +244,8 @@ def loss_of(kind: str, traces: list[LayerTrace], targets: Sequence[Node], name: 
     elif kind == "squared_error":
         loss = squared_error(last.outs, targets)
     else:
-        raise ValueError(f"unknown loss {kind!r}; expected one of {', '.join(LOSSES)}")
+        raise ValueError(_("unknown loss {kind}; expected one of {losses}").format(kind=repr(kind),
+                                                                                   losses=", ".join(LOSSES)))
     loss.name = name
     return loss
 

@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable
 
 from . import ops
+from .i18n import _
 from .ops import DomainError, Op
 
 # -- the garbage collector ---------------------------------------------------------
@@ -64,7 +65,8 @@ class Node:
         name = name or label or None
         value = _real(value, name)
         if value - value != 0.0:  # inf - inf and nan - nan are nan
-            raise NumericError(f"node {name or '(unnamed)'}: value {value!r} is not a finite number")
+            raise NumericError(_("node {name}: value {value} is not a finite number").format(
+                name=name or _("(unnamed)"), value=repr(value)))
         self.value = value
         self.grad = 0.0
         self.parents: tuple[Node, ...] = ()
@@ -261,9 +263,9 @@ def _real(x: object, name: str | None = None) -> float:
     but bool), else a TypeError that says what was given."""
     if x.__class__ is float or x.__class__ is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
         return float(x)
-    where = f"node {name}: " if name else ""
-    raise TypeError(f"{where}cannot use {type(x).__name__} {x!r} as a value: expected a Node or a real number "
-                    f"(int, float, numpy scalar)")
+    where = _("node {name}: ").format(name=name) if name else ""
+    raise TypeError(where + _("cannot use {type} {value} as a value: expected a Node or a real number (int, float, "
+                              "numpy scalar)").format(type=type(x).__name__, value=repr(x)))
 
 
 def _constant(x: object) -> Node:
@@ -271,7 +273,7 @@ def _constant(x: object) -> Node:
     node = _new(Node)
     node.value = value = _real(x)
     if value - value != 0.0:
-        raise NumericError(f"constant {value!r} in a formula is not a finite number")
+        raise NumericError(_("constant {value} in a formula is not a finite number").format(value=repr(value)))
     node.grad = 0.0
     node.parents = ()
     node.op = None
@@ -300,9 +302,10 @@ def evaluate(op: Op, parents: tuple[Node, ...], name: str | None = None) -> floa
         else:
             value = op.forward(*[p.value for p in parents])
     except DomainError as err:
-        raise NumericError(f"{_describe(op, parents, name)}: {err}") from None
+        raise NumericError(_("{node}: {problem}").format(node=_describe(op, parents, name), problem=err)) from None
     if value - value != 0.0:
-        raise NumericError(f"{_describe(op, parents, name)}: the value {value!r} is not finite")
+        raise NumericError(_("{node}: the value {value} is not finite").format(node=_describe(op, parents, name),
+                                                                               value=repr(value)))
     return value
 
 
@@ -333,8 +336,8 @@ def apply(op: Op, *parents: Node, name: str | None = None, cls: type = Node) -> 
 def power(base: Node, exponent: Node, name: str | None = None, cls: type = Node) -> Node:
     if exponent.requires_grad and base.value <= 0.0:
         raise NumericError(
-            f"{_describe(ops.POW, (base, exponent), name)}: a power with a trainable exponent needs "
-            f"a positive base (d/de bᵉ = bᵉ·ln b), got base {base.value!r}"
+            _("{node}: a power with a trainable exponent needs a positive base (d/de bᵉ = bᵉ·ln b), got base "
+              "{value}").format(node=_describe(ops.POW, (base, exponent), name), value=repr(base.value))
         )
     return apply(ops.POW, base, exponent, name=name, cls=cls)
 
@@ -343,7 +346,7 @@ def sum_nodes(terms: Iterable[Node | Number], name: str | None = None) -> Node:
     """One n-ary sum node over ``terms`` (a single term is returned as it is)."""
     parents = tuple(as_node(t) for t in terms)
     if not parents:
-        raise ValueError("sum_nodes needs at least one term")
+        raise ValueError(_("sum_nodes needs at least one term"))
     if len(parents) == 1 and name is None:
         return parents[0]
     return apply(ops.SUM, *parents, name=name)
@@ -376,5 +379,6 @@ def _number(v: float) -> str:
 def _describe(op: Op, parents: tuple[Node, ...], name: str | None) -> str:
     shown = op.format_value(_operands(op, parents, 3))
     values = ", ".join(f"{p.display_name()} = {p.value!r}" for p in parents if p.name is not None or p.op is not None)
-    head = f"node {name} = {shown}" if name else f"node {shown}"
-    return f"{head} (with {values})" if values else head
+    head = _("node {name} = {formula}").format(name=name, formula=shown) if name else _("node {formula}").format(
+        formula=shown)
+    return _("{node} (with {values})").format(node=head, values=values) if values else head

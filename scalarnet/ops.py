@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .i18n import _
+
 
 class DomainError(ArithmeticError):
     """An op was asked for a value outside its domain (the caller adds the node's name)."""
@@ -82,7 +84,7 @@ class Sum(Op):
         try:
             return math.fsum(x)
         except OverflowError:
-            raise DomainError("the sum overflows") from None
+            raise DomainError(_("the sum overflows")) from None
 
     def local_grads(self, out: float, *x: float) -> tuple[float, ...]:
         return (1.0,) * len(x)
@@ -134,7 +136,7 @@ class Div(Op):
 
     def forward(self, a: float, b: float) -> float:
         if b == 0.0:
-            raise DomainError(f"division by zero ({a!r} / 0)")
+            raise DomainError(_("division by zero ({a} / 0)").format(a=repr(a)))
         return a / b
 
     def local_grads(self, out: float, a: float, b: float) -> tuple[float, ...]:
@@ -154,10 +156,11 @@ class Pow(Op):
             return math.pow(base, exponent)
         except ValueError:
             if base == 0.0:  # 0 to a negative power: 1 / 0
-                raise DomainError(f"{base!r} ** {exponent!r} divides by zero (0 to a negative power)") from None
-            raise DomainError(f"{base!r} ** {exponent!r} is not a real number") from None
+                raise DomainError(_("{power} divides by zero (0 to a negative power)").format(
+                    power=f"{base!r} ** {exponent!r}")) from None
+            raise DomainError(_("{power} is not a real number").format(power=f"{base!r} ** {exponent!r}")) from None
         except OverflowError:
-            raise DomainError(f"{base!r} ** {exponent!r} overflows") from None
+            raise DomainError(_("{power} overflows").format(power=f"{base!r} ** {exponent!r}")) from None
 
     def local_grads(self, out: float, base: float, exponent: float) -> tuple[float, ...]:
         if exponent == 0.0:
@@ -194,7 +197,7 @@ class Exp(Op):
         try:
             return math.exp(a)
         except OverflowError:
-            raise DomainError(f"exp({a!r}) overflows") from None
+            raise DomainError(_("{power} overflows").format(power=f"exp({a!r})")) from None
 
     def local_grads(self, out: float, a: float) -> tuple[float, ...]:
         return (out,)
@@ -207,7 +210,7 @@ class Log(Op):
 
     def forward(self, a: float) -> float:
         if a <= 0.0:
-            raise DomainError(f"log of a non-positive value ({a!r})")
+            raise DomainError(_("log of a non-positive value ({a})").format(a=repr(a)))
         return math.log(a)
 
     def local_grads(self, out: float, a: float) -> tuple[float, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from .engine import StepRecord
+from .i18n import _
 
 GRAD, NEW = "grad:", "new:"
 SIG = 3  # significant figures, as students round
@@ -38,8 +39,8 @@ def describe(quantity: str, loss: str = "E") -> str:
     if quantity.startswith(GRAD):
         return f"∂{loss}/∂{quantity[len(GRAD):]}"
     if quantity.startswith(NEW):
-        return f"{quantity[len(NEW):]} after the update"
-    return f"the loss {quantity}" if quantity == loss else quantity
+        return _("{name} after the update").format(name=quantity[len(NEW):])
+    return _("the loss {name}").format(name=quantity) if quantity == loss else quantity
 
 
 def half_unit(expected: float, sig: int = SIG) -> float:

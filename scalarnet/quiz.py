@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import json
 import re
 import shutil
+import string
 import subprocess
 import sys
 import tempfile
@@ -35,6 +37,7 @@ from .bundled import resolve
 from .derive import StepDerivations, Symbols, delta_form, formula_of
 from .engine import ExerciseError, StepRecord
 from .exercise import Exercise
+from .i18n import N_, _
 from .nn import parameter_names
 from .quantities import GRAD, NEW, default_asked, describe, step_quantities
 from .spec import ExerciseSpec, NetworkSpec, SpecError, load
@@ -141,8 +144,9 @@ def _network_lines(net: NetworkSpec, given: dict[str, float]) -> list[str]:
 
 def check_quizzable(spec: ExerciseSpec) -> None:
     if spec.data_source or spec.n_examples != 1:
-        raise QuizError(f"{spec.path}: a quiz variant is one example worked by hand; this file has "
-                        f"{spec.n_examples} examples. Give [inputs] and [targets] one number each")
+        raise QuizError(f"{spec.path}: " + _("a quiz variant is one example worked by hand; this file has {n} "
+                                             "examples. Give [inputs] and [targets] one number each").format(
+            n=spec.n_examples))
 
 
 def check_asked(asked: list[str], record: StepRecord) -> None:
@@ -150,10 +154,10 @@ def check_asked(asked: list[str], record: StepRecord) -> None:
     for q in asked:
         if q not in known:
             close = difflib.get_close_matches(q, list(known), n=1)
-            raise QuizError(f"--ask {q}: not a quantity of this exercise" + (f" (did you mean {close[0]}?)" if close
-                                                                             else "")
-                            + "; name a node or param for its value (out_o1, E), grad:w1 for a gradient, "
-                              "new:w1 for a weight after the update")
+            hint = _(" (did you mean {name}?)").format(name=close[0]) if close else ""
+            raise QuizError(f"--ask {q}: " + _("not a quantity of this exercise{hint}; name a node or param for its "
+                                               "value (out_o1, E), grad:w1 for a gradient, new:w1 for a weight "
+                                               "after the update").format(hint=hint))
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -171,11 +175,20 @@ def make(source: str | Path, variants: int, out: str | Path, seed: int = 0, aske
         made.append(_variant(spec, k, seed, folder, asked))
         asked = asked or list(made[0].answers)  # the first variant's defaults for all
     if pdf and shutil.which("pdflatex"):
+        no_chinese = []  # sheets in Chinese where pdflatex cannot typeset Chinese
         for v in made:
             for kind in ("sheet", "key"):
-                pdf_path = _pdflatex(v.files[f"{kind}_tex"])
+                tex = v.files[f"{kind}_tex"]
+                if _needs_cjk(tex.read_text(encoding="utf-8")) and cjk_package() is None:
+                    no_chinese.append(tex)
+                    continue
+                pdf_path = _pdflatex(tex)
                 if pdf_path is not None:
                     v.files[f"{kind}_pdf"] = pdf_path
+        if no_chinese:
+            print("scalarnet: " + _("note: no PDFs for the {n} .tex files with Chinese text: pdflatex here has "
+                                    "neither the ctex nor the CJKutf8 package (install texlive-lang-chinese); the "
+                                    ".tex files are written").format(n=len(no_chinese)), file=sys.stderr)
     _summary(out, spec, seed, asked, made)
     return made
 
@@ -188,11 +201,11 @@ def _record(path: Path) -> tuple[StepRecord, StepDerivations]:
 
 
 def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[str] | None) -> Variant:
-    title = f"{spec.title} · variant {k}"
+    title = _("{title} · variant {k}").format(title=spec.title, k=k)
     for attempt in range(ATTEMPTS):
         given = draw(spec, seed if attempt == 0 else seed + 7919 * attempt, k)
-        text = exercise_toml(spec, given, title, f"Variant {k} of {spec.path}, drawn by scalarnet quiz with "
-                                                 f"seed {seed}.")
+        text = exercise_toml(spec, given, title, _("Variant {k} of {path}, drawn by scalarnet quiz with seed "
+                                                   "{seed}.").format(k=k, path=spec.path, seed=seed))
         exercise = folder / "exercise.toml"
         write_atomic(exercise, text.encode("utf-8"))
         try:
@@ -201,7 +214,8 @@ def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[st
         except (ExerciseError, SpecError):  # overflow, log of a negative: draw again
             continue
     else:
-        raise QuizError(f"{spec.path}: variant {k}: every draw from the [vary] ranges failed to run; narrow them")
+        raise QuizError(f"{spec.path}: " + _("variant {k}: every draw from the [vary] ranges failed to run; narrow "
+                                             "them").format(k=k))
     asked = asked or default_asked(record)
     check_asked(asked, record)
     answers = {q: step_quantities(record)[q] for q in asked}
@@ -224,8 +238,9 @@ def _picture(exercise: Path, computed: set[str], given: set[str], folder: Path) 
 
     graph = diagram(exercise, step=1, phase="forward", level="neuron")
     if computed and not hide_values(graph, computed, {name.replace("_", "") for name in given}):
-        print(f"scalarnet: note: {folder / 'network.svg'} may show computed values (no node of the picture was "
-              "recognised to hide them); look at it before handing the sheet out", file=sys.stderr)
+        print("scalarnet: " + _("note: {file} may show computed values (no node of the picture was recognised to "
+                                "hide them); look at it before handing the sheet out").format(
+            file=folder / "network.svg"), file=sys.stderr)
     out = {}
     for fmt in ("svg", "png"):
         try:
@@ -272,9 +287,22 @@ def formula_lines(steps: StepDerivations) -> list[tuple[str, str]]:
 
 def _given_rows(steps: StepDerivations, v: Variant) -> list[tuple[str, str, str]]:
     ex = steps.exercise
-    rows = [(name, ex.role(name), number(value)) for name, value in v.given.items()]
-    rows.append(("η", "learning rate", number(ex.learning_rate)))
+    rows = [(name, _(ROLES.get(ex.role(name), ex.role(name))), number(value)) for name, value in v.given.items()]
+    rows.append(("η", _("learning rate"), number(ex.learning_rate)))
     return rows
+
+
+ROLES = {"param": N_("param"), "input": N_("input"), "target": N_("target")}  # what a given number is
+
+
+def _header(*words: str) -> list[str]:
+    """A table's header in the current language."""
+    return [_(w) for w in words]
+
+
+def _run_one_step(eta: str) -> str:
+    return _("Run one training step (forward, backward, update with learning rate {eta}) and give, to at least 3 "
+             "significant figures:").format(eta=eta)
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -284,20 +312,20 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def sheet_markdown(steps: StepDerivations, v: Variant, asked: list[str], picture: dict[str, Path]) -> str:
     loss = steps.exercise.loss_name
-    out = [f"# {steps.exercise.title}", "", "## The network", ""]
+    out = [f"# {steps.exercise.title}", "", "## " + _("The network"), ""]
     if "picture_svg" in picture:
-        out += [f"![the network with the given numbers]({picture['picture_svg'].name})", ""]
+        out += [f"![{_('the network with the given numbers')}]({picture['picture_svg'].name})", ""]
     elif "picture_dot" in picture:
-        out += [f"The picture's Graphviz source is `{picture['picture_dot'].name}` (render it with "
-                f"`dot -Tsvg {picture['picture_dot'].name}`).", ""]
-    out += ["## Given", ""] + _md_table(["name", "what", "value"], [list(r) for r in _given_rows(steps, v)])
-    out += ["", "## The formulas", ""] + [f"- {name} = {text}" for name, text in formula_lines(steps)]
-    out += ["", "## Questions", "",
-            "Run one training step (forward, backward, update with learning rate η) and give, to at least 3 "
-            "significant figures:", ""]
-    out += [f"{k}. {describe(q, loss)} (`{q}`) = ________" for k, q in enumerate(asked, start=1)]
-    out += ["", f"Hand in each answer as a CSV row `student,variant,quantity,value`, e.g. "
-                f"`s01,{v.id},{asked[0]},0.123`.", ""]
+        out += [_("The picture's Graphviz source is {file} (render it with {command}).").format(
+            file=f"`{picture['picture_dot'].name}`", command=f"`dot -Tsvg {picture['picture_dot'].name}`"), ""]
+    out += ["## " + _("Given"), ""] + _md_table(_header(N_("name"), N_("what"), N_("value")),
+                                                 [list(r) for r in _given_rows(steps, v)])
+    out += ["", "## " + _("The formulas"), ""] + [f"- {name} = {text}" for name, text in formula_lines(steps)]
+    out += ["", "## " + _("Questions"), "", _run_one_step("η"), ""]
+    out += [_("{k}. {what} ({quantity}) = ________").format(k=k, what=describe(q, loss), quantity=f"`{q}`")
+            for k, q in enumerate(asked, start=1)]
+    out += ["", _("Hand in each answer as a CSV row {row}, e.g. {example}.").format(
+        row="`student,variant,quantity,value`", example=f"`s01,{v.id},{asked[0]},0.123`"), ""]
     return "\n".join(out)
 
 
@@ -319,22 +347,28 @@ def _paren(text: str) -> str:
 def key_markdown(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
     ex, record = steps.exercise, steps.record
     loss = ex.loss_name
-    out = [f"# Answer key · {ex.title}", "", "## Answers", ""]
-    out += _md_table(["quantity", "what", "answer"], [[f"`{q}`", describe(q, loss), number(a)]
-                                                       for q, a in v.answers.items()])
-    out += ["", "## Given", ""] + _md_table(["name", "what", "value"], [list(r) for r in _given_rows(steps, v)])
-    out += ["", "## Forward pass", ""]
+    out = ["# " + _("Answer key · {title}").format(title=ex.title), "", "## " + _("Answers"), ""]
+    out += _md_table(_header(N_("quantity"), N_("what"), N_("answer")), [[f"`{q}`", describe(q, loss), number(a)]
+                                                              for q, a in v.answers.items()])
+    out += ["", "## " + _("Given"), ""] + _md_table(_header(N_("name"), N_("what"), N_("value")),
+                                                     [list(r) for r in _given_rows(steps, v)])
+    out += ["", "## " + _("Forward pass"), ""]
     values = {n: vals[0] for n, vals in record.values.items()}
     out += [f"- {name} = {text} = {number(values[name])}" for name, text in formula_lines(steps)]
-    out += ["", f"The loss: {loss} = {number(record.loss)}", "", "## Backward pass", ""]
+    out += ["", _("The loss: {loss} = {value}").format(loss=loss, value=number(record.loss)), "",
+            "## " + _("Backward pass"), ""]
     for name in ex.trainable:
         out.append(derivation.markdown(steps.derive(name), heading="###"))
-    out += ["## The same in the delta form", "", "δ = ∂E/∂net of each neuron, from the loss down; then each "
-            "gradient is a δ times the input its weight multiplies.".replace("∂E", f"∂{loss}"), "",
+    out += ["## " + _("The same in the delta form"), "", _DELTA_INTRO().replace("∂E", f"∂{loss}"), "",
             "$$", r"\begin{aligned}", " \\\\\n".join(_deltas(steps)), r"\end{aligned}", "$$", ""]
-    out += ["## Update", "", f"With learning rate η = {number(ex.learning_rate)}:", ""]
+    out += ["## " + _("Update"), "", _("With learning rate η = {lr}:").format(lr=number(ex.learning_rate)), ""]
     out += [f"- {_update_line(name, record, ex.learning_rate, latex=False)}" for name in ex.trainable]
     return "\n".join(out) + "\n"
+
+
+def _DELTA_INTRO() -> str:  # noqa: N802 - a message
+    return _("δ = ∂E/∂net of each neuron, from the loss down; then each gradient is a δ times the input its weight "
+             "multiplies.")
 
 
 def _deltas(steps: StepDerivations) -> list[str]:
@@ -345,8 +379,34 @@ def _deltas(steps: StepDerivations) -> list[str]:
 # -- LaTeX ---------------------------------------------------------------------------------------
 _PREAMBLE = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath,amssymb}",
              r"\usepackage{graphicx}", r"\usepackage[margin=2cm]{geometry}",
-             r"\allowdisplaybreaks",  # a long derivation continues on the next page
-             r"\begin{document}"]
+             r"\allowdisplaybreaks"]  # a long derivation continues on the next page
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # Chinese characters and punctuation
+
+
+def _needs_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+@functools.cache
+def cjk_package() -> str | None:
+    """The LaTeX package that lets pdflatex typeset Chinese, if installed: ctex, else CJKutf8."""
+    kpsewhich = shutil.which("kpsewhich")
+    for package in ("ctex", "CJKutf8") if kpsewhich else ():
+        found = subprocess.run([kpsewhich, f"{package}.sty"], capture_output=True, text=True, timeout=30)
+        if found.stdout.strip():
+            return package
+    return None
+
+
+def _latex_document(body: list[str]) -> str:
+    """A whole LaTeX document; one with Chinese text loads ctex, or CJKutf8 (also when neither
+    is installed here: the .tex is for a machine that has it)."""
+    if not _needs_cjk("\n".join(body)):
+        return "\n".join([*_PREAMBLE, r"\begin{document}", *body, r"\end{document}", ""])
+    if cjk_package() == "ctex":
+        return "\n".join([*_PREAMBLE, r"\usepackage{ctex}", r"\begin{document}", *body, r"\end{document}", ""])
+    return "\n".join([*_PREAMBLE, r"\usepackage{CJKutf8}", r"\begin{document}", r"\begin{CJK}{UTF8}{gbsn}", *body,
+                      r"\end{CJK}", r"\end{document}", ""])
 
 
 def _tex_text(text: str) -> str:
@@ -358,15 +418,20 @@ def _tex_quantity(q: str, loss: str) -> str:
     if q.startswith(GRAD):
         return rf"$\partial {derivation.latex_name(loss)} / \partial {derivation.latex_name(q[len(GRAD):])}$"
     if q.startswith(NEW):
-        return f"${derivation.latex_name(q[len(NEW):])}$ after the update"
+        return _("{name} after the update").format(name=f"${derivation.latex_name(q[len(NEW):])}$")
     return f"${derivation.latex_name(q)}$"
 
 
 def _tex_given(steps: StepDerivations, v: Variant) -> list[str]:
     rows = [rf"${derivation.latex_name(n)}$ & {_tex_text(role)} & ${derivation.latex_number(v.given[n])}$ \\"
             for n, role, _ in _given_rows(steps, v)[:-1]]
-    rows.append(rf"$\eta$ & learning rate & ${derivation.latex_number(steps.exercise.learning_rate)}$ \\")
-    return [r"\begin{tabular}{llr}", r"name & what & value \\ \hline", *rows, r"\end{tabular}"]
+    rows.append(rf"$\eta$ & {_tex_text(_('learning rate'))} & "
+                rf"${derivation.latex_number(steps.exercise.learning_rate)}$ \\")
+    return [r"\begin{tabular}{llr}", _tex_header(N_("name"), N_("what"), N_("value")), *rows, r"\end{tabular}"]
+
+
+def _tex_header(*words: str) -> str:
+    return " & ".join(_tex_text(w) for w in _header(*words)) + r" \\ \hline"
 
 
 def _tex_formulas(steps: StepDerivations, values: bool = False) -> list[str]:
@@ -380,40 +445,50 @@ def _tex_formulas(steps: StepDerivations, values: bool = False) -> list[str]:
 
 def sheet_latex(steps: StepDerivations, v: Variant, asked: list[str], picture: dict[str, Path]) -> str:
     loss = steps.exercise.loss_name
-    out = [*_PREAMBLE, rf"\section*{{{_tex_text(steps.exercise.title)}}}"]
+    out = [rf"\section*{{{_tex_text(steps.exercise.title)}}}"]
     if "picture_png" in picture:
         out += [r"\begin{center}", rf"\includegraphics[width=\textwidth]{{{picture['picture_png'].name}}}",
                 r"\end{center}"]
     elif "picture_dot" in picture:
-        out.append(rf"The picture's Graphviz source is \texttt{{{_tex_text(picture['picture_dot'].name)}}}.")
-    out += [r"\subsection*{Given}", *_tex_given(steps, v), r"\subsection*{The formulas}", *_tex_formulas(steps),
-            r"\subsection*{Questions}",
-            r"Run one training step (forward, backward, update with learning rate $\eta$) and give, to at least 3 "
-            "significant figures:", r"\begin{enumerate}"]
+        out.append(_tex_format(_("The picture's Graphviz source is {file}."),
+                               file=rf"\texttt{{{_tex_text(picture['picture_dot'].name)}}}"))
+    out += [_tex_section("Given"), *_tex_given(steps, v), _tex_section("The formulas"), *_tex_formulas(steps),
+            _tex_section("Questions"), _tex_text(_run_one_step("η")).replace("η", r"$\eta$"), r"\begin{enumerate}"]
     out += [rf"\item {_tex_quantity(q, loss)} (\texttt{{{_tex_text(q)}}}) $= \underline{{\hspace{{4cm}}}}$"
             for q in asked]
-    out += [r"\end{enumerate}", r"\end{document}", ""]
-    return "\n".join(out)
+    out.append(r"\end{enumerate}")
+    return _latex_document(out)
+
+
+def _tex_format(message: str, **latex: str) -> str:
+    """A translated ``message`` as LaTeX text, its placeholders filled with the LaTeX ``latex``."""
+    return "".join(_tex_text(text) + (latex[name] if name is not None else "")
+                   for text, name, _format, _conversion in string.Formatter().parse(message))
+
+
+def _tex_section(title: str, level: str = "subsection") -> str:
+    """A numberless (sub)section heading, its title translated."""
+    return rf"\{level}*{{{_tex_text(_(title))}}}"
 
 
 def key_latex(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
     ex, record = steps.exercise, steps.record
     loss = ex.loss_name
-    out = [*_PREAMBLE, rf"\section*{{Answer key: {_tex_text(ex.title)}}}", r"\subsection*{Answers}",
-           r"\begin{tabular}{llr}", r"quantity & what & answer \\ \hline"]
+    out = [rf"\section*{{{_tex_text(_('Answer key: {title}').format(title=ex.title))}}}", _tex_section("Answers"),
+           r"\begin{tabular}{llr}", _tex_header(N_("quantity"), N_("what"), N_("answer"))]
     out += [rf"\texttt{{{_tex_text(q)}}} & {_tex_quantity(q, loss)} & ${derivation.latex_number(a)}$ \\"
             for q, a in v.answers.items()]
-    out += [r"\end{tabular}", r"\subsection*{Given}", *_tex_given(steps, v), r"\subsection*{Forward pass}",
-            *_tex_formulas(steps, values=True), r"\subsection*{Backward pass}"]
+    out += [r"\end{tabular}", _tex_section("Given"), *_tex_given(steps, v), _tex_section("Forward pass"),
+            *_tex_formulas(steps, values=True), _tex_section("Backward pass")]
     for name in ex.trainable:
         heading = rf"$\partial {derivation.latex_name(loss)} / \partial {derivation.latex_name(name)}$"
         out += [rf"\subsubsection*{{{heading}}}", derivation.latex(steps.derive(name))]
-    out += [r"\subsection*{The same in the delta form}", r"\begin{align*}", " \\\\\n".join(_deltas(steps)),
+    out += [_tex_section("The same in the delta form"), r"\begin{align*}", " \\\\\n".join(_deltas(steps)),
             r"\end{align*}"]
-    out += [r"\subsection*{Update}", r"\begin{align*}",
+    out += [_tex_section("Update"), r"\begin{align*}",
             " \\\\\n".join(_update_line(n, record, ex.learning_rate, latex=True) for n in ex.trainable),
-            r"\end{align*}", r"\end{document}", ""]
-    return "\n".join(out)
+            r"\end{align*}"]
+    return _latex_document(out)
 
 
 def _pdflatex(tex: Path) -> Path | None:
@@ -426,8 +501,9 @@ def _pdflatex(tex: Path) -> Path | None:
                              capture_output=True, text=True, timeout=120)
         made = Path(tmp) / tex.with_suffix(".pdf").name
         if run.returncode != 0 or not made.is_file():
-            error = next((line for line in run.stdout.splitlines() if line.startswith("!")), "see the .tex")
-            print(f"scalarnet: pdflatex could not typeset {tex} ({error}); the .tex is there", file=sys.stderr)
+            error = next((line for line in run.stdout.splitlines() if line.startswith("!")), _("see the .tex"))
+            print("scalarnet: " + _("pdflatex could not typeset {file} ({error}); the .tex is there").format(
+                file=tex, error=error), file=sys.stderr)
             return None
         write_atomic(tex.with_suffix(".pdf"), made.read_bytes())
     return tex.with_suffix(".pdf")

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import data, formula, nn
 from .files import check_input_file
-from .i18n import _
+from .i18n import LANGUAGES, _, language, ngettext
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -117,15 +117,16 @@ def load(path: str | Path) -> ExerciseSpec:
         with open(path, "rb") as f:
             doc = tomllib.load(f)
     except OSError as err:
-        raise SpecError(f"{path}: cannot be read ({err.strerror or err})") from None
+        raise SpecError(f"{path}: " + _("cannot be read ({reason})").format(reason=err.strerror or err)) from None
     except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a text file (TOML must be UTF-8)") from None
+        raise SpecError(f"{path}: " + _("not a text file (TOML must be UTF-8)")) from None
     except tomllib.TOMLDecodeError as err:
-        raise SpecError(_bare_key_message(path, err) or f"{path}: not valid TOML: {err}") from None
+        raise SpecError(_bare_key_message(path, err)
+                        or f"{path}: " + _("not valid TOML: {reason}").format(reason=err)) from None
     except RecursionError:
-        raise SpecError(f"{path}: not valid TOML: nested too deeply") from None
+        raise SpecError(f"{path}: " + _("not valid TOML: {reason}").format(reason=_("nested too deeply"))) from None
     except ValueError as err:  # a whole number of more than 4300 digits
-        raise SpecError(f"{path}: not valid TOML: {formula.cut(str(err), 100)}") from None
+        raise SpecError(f"{path}: " + _("not valid TOML: {reason}").format(reason=formula.cut(str(err), 100))) from None
     return from_dict(doc, str(path))
 
 
@@ -164,16 +165,13 @@ class _Reader:
         for key in doc:
             if key not in SECTIONS:
                 raise self.error(f"[{key}]" if isinstance(doc[key], dict) else key,
-                                 f"unknown section{_did_you_mean(key, SECTIONS)}; the sections are "
-                                 + ", ".join(SECTIONS))
+                                 _("unknown section{hint}; the sections are {sections}").format(
+                                     hint=_did_you_mean(key, SECTIONS), sections=", ".join(SECTIONS)))
         if ("graph" in doc) == ("network" in doc):
-            raise self.error("file", "needs exactly one of [graph] (named formulas) or [network] (a layered network)")
-        title = doc.get("title", Path(self.path).stem)
-        if not isinstance(title, str):
-            raise self.error("title", "must be a string")
-        description = doc.get("description", "")
-        if not isinstance(description, str):
-            raise self.error("description", "must be a string")
+            raise self.error("file", _("needs exactly one of [graph] (named formulas) or [network] "
+                                       "(a layered network)"))
+        title = self.in_language(doc, "title", Path(self.path).stem)
+        description = self.in_language(doc, "description", "")
         dataset = self.data(doc) if "data" in doc else None
         inputs = dataset.inputs if dataset else self.numbers_table(doc, "inputs")
         targets = dataset.targets if dataset else self.numbers_table(doc, "targets")
@@ -194,8 +192,8 @@ class _Reader:
                 self.define(defined, name, section)
         if "network" in doc:
             if "params" in doc:
-                raise self.error("[params]", "a [network] file gets its parameters from [network] "
-                                             "(init, weights, biases); remove [params]")
+                raise self.error("[params]", _("a [network] file gets its parameters from [network] "
+                                               "(init, weights, biases); remove [params]"))
             spec.network = self.network(doc["network"], inputs, targets)
             self.define(defined, NETWORK_LOSS_NAME, "loss")
             spec.params = self.network_params(spec.network)
@@ -208,6 +206,24 @@ class _Reader:
             spec.vary, spec.vary_decimals = self.vary(doc["vary"], spec)
         return spec
 
+    def in_language(self, doc: dict[str, Any], key: str, default: str) -> str:
+        """``key`` (title, description) as a string, or a table of one per language
+        (``title = { en = "…", zh = "…" }``) read in the current language, else English,
+        else the first one given."""
+        value = doc.get(key, default)
+        if isinstance(value, str):
+            return value
+        if not isinstance(value, dict) or not value:
+            raise self.error(key, _('must be a string, or one string per language: {key} = {{ en = "…", zh = "…" }}')
+                             .format(key=key))
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                raise self.error(f"{key}.{lang}", _("unknown language{hint}; the languages are {languages}").format(
+                    hint=_did_you_mean(lang, LANGUAGES), languages=", ".join(LANGUAGES)))
+            if not isinstance(text, str):
+                raise self.error(f"{key}.{lang}", _("must be a string, got {value}").format(value=_shown(text)))
+        return value.get(language(), value.get("en", next(iter(value.values()))))
+
     def check_matrix_memory(self, spec: ExerciseSpec) -> None:
         """Refuse a [network] whose arrays for one batch cannot fit, even on the matrix engine."""
         if spec.network is None:
@@ -215,39 +231,43 @@ class _Reader:
         batch = spec.train.batch or spec.n_examples
         needed = matrix_bytes(spec.network.sizes, batch)
         if needed > MAX_MATRIX_BYTES:
-            raise self.error("[network] sizes", f"one batch of {batch:,} examples through {spec.network.sizes} "
-                                                f"needs about {_size(needed)} of arrays, over the limit of "
-                                                f"{_size(MAX_MATRIX_BYTES)}; use a smaller [train] batch "
-                                                "(batch = 1) or fewer examples")
+            raise self.error("[network] sizes", _(
+                "one batch of {batch} examples through {sizes} needs about {needed} of arrays, over the limit "
+                "of {limit}; use a smaller [train] batch (batch = 1) or fewer examples").format(
+                batch=f"{batch:,}", sizes=spec.network.sizes, needed=_size(needed), limit=_size(MAX_MATRIX_BYTES)))
 
     def vary(self, table: Any, spec: ExerciseSpec) -> tuple[dict[str, tuple[float, float]], int | None]:
         """[vary]: ``name = [low, high]`` per param, input or target; ``decimals = 2`` optional."""
         if not isinstance(table, dict):
-            raise self.error("[vary]", "must be a table of name = [low, high], e.g. w1 = [-1, 1]")
+            raise self.error("[vary]", _("must be a table of name = [low, high], e.g. w1 = [-1, 1]"))
         given = [*spec.params, *spec.inputs, *spec.targets]
         ranges, decimals = {}, None
         for name, value in table.items():
             where = f"[vary] {name}"
             if name == "decimals" and name not in given:
                 if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 12:
-                    raise self.error(where, f"expected a whole number of decimals from 0 to 12, got {value!r}")
+                    raise self.error(where, _("expected a whole number of decimals from 0 to 12, got {value}").format(
+                        value=repr(value)))
                 decimals = value
                 continue
             if name not in given:
-                raise self.error(where, f"{name!r} is not a param, input or target{_did_you_mean(name, given)}; "
-                                        "[vary] gives a range for the numbers a quiz variant draws")
+                raise self.error(where, _("{name} is not a param, input or target{hint}; [vary] gives a range "
+                                          "for the numbers a quiz variant draws").format(
+                    name=repr(name), hint=_did_you_mean(name, given)))
             if not isinstance(value, list) or len(value) != 2:
-                raise self.error(where, f"expected [low, high], e.g. {name} = [-1, 1], got {value!r}")
+                raise self.error(where, _("expected [low, high], e.g. {name} = [-1, 1], got {value}").format(
+                    name=name, value=repr(value)))
             low, high = (self.number(v, where) for v in value)
             if low > high:
-                raise self.error(where, f"low {low:g} is above high {high:g}; write [{high:g}, {low:g}]")
+                raise self.error(where, _("low {low} is above high {high}; write [{high}, {low}]").format(
+                    low=f"{low:g}", high=f"{high:g}"))
             ranges[name] = (low, high)
         return ranges, decimals
 
     def data(self, doc: dict[str, Any]) -> data.Dataset:
         """The examples of [data] (a CSV file or a scikit-learn data set), split and scaled."""
         if "inputs" in doc or "targets" in doc:
-            raise self.error("[data]", "give the examples either in [inputs]/[targets] or in [data], not both")
+            raise self.error("[data]", _("give the examples either in [inputs]/[targets] or in [data], not both"))
         try:
             return data.load(doc["data"], Path(self.path).parent)
         except data.DataError as err:
@@ -261,19 +281,22 @@ class _Reader:
         if problem is None and key in defined:
             earlier = defined[key]
             written = earlier.rpartition(" ")[2]  # the name as the earlier entry spells it
-            problem = (f"{name} is already defined in {earlier}; give it another name" if written == name else
-                       f"{name!r} and {written!r} ({earlier}) are the same name to Python, which reads both as "
-                       f"{key!r} (NFKC); rename one of them")
+            problem = (_("{name} is already defined in {earlier}; give it another name").format(
+                name=name, earlier=earlier) if written == name else
+                _("{name} and {written} ({earlier}) are the same name to Python, which reads both as {key} "
+                  "(NFKC); rename one of them").format(name=repr(name), written=repr(written), earlier=earlier,
+                                                       key=repr(key)))
         if problem:
             raise self.error(f"[{section}] {formula.label(name)}" if section != "loss" else "[network] loss", problem)
-        defined[key] = f"[{section}] {name}" if section != "loss" else f"the network's per-example loss {name}"
+        defined[key] = (f"[{section}] {name}" if section != "loss"
+                        else _("the network's per-example loss {name}").format(name=name))
         return key
 
     # -- sections --------------------------------------------------------------------
     def numbers_table(self, doc: dict[str, Any], section: str, lists: bool = True) -> dict[str, list[float]]:
         table = doc.get(section, {})
         if not isinstance(table, dict):
-            raise self.error(f"[{section}]", "must be a table of name = value")
+            raise self.error(f"[{section}]", _("must be a table of name = value"))
         out = {}
         defined: dict[str, str] = {}
         for name, value in table.items():
@@ -281,9 +304,9 @@ class _Reader:
             key = self.define(defined, name, section)
             if isinstance(value, list):
                 if not lists:
-                    raise self.error(where, "a parameter has one initial value, not a list")
+                    raise self.error(where, _("a parameter has one initial value, not a list"))
                 if not value:
-                    raise self.error(where, "the list is empty; give one value per example")
+                    raise self.error(where, _("the list is empty; give one value per example"))
                 out[key] = [self.number(v, where) for v in value]
             else:
                 out[key] = [self.number(value, where)]
@@ -292,27 +315,27 @@ class _Reader:
     def number(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             shown = ("true" if value else "false") if isinstance(value, bool) else formula.cut(repr(value), 40)
-            raise self.error(where, f"expected a number, got {shown}")
+            raise self.error(where, _("expected a number, got {value}").format(value=shown))
         try:
             value = float(value)
         except OverflowError:
-            raise self.error(where, "the number is too big for a float (at most about 1.8e308)") from None
+            raise self.error(where, _("the number is too big for a float (at most about 1.8e308)")) from None
         if value - value != 0.0:
-            raise self.error(where, f"{_shown(value)} is not a finite number")
+            raise self.error(where, _("{value} is not a finite number").format(value=_shown(value)))
         return value
 
     def example_count(self, inputs: dict[str, list[float]], targets: dict[str, list[float]]) -> int:
         lengths = {f"[{s}] {k}": len(v) for s, t in (("inputs", inputs), ("targets", targets))
                    for k, v in t.items() if len(v) > 1}
         if len(set(lengths.values())) > 1:
-            shown = ", ".join(f"{k} has {n}" for k, n in lengths.items())
-            raise self.error("[inputs]/[targets]", f"lists of different lengths ({shown}); every list needs "
-                                                   "one value per example")
+            shown = ", ".join(_("{key} has {n}").format(key=k, n=n) for k, n in lengths.items())
+            raise self.error("[inputs]/[targets]", _("lists of different lengths ({lengths}); every list needs "
+                                                     "one value per example").format(lengths=shown))
         return next(iter(lengths.values()), 1)
 
     def graph(self, table: Any, defined: dict[str, str]) -> tuple[dict[str, str], dict[str, ast.expr]]:
         if not isinstance(table, dict) or not table:
-            raise self.error("[graph]", 'must list named nodes in order, each name = "formula"')
+            raise self.error("[graph]", _('must list named nodes in order, each name = "formula"'))
         formulas, trees = {}, {}
         for name, text in table.items():
             key = formula.normal_name(name)
@@ -320,9 +343,9 @@ class _Reader:
                 tree = formula.parse(text, defined)
             except formula.FormulaError as err:
                 message = str(err)
-                if f"unknown name {key} " in message or f"unknown name {key};" in message:
-                    message = (f"{formula.shown(text)} uses {name} itself; a formula may only use the names "
-                               "defined above it")
+                if err.unknown == key:
+                    message = _("{formula} uses {name} itself; a formula may only use the names defined above "
+                                "it").format(formula=formula.shown(text), name=name)
                 self.define(defined, name, "graph")  # a bad or taken name is the first thing to say
                 raise self.error(f"[graph] {formula.label(name)}", message) from None
             key = self.define(defined, name, "graph")
@@ -332,11 +355,11 @@ class _Reader:
     def table(self, value: Any, section: str, keys: tuple[str, ...]) -> dict:
         """``value`` checked to be a table whose keys are among ``keys``."""
         if not isinstance(value, dict):
-            raise self.error(f"[{section}]", "must be a table")
+            raise self.error(f"[{section}]", _("must be a table"))
         for key in value:
             if key not in keys:
-                raise self.error(f"[{section}] {key}", f"unknown key{_did_you_mean(key, keys)}; the keys are "
-                                                       + ", ".join(keys))
+                raise self.error(f"[{section}] {key}", _("unknown key{hint}; the keys are {keys}").format(
+                    hint=_did_you_mean(key, keys), keys=", ".join(keys)))
         return value
 
     def train(self, table: Any, spec: ExerciseSpec) -> TrainSpec:
@@ -344,56 +367,63 @@ class _Reader:
         train = TrainSpec()
         if spec.network is not None:
             if "loss" in table:
-                raise self.error("[train] loss", "a [network] file names its loss in [network] loss "
-                                                 f"({', '.join(nn.LOSSES)})")
+                raise self.error("[train] loss", _("a [network] file names its loss in [network] loss "
+                                                   "({losses})").format(losses=", ".join(nn.LOSSES)))
         else:
             assert spec.graph is not None
             loss = table.get("loss", list(spec.graph)[-1])
             if not isinstance(loss, str):
-                raise self.error("[train] loss", f'expected the name of a [graph] entry in quotes, e.g. loss = '
-                                                 f'"{list(spec.graph)[-1]}", got {formula.cut(repr(loss), 40)}')
+                raise self.error("[train] loss", _('expected the name of a [graph] entry in quotes, e.g. loss = '
+                                                   '"{last}", got {value}').format(
+                    last=list(spec.graph)[-1], value=formula.cut(repr(loss), 40)))
             train.loss = formula.normal_name(loss)
             if train.loss not in spec.graph:
-                raise self.error("[train] loss", f"{formula.shown(loss, 40)} is not a [graph] entry; the loss must "
-                                                 f"be one of: {_listed(spec.graph)}")
+                raise self.error("[train] loss", _("{name} is not a [graph] entry; the loss must be one of: "
+                                                   "{names}").format(name=formula.shown(loss, 40),
+                                                                     names=_listed(spec.graph)))
         if "learning_rate" in table:
             train.learning_rate = self.number(table["learning_rate"], "[train] learning_rate")
             if train.learning_rate <= 0:
-                raise self.error("[train] learning_rate", "must be positive")
+                raise self.error("[train] learning_rate", _("must be positive"))
         batch = table.get("batch", "full")
         if batch != "full":
             if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-                raise self.error("[train] batch", f'expected a positive whole number or "full", got {_shown(batch)}')
+                raise self.error("[train] batch", _('expected a positive whole number or "full", got {value}').format(
+                    value=_shown(batch)))
             if batch > spec.n_examples:
-                raise self.error("[train] batch", f"{batch} examples per batch, but the file has "
-                                                  f"{spec.n_examples}; use at most {spec.n_examples} or \"full\"")
+                raise self.error("[train] batch", _('{batch} examples per batch, but the file has {n}; use at '
+                                                    'most {n} or "full"').format(batch=batch, n=spec.n_examples))
             train.batch = batch
         if "trainable" in table:
             names = table["trainable"]
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                raise self.error("[train] trainable", "expected a list of parameter names")
+                raise self.error("[train] trainable", _("expected a list of parameter names"))
             listed: dict[str, str] = {}  # normalised -> as written: a set, so checking is linear
             for name in names:
                 key = formula.normal_name(name)
                 if key not in spec.params:
-                    raise self.error("[train] trainable", f"{formula.shown(name, 40)} is not a parameter"
-                                     f"{_did_you_mean(key, spec.params)}; the parameters are "
-                                     + _listed(spec.params))
+                    raise self.error("[train] trainable", _("{name} is not a parameter{hint}; the parameters "
+                                                            "are {names}").format(
+                        name=formula.shown(name, 40), hint=_did_you_mean(key, spec.params),
+                        names=_listed(spec.params)))
                 if key in listed:
-                    spelled = "" if listed[key] == name else f" (as {listed[key]!r} and {name!r})"
-                    raise self.error("[train] trainable", f"{name} is listed twice{spelled}; list each parameter "
-                                                          "once (it would be updated twice per step)")
+                    spelled = "" if listed[key] == name else _(" (as {first} and {second})").format(
+                        first=repr(listed[key]), second=repr(name))
+                    raise self.error("[train] trainable", _("{name} is listed twice{spelled}; list each parameter "
+                                                            "once (it would be updated twice per step)").format(
+                        name=name, spelled=spelled))
                 listed[key] = name
             train.trainable = list(listed)
         if "epochs" in table:
             epochs = table["epochs"]
             if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-                raise self.error("[train] epochs", f"expected a positive whole number, got {_shown(epochs)}")
+                raise self.error("[train] epochs", _("expected a positive whole number, got {value}").format(
+                    value=_shown(epochs)))
             train.epochs = epochs
         if "momentum" in table:
             train.momentum = self.number(table["momentum"], "[train] momentum")
             if not 0.0 <= train.momentum < 1.0:
-                raise self.error("[train] momentum", "must be in [0, 1)")
+                raise self.error("[train] momentum", _("must be in [0, 1)"))
         return train
 
     def network(self, table: Any, inputs: dict, targets: dict) -> NetworkSpec:
@@ -401,31 +431,34 @@ class _Reader:
         sizes = table.get("sizes")
         if (not isinstance(sizes, list) or len(sizes) < 2
                 or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)):
-            raise self.error("[network] sizes", "expected a list of at least two positive layer sizes, "
-                                                "inputs first: [2, 2, 1]")
+            raise self.error("[network] sizes", _("expected a list of at least two positive layer sizes, "
+                                                  "inputs first: [2, 2, 1]"))
         if sizes[0] != len(inputs):
-            raise self.error("[network] sizes", f"the network has {sizes[0]} inputs but [inputs] has "
-                                                f"{len(inputs)} ({', '.join(inputs) or 'none'})")
+            raise self.error("[network] sizes", _("the network has {n} inputs but [inputs] has {given} "
+                                                  "({names})").format(
+                n=sizes[0], given=len(inputs), names=", ".join(inputs) or _("none")))
         if sizes[-1] != len(targets):
-            raise self.error("[network] sizes", f"the network has {sizes[-1]} outputs but [targets] has "
-                                                f"{len(targets)} ({', '.join(targets) or 'none'})")
+            raise self.error("[network] sizes", _("the network has {n} outputs but [targets] has {given} "
+                                                  "({names})").format(
+                n=sizes[-1], given=len(targets), names=", ".join(targets) or _("none")))
         self.check_parameter_count(sizes, table.get("bias", True) is not False)
         net = NetworkSpec(sizes=list(sizes))
         net.hidden = self.choice(table, "hidden", nn.ACTIVATIONS, net.hidden)
         net.output = self.choice(table, "output", nn.OUTPUT_ACTIVATIONS, net.output)
         net.loss = self.choice(table, "loss", nn.LOSSES, net.loss)
         if net.loss == "cross_entropy" and net.output != "softmax":
-            raise self.error("[network] loss", 'cross_entropy is taken of a softmax output: set output = "softmax"')
+            raise self.error("[network] loss", _('cross_entropy is taken of a softmax output: set output = "softmax"'))
         bias = table.get("bias", True)
         if not isinstance(bias, bool):
-            raise self.error("[network] bias", "expected true or false")
+            raise self.error("[network] bias", _("expected true or false"))
         net.bias = bias
         init = table.get("init", {})
         if not isinstance(init, dict) or set(init) - {"seed", "scale"}:
-            raise self.error("[network] init", "expected { seed = 0, scale = 0.1 }")
+            raise self.error("[network] init", _("expected {example}").format(example="{ seed = 0, scale = 0.1 }"))
         seed = init.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise self.error("[network] init", f"seed must be a non-negative whole number, got {_shown(seed)}")
+            raise self.error("[network] init", _("seed must be a non-negative whole number, got {value}").format(
+                value=_shown(seed)))
         net.seed = seed
         net.scale = self.number(init.get("scale", 0.1), "[network] init scale")
         shapes = list(zip(sizes[:-1], sizes[1:]))
@@ -433,15 +466,15 @@ class _Reader:
             net.weights = self.matrices(table["weights"], "weights", shapes)
         if "biases" in table:
             if not bias:
-                raise self.error("[network] biases", "given, but bias = false")
-            net.biases = [v[0] for v in self.matrices(table["biases"], "biases", [(1, n) for _, n in shapes])]
+                raise self.error("[network] biases", _("given, but bias = false"))
+            net.biases = [v[0] for v in self.matrices(table["biases"], "biases", [(1, n) for _n_in, n in shapes])]
         net.names = self.names(table.get("names", {}), shapes, bias)
         if "units" in table:
             units = table["units"]
             if (not isinstance(units, list) or len(units) != len(shapes)
-                    or any(not isinstance(u, list) or len(u) != n for u, (_, n) in zip(units, shapes))):
-                raise self.error("[network] units", "expected one list of unit names per layer after the inputs, "
-                                                    f"of sizes {sizes[1:]}")
+                    or any(not isinstance(u, list) or len(u) != n for u, (_n_in, n) in zip(units, shapes))):
+                raise self.error("[network] units", _("expected one list of unit names per layer after the "
+                                                      "inputs, of sizes {sizes}").format(sizes=sizes[1:]))
             net.units = [[str(u) for u in layer] for layer in units]
             self.check_unit_names(net.units)
         return net
@@ -450,9 +483,10 @@ class _Reader:
         """Refuse a network too big to hold, before any array is made."""
         count = sum(n_in * n_out + (n_out if bias else 0) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
         if count > MAX_PARAMETERS:
-            raise self.error("[network] sizes", f"{sizes} has {count:,} parameters (about {_size(count * 8)} as "
-                                                f"numbers, far more as scalar nodes); the limit is "
-                                                f"{MAX_PARAMETERS:,}: use smaller layers")
+            raise self.error("[network] sizes", _("{sizes} has {count} parameters (about {size} as numbers, far "
+                                                  "more as scalar nodes); the limit is {limit}: use smaller "
+                                                  "layers").format(sizes=sizes, count=f"{count:,}",
+                                                                   size=_size(count * 8), limit=f"{MAX_PARAMETERS:,}"))
 
     def check_unit_names(self, units: list[list[str]]) -> None:
         """Unit names are names of nodes (net_h1, out_h1): each must be a name, used once."""
@@ -462,65 +496,73 @@ class _Reader:
                 key = formula.normal_name(name)
                 problem = formula.name_error(key)
                 if problem:
-                    raise self.error("[network] units", f"layer {layer}: {problem}")
+                    raise self.error("[network] units", _("layer {layer}: {problem}").format(layer=layer,
+                                                                                              problem=problem))
                 if key in seen:
-                    raise self.error("[network] units", f"{name} names two units ({seen[key]} and unit {unit} of "
-                                                        f"layer {layer}); give each unit its own name")
-                seen[key] = f"unit {unit} of layer {layer}"
+                    raise self.error("[network] units", _("{name} names two units ({first} and {second}); give "
+                                                          "each unit its own name").format(
+                        name=name, first=seen[key], second=_("unit {unit} of layer {layer}").format(unit=unit,
+                                                                                                   layer=layer)))
+                seen[key] = _("unit {unit} of layer {layer}").format(unit=unit, layer=layer)
 
     def choice(self, table: dict, key: str, allowed: tuple[str, ...], default: str) -> str:
         value = table.get(key, default)
         if value not in allowed:
-            raise self.error(f"[network] {key}", f"unknown value {_shown(value)}{_did_you_mean(str(value), allowed)}; "
-                                                 f"expected one of {', '.join(allowed)}")
+            raise self.error(f"[network] {key}", _("unknown value {value}{hint}; expected one of {allowed}").format(
+                value=_shown(value), hint=_did_you_mean(str(value), allowed), allowed=", ".join(allowed)))
         return value
 
     def matrices(self, value: Any, key: str, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
         where = f"[network] {key}"
         if not isinstance(value, list) or len(value) != len(shapes):
-            raise self.error(where, f"expected one entry per layer ({len(shapes)})")
+            raise self.error(where, _("expected one entry per layer ({n})").format(n=len(shapes)))
         out = []
         for layer, (entry, shape) in enumerate(zip(value, shapes), start=1):
             if not isinstance(entry, list):
-                raise self.error(where, f"layer {layer}: expected a list of numbers"
-                                 + (" per row" if key == "weights" else "")
-                                 + f", got {formula.cut(repr(entry), 40)}")
+                expected = (_("layer {layer}: expected a list of numbers per row, got {value}") if key == "weights"
+                            else _("layer {layer}: expected a list of numbers, got {value}"))
+                raise self.error(where, expected.format(layer=layer, value=formula.cut(repr(entry), 40)))
             rows = entry if shape[0] > 1 or (entry and isinstance(entry[0], list)) else [entry]
             cells = [x for row in rows for x in (row if isinstance(row, list) else [row])]
             if any(isinstance(x, (bool, str)) for x in cells):  # numpy would read "4" as 4.0 and true as 1.0
-                raise self.error(where, f"layer {layer}: expected numbers, got {formula.cut(repr(entry), 40)}")
+                raise self.error(where, _("layer {layer}: expected numbers, got {value}").format(
+                    layer=layer, value=formula.cut(repr(entry), 40)))
             try:
                 array = np.array(rows, dtype=np.float64)
             except (TypeError, ValueError):
-                raise self.error(where, f"layer {layer}: expected numbers, "
-                                        f"got {formula.cut(repr(entry), 40)}") from None
+                raise self.error(where, _("layer {layer}: expected numbers, got {value}").format(
+                    layer=layer, value=formula.cut(repr(entry), 40))) from None
             if array.shape != shape:
-                want = f"{shape[0]} rows of {shape[1]}" if key == "weights" else f"{shape[1]} numbers"
-                raise self.error(where, f"layer {layer}: expected {want} (W has shape (inputs, outputs)), "
-                                        f"got shape {array.shape}")
+                want = (_("{rows} rows of {cols}").format(rows=shape[0], cols=shape[1]) if key == "weights"
+                        else _("{n} numbers").format(n=shape[1]))
+                raise self.error(where, _("layer {layer}: expected {want} (W has shape (inputs, outputs)), got "
+                                          "shape {shape}").format(layer=layer, want=want, shape=array.shape))
             if not np.all(np.isfinite(array)):
-                raise self.error(where, f"layer {layer}: not every value is a finite number")
+                raise self.error(where, _("layer {layer}: not every value is a finite number").format(layer=layer))
             out.append(array)
         return out
 
     def names(self, table: Any, shapes: list[tuple[int, int]], bias: bool) -> dict[str, list]:
         where = "[network] names"
         if not isinstance(table, dict):
-            raise self.error(where, 'expected { W1 = [["w1", "w2"], ["w3", "w4"]], b1 = ["b1", "b1"], ... }')
+            raise self.error(where, _("expected {example}").format(
+                example='{ W1 = [["w1", "w2"], ["w3", "w4"]], b1 = ["b1", "b1"], ... }'))
         allowed = {f"W{k}": s for k, s in enumerate(shapes, start=1)}
         if bias:
             allowed.update({f"b{k}": (1, s[1]) for k, s in enumerate(shapes, start=1)})
         out = {}
         for key, value in table.items():
             if key not in allowed:
-                raise self.error(where, f"unknown key {key!r}; expected some of {', '.join(allowed)}")
+                raise self.error(where, _("unknown key {key}; expected some of {allowed}").format(
+                    key=repr(key), allowed=", ".join(allowed)))
             rows, cols = allowed[key]
             grid = value if key.startswith("W") else [value]
             if (not isinstance(grid, list) or len(grid) != rows
                     or any(not isinstance(r, list) or len(r) != cols or not all(isinstance(x, str) for x in r)
                            for r in grid)):
-                raise self.error(where, f"{key}: expected {rows} rows of {cols} names" if key.startswith("W")
-                                 else f"{key}: expected {cols} names")
+                expected = (_("{key}: expected {rows} rows of {cols} names") if key.startswith("W")
+                            else _("{key}: expected {cols} names"))
+                raise self.error(where, expected.format(key=key, rows=rows, cols=cols))
             for name in (x for r in grid for x in r):
                 problem = formula.name_error(formula.normal_name(name))
                 if problem:
@@ -537,17 +579,17 @@ class _Reader:
         taken = dict(defined)
         for name in spec.params:
             if name in taken:
-                raise self.error("[network] names", f"the parameter {name} has the name of {taken[name]}; "
-                                                    "give it another name")
-            taken[name] = f"the parameter {name}"
+                raise self.error("[network] names", _("the parameter {name} has the name of {other}; give it "
+                                                      "another name").format(name=name, other=taken[name]))
+            taken[name] = _("the parameter {name}").format(name=name)
         for layer, size in enumerate(net.sizes[1:], start=1):
             for j in range(size):
                 for node in nn.unit_node_names(layer, j, net.units):
                     if node in taken:
                         raise self.error("[network] units" if net.units else "[network] names",
-                                         f"the node {node} of layer {layer} has the name of {taken[node]}; "
-                                         "rename one of them")
-                    taken[node] = f"the node {node} of layer {layer}"
+                                         _("the node {node} of layer {layer} has the name of {other}; rename "
+                                           "one of them").format(node=node, layer=layer, other=taken[node]))
+                    taken[node] = _("the node {node} of layer {layer}").format(node=node, layer=layer)
 
 
     def network_params(self, net: NetworkSpec) -> dict[str, float]:
@@ -588,18 +630,20 @@ def check_scalar_size(spec: ExerciseSpec) -> None:
     batch = spec.train.batch or spec.n_examples
     cheaper = ["--engine matrix"] if spec.network is not None else []
     if batch > 1:
-        cheaper += ["fewer examples", "batch = 1 in [train]"]
+        cheaper += [_("fewer examples"), _("batch = 1 in [train]")]
     else:
-        cheaper.append("smaller layers" if spec.network is not None else "a smaller graph")
-    raise SpecError(f"{spec.path}: one batch ({batch:,} example{'s' if batch > 1 else ''}) would be about "
-                    f"{nodes:,} scalar nodes (about {_size(nodes * 200)}), over the scalar engine's limit of "
-                    f"{MAX_SCALAR_NODES:,}; use " + ", or ".join(cheaper))
+        cheaper.append(_("smaller layers") if spec.network is not None else _("a smaller graph"))
+    examples = ngettext("{n} example", "{n} examples", batch).format(n=f"{batch:,}")
+    raise SpecError(f"{spec.path}: " + _("one batch ({examples}) would be about {nodes} scalar nodes (about "
+                                         "{size}), over the scalar engine's limit of {limit}; use {cheaper}").format(
+        examples=examples, nodes=f"{nodes:,}", size=_size(nodes * 200), limit=f"{MAX_SCALAR_NODES:,}",
+        cheaper=_(", or ").join(cheaper)))
 
 
 def _size(n_bytes: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB", "TB"):
         if n_bytes < 1024 or unit == "TB":
-            return f"{n_bytes:,.0f} {unit}" if unit == "bytes" else f"{n_bytes:,.1f} {unit}"
+            return _("{n} bytes").format(n=f"{n_bytes:,.0f}") if unit == "bytes" else f"{n_bytes:,.1f} {unit}"
         n_bytes /= 1024
     return ""
 
@@ -607,7 +651,8 @@ def _size(n_bytes: float) -> str:
 def _listed(names: Any, limit: int = 30) -> str:
     """Names for a message, the first ``limit`` of them."""
     names = list(names)
-    return ", ".join(names[:limit]) + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
+    more = _(", … ({n} more)").format(n=len(names) - limit) if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
 
 
 def _shown(value: Any) -> str:
@@ -617,4 +662,4 @@ def _shown(value: Any) -> str:
 
 def _did_you_mean(word: str, options: Any) -> str:
     close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {close[0]}?)" if close else ""
+    return _(" (did you mean {name}?)").format(name=close[0]) if close else ""

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from . import ops
+from .i18n import _
 
 
 class Expr:
@@ -159,7 +160,7 @@ def lift(x: Operand) -> Expr:
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return Num(float(x))
-    raise TypeError(f"cannot use {type(x).__name__} {x!r} in an expression")
+    raise TypeError(_("cannot use {type} {value} in an expression").format(type=type(x).__name__, value=repr(x)))
 
 
 # -- building, with simplification ----------------------------------------------------
@@ -347,7 +348,7 @@ def _expand(e: Expr) -> Expr:
         elif (isinstance(f, Power) and isinstance(f.base, Sum) and isinstance(f.exponent, Num)
               and f.exponent.value.is_integer() and 0 < f.exponent.value <= MAX_EXPAND):
             parts = [ONE]
-            for _ in range(int(f.exponent.value)):
+            for _i in range(int(f.exponent.value)):
                 parts = [mul(a, b) for a in parts for b in f.base.terms]
         else:
             parts = [f]
@@ -404,7 +405,7 @@ def _show(e: Expr, s: _Style) -> str:
         return e.op.format_value([_show(a, s) for a in e.args], s.latex)
     if isinstance(e, Positive):
         return f"[{_show(e.arg, s)} > 0]"
-    raise TypeError(f"not an expression: {e!r}")
+    raise TypeError(_("not an expression: {value}").format(value=repr(e)))
 
 
 def _show_sum(e: Sum, s: _Style) -> str:

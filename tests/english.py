@@ -59,10 +59,16 @@ def exercise_names(exercise: str) -> set[str]:
     return names
 
 
-def english_words(text: str, names: Iterable[str] = ()) -> list[str]:
+# text quoted in a message: a value or key from the file, a formula, the reason another
+# program gave ('…', "…", `…`, “…”, 「…」), each within one line
+QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`|“[^”\n]*”|「[^」\n]*」")
+
+
+def english_words(text: str, names: Iterable[str] = (), quoted: bool = False) -> list[str]:
     """The English words of ``text`` that are neither names nor in NAMES, in order (single
-    letters are symbols: x, y, w, E)."""
+    letters are symbols: x, y, w, E). ``quoted``: words inside quotes don't count either (error
+    messages quote the file's keys, values and formulas)."""
     allowed = NAMES | set(names)
-    stripped = NOT_WORDS.sub(" ", text)
+    stripped = NOT_WORDS.sub(" ", QUOTED.sub(" ", text) if quoted else text)
     return [w for w in WORD.findall(stripped)
             if len(w.strip("_")) > 1 and w not in allowed and not re.fullmatch(r"[A-Za-z]_?\d+\w*", w)]

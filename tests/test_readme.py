@@ -10,8 +10,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def readme_commands() -> list[str]:
-    text = (ROOT / "README.md").read_text()
+def readme_commands(name: str = "README.md") -> list[str]:
+    """The commands of the README's first block, which follows the title (and the one line
+    linking the other language's README) before any paragraph."""
+    text = re.sub(r"\A(# scalarnet\n)\S.*\]\(README[.\w]*\.md\)\n", r"\1", (ROOT / name).read_text())
     first_block = re.search(r"```sh\n(.*?)```", text, re.S)
     assert first_block and text.index(first_block.group(0)) < text.index("\n\n", len("# scalarnet") + 2) + 2
     return [line for line in first_block.group(1).splitlines() if line.strip()]
@@ -21,6 +23,11 @@ def test_the_readme_opens_with_a_demo_command_and_a_test_command():
     demo, tests = readme_commands()
     assert demo.endswith("scalarnet demo") and "python3 -m venv" in demo
     assert "pytest" in tests and "python3 -m venv" in tests and "[all]" in tests
+
+
+def test_the_chinese_readme_opens_with_the_same_two_commands_and_is_linked_at_the_top():
+    assert readme_commands("README.zh.md") == readme_commands()
+    assert (ROOT / "README.md").read_text().splitlines()[1] == "中文说明：[README.zh.md](README.zh.md)"
 
 
 def test_ci_runs_the_readmes_test_command():

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from scalarnet.i18n import using_language
 from scalarnet.spec import SpecError, load
 
 GOOD = """
@@ -163,3 +164,50 @@ def test_bad_network_sections(tmp_path, change, expected):
     old, new = change
     assert old in NETWORK
     assert_mentions(error_of(tmp_path, NETWORK.replace(old, new)), expected)
+
+
+def test_titles_and_descriptions_per_language_follow_the_current_language(tmp_path):
+    text = GOOD.replace('title = "tiny"', 'title = { en = "tiny", zh = "小例子" }\ndescription.zh = "只有中文"')
+    path = write(tmp_path, text)
+    assert (load(path).title, load(path).description) == ("tiny", "只有中文")  # English, else any
+    with using_language("zh"):
+        assert (load(path).title, load(path).description) == ("小例子", "只有中文")
+
+
+@pytest.mark.parametrize("title, expected", [
+    ('{ en = "a", fr = "b" }', ["title.fr", "unknown language", "en, zh"]),
+    ('{ en = "a", zh = 3 }', ["title.zh", "must be a string, got 3"]),
+    ("{ }", ["title", 'title = { en = "…", zh = "…" }']),
+    ("[1]", ["title", "must be a string"]),
+])
+def test_bad_per_language_titles(tmp_path, title, expected):
+    assert_mentions(error_of(tmp_path, GOOD.replace('title = "tiny"', f"title = {title}")), expected)
+
+
+def test_every_bundled_exercise_has_a_chinese_title_and_description():
+    import re
+
+    from scalarnet.bundled import bundled_dir
+    from scalarnet.spec import tomllib
+
+    files = sorted(bundled_dir().rglob("*.toml"))
+    assert len(files) == 11
+    for path in files:  # read as TOML: the California housing file needs its data to load
+        doc = tomllib.loads(path.read_text())
+        title, description = doc["title"], doc["description"]
+        assert set(title) == set(description) == {"en", "zh"}, path
+        assert len(re.findall(r"[\u4e00-\u9fff]", title["zh"])) >= 6, (path, title)
+        assert len(re.findall(r"[\u4e00-\u9fff]", description["zh"])) >= 25, (path, description)
+    with using_language("zh"):
+        assert load(bundled_dir() / "sigmoid-2-2-2.toml").title.startswith("误差后向传播（BP）例题")
+
+
+def test_examples_list_the_titles_in_the_current_language():
+    from scalarnet.bundled import bundled_titles
+
+    with using_language("zh"):
+        chinese = dict(bundled_titles())
+    english = dict(bundled_titles())
+    assert chinese["sigmoid-2-2-2"] == "误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（种子教程 003，MOOC 8.3）"
+    assert english["sigmoid-2-2-2"] == "2-2-2 sigmoid network without biases (seed 003: MOOC 8.3 BP example)"
+    assert chinese["quadratic-5-layer"].startswith("BP 神经网络模拟一元二次函数")

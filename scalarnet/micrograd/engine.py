@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 from .. import ops
 from ..graph import apply_local_rule
+from ..i18n import _
 from ..node import Node, Number, power
 
 # micrograd's ``_op`` strings, for the ops it makes
@@ -26,10 +27,9 @@ class Value(Node):
 
     def __init__(self, data: Number, _children: Iterable[Node] = (), _op: str = "", label: str = "") -> None:
         if tuple(_children):
-            raise TypeError(
-                f"Value({data!r}, _children=...): scalarnet makes a node's children from its op; "
-                "build it with the operators (+ - * / **) or .relu(), .tanh(), .exp() instead"
-            )
+            raise TypeError(f"Value({data!r}, _children=...): " + _(
+                "scalarnet makes a node's children from its op; build it with the operators (+ - * / **) or "
+                ".relu(), .tanh(), .exp() instead"))
         super().__init__(data, label=label)
 
     # micrograd's inner attributes, computed from the node
@@ -58,7 +58,7 @@ class Value(Node):
 
     def __pow__(self, other: Node | Number) -> Node:
         if isinstance(other, Node):
-            raise TypeError("Value ** Value: only int/float powers are supported, as in micrograd")
+            raise TypeError("Value ** Value: " + _("only int/float powers are supported, as in micrograd"))
         return power(self, Node.constant(other), cls=Value)
 
     def __repr__(self) -> str:
