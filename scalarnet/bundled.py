@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from .i18n import _
 from .spec import SpecError, load
 
 
@@ -33,8 +34,8 @@ def bundled_titles() -> list[tuple[str, str]]:
 def resolve(name_or_path: str | Path) -> Path:
     """A file path as it is, or the path of the bundled exercise of that name."""
     if str(name_or_path) == "":  # Path("") is the current folder
-        raise SpecError("no exercise given (an empty name); give an exercise file (TOML) or a bundled "
-                        "exercise's name (see `scalarnet examples`)")
+        raise SpecError(_("no exercise given (an empty name); give an exercise file (TOML) or a bundled "
+                          "exercise's name (see `scalarnet examples`)"))
     path = Path(name_or_path)
     if path.exists():
         return path
@@ -43,6 +44,6 @@ def resolve(name_or_path: str | Path) -> Path:
         return bundled_dir() / f"{stem}.toml"
     if str(path.parent) == "." and stem in dataset_names():
         return dataset_dir() / f"{stem}.toml"
-    raise SpecError(f"{name_or_path}: no such file, and no bundled exercise of that name; "
-                    f"the bundled exercises are {', '.join(bundled_names() + dataset_names())} "
-                    "(see `scalarnet examples`)")
+    raise SpecError(_("{name}: no such file, and no bundled exercise of that name; the bundled exercises are "
+                      "{names} (see `scalarnet examples`)").format(name=name_or_path,
+                                                                  names=", ".join(bundled_names() + dataset_names())))

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import formula, nn
 from .engine import Engine, ExerciseError, StepRecord, TrainResult, diverged
 from .graph import Graph, all_gradients, topological_order
+from .i18n import _
 from .node import Node, NumericError, evaluate
 from .spec import ExerciseSpec, check_scalar_size, load
 
@@ -99,9 +100,9 @@ class Exercise(Engine):
         cached = self._graphs.get(len(examples))
         if cached is None:
             built = [self._guarded(lambda e=e: self.example_nodes(e), examples, e) for e in examples]
-            slots = [named for named, _ in built]
+            slots = [named for named, _leaves in built]
             loss = nn.mean([named[self.loss_name] for named in slots], name="batch loss")
-            cached = self._graphs[len(examples)] = BatchGraph(slots, [leaves for _, leaves in built], loss)
+            cached = self._graphs[len(examples)] = BatchGraph(slots, [leaves for _named, leaves in built], loss)
             return cached
         spec = self.spec
         for leaves, e in zip(cached.data_leaves, examples):
@@ -116,7 +117,7 @@ class Exercise(Engine):
             return work()
         except NumericError as err:
             raise self._step_error(examples if example is None else [example], str(err),
-                                   "Try a smaller learning rate or check the formulas and data.") from None
+                                   _("Try a smaller learning rate or check the formulas and data.")) from None
 
     # -- training ----------------------------------------------------------------------
     def forward_backward(self, examples: list[int]) -> BatchGraph:
@@ -131,7 +132,7 @@ class Exercise(Engine):
         """The next step's record and its batch graph (the nodes hold this step's forward
         values and gradients). With ``update=False`` the parameters are left as they were
         and the step is not counted: ``record.params`` then shows what the update would give."""
-        _, examples = self.batch_of_step(self.steps_done + 1)
+        _epoch, examples = self.batch_of_step(self.steps_done + 1)
         batch = self.forward_backward(examples)
         record = self._record(examples, batch.loss.value,
                               {name: [slot[name].value for slot in batch.slots] for name in batch.slots[0]},
@@ -165,6 +166,7 @@ class Exercise(Engine):
         self.steps_done += 1
         for name, p in self.params.items():
             if p.value - p.value != 0.0:
-                epoch, _ = self.batch_of_step(self.steps_done)
-                raise ExerciseError(f"{self.spec.path}: step {self.steps_done}: the update made {name} = "
-                                    f"{p.value!r}: {diverged(epoch)}")
+                epoch, _examples = self.batch_of_step(self.steps_done)
+                raise ExerciseError(_("{path}: step {step}: the update made {name} = {value}: {diverged}").format(
+                    path=self.spec.path, step=self.steps_done, name=name, value=repr(p.value),
+                    diverged=diverged(epoch)))

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import Engine, TrainResult
-from ..evaluate import data_matrices, evaluate, is_classification, output_names
+from ..evaluate import PARTS, data_matrices, evaluate, is_classification, output_names
+from ..i18n import _
 from .render import write_atomic
 
 
@@ -34,7 +35,8 @@ def plot_training(path: str | Path, ex: Engine, result: TrainResult,
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise PlotError("--plot needs matplotlib: pip install matplotlib (or pip install 'scalarnet[plot]')") from None
+        raise PlotError(_("--plot needs matplotlib: pip install matplotlib (or pip install 'scalarnet[plot]')")
+                        ) from None
     second = is_curve_fit(ex) or bool(accuracy)
     fig, axes = plt.subplots(1, 2 if second else 1, figsize=(12 if second else 6.5, 4.8), squeeze=False)
     epochs = np.arange(1, len(result.epoch_losses) + 1)
@@ -43,16 +45,17 @@ def plot_training(path: str | Path, ex: Engine, result: TrainResult,
     ax.plot(epochs, losses, color="tab:blue")
     if losses.min() > 0 and losses.max() / losses.min() > 100:
         ax.set_yscale("log")
-    ax.set(title=f"loss per epoch (engine: {ex.name})", xlabel="epoch",
-           ylabel=f"mean of {ex.loss_name} over the epoch's batches")
+    ax.set(title=_("loss per epoch (engine: {name})").format(name=ex.name), xlabel=_("epoch"),
+           ylabel=_("mean of {name} over the epoch's batches").format(name=ex.loss_name))
     ax.grid(True, alpha=0.3)
     if is_curve_fit(ex):
         _fitted_curve(axes[0, 1], ex)
     elif accuracy:
         ax = axes[0, 1]
         for label, values in accuracy.items():
-            ax.plot(np.arange(1, len(values) + 1), 100 * np.array(values), label=f"{label} ({100 * values[-1]:.1f}%)")
-        ax.set(title="accuracy per epoch", xlabel="epoch", ylabel="accuracy (%)", ylim=(0, 102))
+            ax.plot(np.arange(1, len(values) + 1), 100 * np.array(values),
+                    label=f"{_(PARTS.get(label, label))} ({100 * values[-1]:.1f}%)")
+        ax.set(title=_("accuracy per epoch"), xlabel=_("epoch"), ylabel=_("accuracy (%)"), ylim=(0, 102))
         ax.legend(loc="lower right")
         ax.grid(True, alpha=0.3)
     fig.suptitle(ex.title, fontsize=10)
@@ -62,7 +65,7 @@ def plot_training(path: str | Path, ex: Engine, result: TrainResult,
         fig.savefig(picture, dpi=110, format=Path(path).suffix.lstrip(".").lower())
         write_atomic(Path(path), picture.getvalue())
     except OSError as err:
-        raise PlotError(f"cannot write {path}: {err.strerror or err}") from None
+        raise PlotError(_("cannot write {path}: {reason}").format(path=path, reason=err.strerror or err)) from None
     finally:
         plt.close(fig)
 
@@ -74,11 +77,11 @@ def _fitted_curve(ax, ex: Engine) -> None:
     everything = np.vstack([X, X_test])
     lo, hi = everything.min(), everything.max()
     grid = np.linspace(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo), 400)[:, None]
-    fitted, _ = evaluate(ex, grid, np.zeros((len(grid), 1)))
-    ax.scatter(X[:, 0], Y[:, 0], color="tab:red", zorder=3, label="training data")
+    fitted, _losses = evaluate(ex, grid, np.zeros((len(grid), 1)))
+    ax.scatter(X[:, 0], Y[:, 0], color="tab:red", zorder=3, label=_("training data"))
     if len(X_test):
-        ax.scatter(X_test[:, 0], Y_test[:, 0], color="tab:orange", marker="s", zorder=3, label="test data")
-    ax.plot(grid[:, 0], fitted[:, 0], color="tab:blue", linewidth=2, label="the trained network")
-    ax.set(title="data and fitted curve", xlabel=x_name, ylabel=y_name)
+        ax.scatter(X_test[:, 0], Y_test[:, 0], color="tab:orange", marker="s", zorder=3, label=_("test data"))
+    ax.plot(grid[:, 0], fitted[:, 0], color="tab:blue", linewidth=2, label=_("the trained network"))
+    ax.set(title=_("data and fitted curve"), xlabel=x_name, ylabel=y_name)
     ax.legend()
     ax.grid(True, alpha=0.3)
