@@ -692,7 +692,8 @@ def _argparse_in_language() -> Iterator[None]:
 
 def _main(argv: list[str]) -> int:
     parser = build_parser()
-    if not argv:
+    rest = [a for k, a in enumerate(argv) if not a.startswith("--lang") and (k == 0 or argv[k - 1] != "--lang")]
+    if not rest:  # `scalarnet` alone (in a language, perhaps)
         sys.stdout.write(commands_help(parser))
         return 0
     args = parser.parse_args(argv)

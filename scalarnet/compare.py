@@ -378,7 +378,7 @@ def table(c: Comparison) -> str:
     names = [r.name for r in c.runs]
     out = [_("══ compare · {title} · {steps} step(s) on {engines} ══").format(
         title=c.title, steps=c.steps, engines=", ".join(names))]
-    out += [f"  ({name}: {_(why)})" for name, why in c.skipped.items()]
+    out += ["  " + _("({engine}: {why})").format(engine=name, why=_(why)) for name, why in c.skipped.items()]
     out += ["", _("agreement per pair (tolerance |a − b| ≤ {tol}·max(1, |a|, |b|))").format(tol=f"{c.tolerance:g}")]
     rows = [[_("{a} vs {b}").format(a=p.a, b=p.b), f"{p.max_abs:.3g}", f"{p.max_rel:.3g}", p.worst,
              _("ok") if p.ok else _("DIFFERS first at {quantity}").format(quantity=p.first_offending_shown())]
