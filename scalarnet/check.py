@@ -326,7 +326,7 @@ def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = R
     for name, c in result.params.items():
         if c.problem and c.problem != MISSING:
             result.messages.append(f"{name}: {c.problem}")
-            result.notes.append(f"{name}: {c.problem_shown()}")
+            result.notes.append(_("{name}: {problem}").format(name=name, problem=c.problem_shown()))
     if result.wrong:
         result.derivation, result.derivation_json = _derivation(ex, record, batch, result.wrong[0])
         diagnose_result(result, ex, record, batch)

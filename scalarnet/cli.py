@@ -486,7 +486,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scalarnet", description=_("Backpropagation made visible."))
-    parser.add_argument("--version", action="version", version=f"scalarnet {__version__}")
+    parser.add_argument("--version", action="version", version=f"scalarnet {__version__}",
+                        help=_("show program's version number and exit"))  # argparse's default is English
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def exercise_command(name: str, help: str) -> argparse.ArgumentParser:
