@@ -54,8 +54,9 @@ class ParamCheck:
         """``problem`` in the language of the report."""
         if self.problem == MISSING:
             return _(MISSING)
-        if self.problem.startswith(NOT_A_NUMBER.split("{")[0]):
-            return _(NOT_A_NUMBER).format(value=self.problem[len(NOT_A_NUMBER.split("{")[0]):])
+        prefix = NOT_A_NUMBER.split("{")[0]  # "not a finite number: "
+        if self.problem.startswith(prefix):
+            return _(NOT_A_NUMBER).format(value=self.problem[len(prefix):])
         return self.problem
 
     def to_json(self) -> dict:

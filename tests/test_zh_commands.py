@@ -245,6 +245,25 @@ def test_train_and_its_plot_are_chinese(name: str, capsys: pytest.CaptureFixture
         assert any(re.fullmatch(r"训练集 \(\d+\.\d%\)", t) for t in texts)
 
 
+def test_the_progress_bars_speak_chinese() -> None:
+    import io
+
+    from scalarnet.cli import ProgressBar, TqdmBar
+
+    stream = io.StringIO()
+    with using_language("zh"):
+        bar = ProgressBar(4, stream)
+        bar.update(4, 0.125)
+    assert stream.getvalue() == "\r[" + "█" * 30 + "] 第 4/4 轮  损失 0.125"
+    tqdm = pytest.importorskip("tqdm", reason="tqdm is optional").tqdm
+    stream = io.StringIO()
+    with using_language("zh"):
+        bar = TqdmBar(tqdm(total=4, file=stream, mininterval=0))
+        bar.update(4, 0.125)
+        bar.close()
+    assert "损失 0.125" in stream.getvalue()
+
+
 # -- examples, demo, help -------------------------------------------------------------------
 def test_examples_and_demo_are_chinese(capsys: pytest.CaptureFixture[str]) -> None:
     from scalarnet.cli import DEMO
