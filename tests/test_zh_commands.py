@@ -242,7 +242,7 @@ def test_train_and_its_plot_are_chinese(name: str, capsys: pytest.CaptureFixture
         assert {"数据与拟合曲线", "训练数据", "训练后的网络"} <= set(texts)
     if name == "iris":
         assert {"每轮的准确率", "准确率（%）"} <= set(texts)
-        assert any(re.fullmatch(r"训练集 \(\d+\.\d%\)", t) for t in texts)
+        assert any(re.fullmatch(r"训练集（\d+\.\d%）", t) for t in texts)
 
 
 def test_the_progress_bars_speak_chinese() -> None:

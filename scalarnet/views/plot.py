@@ -54,7 +54,8 @@ def plot_training(path: str | Path, ex: Engine, result: TrainResult,
         ax = axes[0, 1]
         for label, values in accuracy.items():
             ax.plot(np.arange(1, len(values) + 1), 100 * np.array(values),
-                    label=f"{_(PARTS.get(label, label))} ({100 * values[-1]:.1f}%)")
+                    label=_("{part} ({percent}%)").format(part=_(PARTS.get(label, label)),
+                                                          percent=f"{100 * values[-1]:.1f}"))
         ax.set(title=_("accuracy per epoch"), xlabel=_("epoch"), ylabel=_("accuracy (%)"), ylim=(0, 102))
         ax.legend(loc="lower right")
         ax.grid(True, alpha=0.3)
