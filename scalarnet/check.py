@@ -26,8 +26,10 @@ from typing import Any
 
 from .engine import which_examples
 from .exercise import BatchGraph, Exercise, StepRecord
+from .i18n import N_, _, language
 from .spec import ExerciseSpec
 
+MISSING, NOT_A_NUMBER = N_("missing"), N_("not a finite number: {value}")  # ParamCheck.problem
 RTOL = 1e-6
 ATOL = 1e-10
 TIMEOUT = 10.0  # seconds the learner's code may take, loading and call together (--timeout)
@@ -45,8 +47,17 @@ class ParamCheck:
     rel_err: float
     ok: bool
     sign_flip: bool = False
-    problem: str = ""  # "missing", "not a number: ..."
+    problem: str = ""  # "missing", "not a finite number: ..." (in English: a JSON value)
     diagnosis: list[str] = field(default_factory=list)  # ids of the catalogue's mistakes that explain it
+
+    def problem_shown(self) -> str:
+        """``problem`` in the language of the report."""
+        if self.problem == MISSING:
+            return _(MISSING)
+        prefix = NOT_A_NUMBER.split("{")[0]  # "not a finite number: "
+        if self.problem.startswith(prefix):
+            return _(NOT_A_NUMBER).format(value=self.problem[len(prefix):])
+        return self.problem
 
     def to_json(self) -> dict:
         out = {"expected": self.expected, "got": self.got, "abs_err": _finite_or_none(self.abs_err),
@@ -67,7 +78,8 @@ class CheckResult:
     examples: list[int]
     params: dict[str, ParamCheck]
     extra: list[str] = field(default_factory=list)  # returned keys that are not parameters
-    messages: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # in English, as --json gives them
+    notes: list[str] = field(default_factory=list)  # the messages in the language of the report
     derivation: str = ""  # of the first wrong parameter
     derivation_json: dict | None = None
     mistakes: list[str] = field(default_factory=list)  # the diagnosis in words, one line per mistake
@@ -78,6 +90,11 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.params.values())
+
+    def add_message(self, message: str, **fields: object) -> None:
+        """A message (marked with N_): in English among --json's messages, translated in the report."""
+        self.messages.append(message.format(**fields))
+        self.notes.append(_(message).format(**fields))
 
     @property
     def wrong(self) -> list[str]:
@@ -103,28 +120,31 @@ def load_function(target: str) -> Callable:
     """``path/to/file.py:function`` → the function."""
     path_text, sep, name = target.rpartition(":")
     if not sep or not path_text or not name:
-        raise CheckError(f"--against {target!r}: expected path/to/file.py:function_name")
+        raise CheckError(_("--against {target!r}: expected path/to/file.py:function_name").format(target=target))
     path = Path(path_text)
     if not path.is_file():
-        raise CheckError(f"--against {target!r}: {path} is not a file")
+        raise CheckError(_("--against {target!r}: {path} is not a file").format(target=target, path=path))
     module_spec = importlib.util.spec_from_file_location(f"_scalarnet_check_{path.stem}", path)
     if module_spec is None or module_spec.loader is None:
-        raise CheckError(f"--against {target!r}: {path} cannot be loaded as Python (name it *.py)")
+        raise CheckError(_("--against {target!r}: {path} cannot be loaded as Python (name it *.py)").format(
+            target=target, path=path))
     module = importlib.util.module_from_spec(module_spec)
     try:
-        with learners_code(f"{path} (while loading)"):
+        with learners_code(_("{path} (while loading)").format(path=path)):
             module_spec.loader.exec_module(module)
     except SyntaxError as err:
-        raise CheckError(f"{path}, line {err.lineno}: syntax error: {err.msg}") from None
+        raise CheckError(_("{path}, line {line}: syntax error: {message}").format(
+            path=path, line=err.lineno, message=err.msg)) from None
     except Exception as err:  # the learner's module failed while loading: say where
-        raise CheckError(f"{path}: loading it raised {_where(err, path)}") from None
+        raise CheckError(_("{path}: loading it raised {error}").format(path=path, error=_where(err, path))) from None
     function = getattr(module, name, None)
     if not callable(function):
         found = [k for k, v in vars(module).items() if callable(v) and not k.startswith("_")
                  and getattr(v, "__module__", None) == module.__name__]
         close = difflib.get_close_matches(name, found, n=1)
-        raise CheckError(f"{path} has no function {name}" + (f" (did you mean {close[0]}?)" if close else "")
-                         + (f"; its functions are {', '.join(found)}" if found else ""))
+        raise CheckError(_("{path} has no function {name}").format(path=path, name=name)
+                         + (" " + _("(did you mean {name}?)").format(name=close[0]) if close else "")
+                         + (_("; its functions are {names}").format(names=", ".join(found)) if found else ""))
     return function
 
 
@@ -136,14 +156,16 @@ def learners_code(what: str) -> Iterator[None]:
         with contextlib.redirect_stdout(sys.stderr):
             yield
     except SystemExit as err:
-        raise CheckError(f"{what} called sys.exit({err.code!r}); return the dict of gradients instead") from None
+        raise CheckError(_("{what} called sys.exit({code!r}); return the dict of gradients instead").format(
+            what=what, code=err.code)) from None
 
 
 def _where(err: BaseException, path: Path) -> str:
     """'ZeroDivisionError: division by zero (file.py, line 12: d = a / b)': the learner's
     innermost line, not scalarnet's."""
     frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename).resolve() == path.resolve()]
-    where = f" ({path.name}, line {frames[-1].lineno}: {(frames[-1].line or '').strip()})" if frames else ""
+    where = " " + _("({file}, line {line}: {code})").format(file=path.name, line=frames[-1].lineno,
+                                                            code=(frames[-1].line or "").strip()) if frames else ""
     text = str(err)
     return f"{type(err).__name__}{': ' + text if text else ''}{where}"
 
@@ -163,13 +185,13 @@ def call_learner(function: Callable, values: dict, path: Path | None = None) -> 
     naming the learner's line (KeyboardInterrupt and other BaseExceptions too: the learner's
     code must not stop scalarnet)."""
     try:
-        with learners_code("your function"):
+        with learners_code(_("your function")):
             return function(values)
     except CheckError:
         raise
     except BaseException as err:  # noqa: B036 - the learner's code raised: report it with the learner's line
-        raise CheckError(f"your function raised {_where(err, path) if path else f'{type(err).__name__}: {err}'}"
-                         ) from None
+        raise CheckError(_("your function raised {error}").format(
+            error=_where(err, path) if path else f"{type(err).__name__}: {err}")) from None
 
 
 def gradients_of(returned: Any, params: list[str]) -> dict[str, float | Unusable]:
@@ -177,11 +199,13 @@ def gradients_of(returned: Any, params: list[str]) -> dict[str, float | Unusable
     that is not a dict is a CheckError saying what to return."""
     if isinstance(returned, (tuple, list)):
         example = ", ".join(f"{n!r}: ..." for n in params[:3])
-        raise CheckError(f"your function returned a {type(returned).__name__} of {len(returned)} values; return a "
-                         f"dict from parameter name to gradient, e.g. {{{example}, ...}}")
+        raise CheckError(_("your function returned a {type} of {n} values; return a dict from parameter name to "
+                           "gradient, e.g. {example}").format(type=type(returned).__name__, n=len(returned),
+                                                             example="{" + example + ", ...}"))
     if not isinstance(returned, Mapping):
-        raise CheckError(f"your function returned {type(returned).__name__} {_short_repr(returned)}; return a dict "
-                         f"from parameter name to gradient ({', '.join(params)})")
+        raise CheckError(_("your function returned {type} {value}; return a dict from parameter name to gradient "
+                           "({names})").format(type=type(returned).__name__, value=_short_repr(returned),
+                                               names=", ".join(params)))
     out: dict[str, float | Unusable] = {}
     for key, value in returned.items():
         number = value if isinstance(value, Unusable) else _as_number(value)
@@ -198,31 +222,35 @@ class LearnerProcess:
     def __init__(self, target: str, timeout: float = TIMEOUT) -> None:
         path_text, sep, name = target.rpartition(":")
         if not sep or not path_text or not name:
-            raise CheckError(f"--against {target!r}: expected path/to/file.py:function_name")
+            raise CheckError(_("--against {target!r}: expected path/to/file.py:function_name").format(target=target))
         if not Path(path_text).is_file():
-            raise CheckError(f"--against {target!r}: {path_text} is not a file")
+            raise CheckError(_("--against {target!r}: {path} is not a file").format(target=target, path=path_text))
         self.target, self.timeout = target, timeout
         self.params: list[str] = []  # the parameters' names, for the messages (check() sets them)
 
     def __call__(self, values: dict) -> dict[str, float | Unusable]:
         job = json.dumps({"target": self.target, "values": values, "params": self.params})
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))  # this process's imports
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p),  # this process's imports
+                   SCALARNET_LANG=language())  # its messages in our language
         try:
             done = subprocess.run([sys.executable, "-c", "from scalarnet.check import _worker; _worker()"],
                                   input=job.encode(), capture_output=True, timeout=self.timeout, env=env, check=False)
         except subprocess.TimeoutExpired as err:
             _relay(err.stderr)
             loaded = b"loaded\n" in (err.output or b"")
-            raise CheckError(f"{self.target}: {'your function' if loaded else 'loading the file'} did not finish "
-                             f"within {self.timeout:g} s (an endless loop?); it was stopped. Give it longer with "
-                             "--timeout S") from None
+            message = _("{target}: your function did not finish within {seconds} s (an endless loop?); it was "
+                        "stopped. Give it longer with --timeout S") if loaded else \
+                _("{target}: loading the file did not finish within {seconds} s (an endless loop?); it was "
+                  "stopped. Give it longer with --timeout S")
+            raise CheckError(message.format(target=self.target, seconds=f"{self.timeout:g}")) from None
         _relay(done.stderr)
         lines = done.stdout.decode("utf-8", "replace").splitlines()
         try:
             answer = json.loads(lines[-1])
         except (IndexError, ValueError):
-            raise CheckError(f"{self.target}: the check stopped without an answer (exit status {done.returncode}); "
-                             "does the file end the process (os._exit, a crash)?") from None
+            raise CheckError(_("{target}: the check stopped without an answer (exit status {status}); does the "
+                               "file end the process (os._exit, a crash)?").format(target=self.target,
+                                                                                   status=done.returncode)) from None
         if "error" in answer:
             raise CheckError(answer["error"])
         return {k: Unusable(v["unusable"]) if isinstance(v, dict) else v for k, v in answer["gradients"].items()}
@@ -285,17 +313,21 @@ def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = R
     for name, expected in record.grads.items():
         result.params[name] = _compare(expected, returned.get(name, _MISSING), rtol, atol)
     result.extra = [k for k in returned if k not in record.grads]
-    missing = [n for n, c in result.params.items() if c.problem == "missing"]
+    missing = [n for n, c in result.params.items() if c.problem == MISSING]
     if missing:
-        result.messages.append(f"missing: {', '.join(missing)} (return one gradient per parameter: "
-                               f"{', '.join(record.grads)})")
+        result.add_message(N_("missing: {names} (return one gradient per parameter: {params})"),
+                           names=", ".join(missing), params=", ".join(record.grads))
     for key in result.extra:
         close = _suggest(str(key), missing or list(record.grads))
-        result.messages.append(f"extra key {key!r} is not a parameter" + (f" (did you mean {close}?)" if close
-                                                                            else "") + "; it is ignored")
+        if close:
+            result.add_message(N_("extra key {key!r} is not a parameter (did you mean {name}?); it is ignored"),
+                               key=key, name=close)
+        else:
+            result.add_message(N_("extra key {key!r} is not a parameter; it is ignored"), key=key)
     for name, c in result.params.items():
-        if c.problem.startswith("not a"):
+        if c.problem and c.problem != MISSING:
             result.messages.append(f"{name}: {c.problem}")
+            result.notes.append(_("{name}: {problem}").format(name=name, problem=c.problem_shown()))
     if result.wrong:
         result.derivation, result.derivation_json = _derivation(ex, record, batch, result.wrong[0])
         diagnose_result(result, ex, record, batch)
@@ -316,10 +348,11 @@ def _suggest(key: str, names: list[str]) -> str | None:
 
 def _compare(expected: float, got: Any, rtol: float, atol: float) -> ParamCheck:
     if got is _MISSING:
-        return ParamCheck(expected, None, math.inf, math.inf, False, problem="missing")
+        return ParamCheck(expected, None, math.inf, math.inf, False, problem=MISSING)
     number = _as_number(got)
     if number is None:
-        return ParamCheck(expected, None, math.inf, math.inf, False, problem=f"not a finite number: {_short_repr(got)}")
+        return ParamCheck(expected, None, math.inf, math.inf, False,
+                          problem=NOT_A_NUMBER.format(value=_short_repr(got)))
     abs_err = abs(number - expected)
     rel_err = abs_err / abs(expected) if expected != 0.0 else (0.0 if abs_err == 0.0 else math.inf)
     ok = abs_err <= max(atol, rtol * abs(expected))
@@ -367,6 +400,7 @@ def diagnose_result(result: CheckResult, ex: Exercise, record: StepRecord, batch
         return
     if reason := diagnose.too_big(len(batch.graph.order)):
         result.messages.append(reason)
+        result.notes.append(reason)
         return
     steps = StepDerivations(ex, record, batch)
     expected = {GRAD + n: c.expected for n, c in result.params.items()}
@@ -377,29 +411,34 @@ def diagnose_result(result: CheckResult, ex: Exercise, record: StepRecord, batch
     result.mistakes = found.texts()
     result.mistake_lines = found.lines(lambda q: q[len(GRAD):])
     if not result.mistakes:
-        result.messages.append("no mistake of the catalogue (scalarnet.diagnose) reproduces the wrong gradients")
+        result.add_message(N_("no mistake of the catalogue (scalarnet.diagnose) reproduces the wrong gradients"))
 
 
 def report(result: CheckResult) -> str:
     """The check as a table, with the messages; the derivation goes to standard error."""
     from .views.table import aligned_rows, number, printable
 
-    where = which_examples(result.examples) + ("" if len(result.examples) == 1 else " (the gradient of the batch mean)")
-    out = [f"══ check · {printable(result.title)} · step {result.step} · {where} ══", ""]
+    where = which_examples(result.examples) + ("" if len(result.examples) == 1
+                                               else " " + _("(the gradient of the batch mean)"))
+    out = [_("══ check · {title} · step {step} · {examples} ══").format(title=printable(result.title),
+                                                                        step=result.step, examples=where), ""]
     rows = []
     for name, c in result.params.items():
-        note = "ok" if c.ok else ("WRONG" + (", sign flipped" if c.sign_flip else "") if not c.problem else c.problem)
+        wrong_note = _("WRONG, sign flipped") if c.sign_flip else _("WRONG")
+        note = _("ok") if c.ok else (wrong_note if not c.problem else c.problem_shown())
         rows.append([name, number(c.expected), "—" if c.got is None else number(c.got),
                      "—" if c.got is None else f"{c.abs_err:.2g}", "—" if c.got is None else f"{c.rel_err:.2g}", note])
-    out += aligned_rows(["param", "expected", "got", "abs err", "rel err", ""], rows)
-    out += ["", f"tolerance: |got − expected| ≤ max({result.atol:g}, {result.rtol:g}·|expected|)"]
-    out += [f"note: {m}" for m in result.messages]
-    out += ["diagnosis: " + line if not line.startswith(" ") else "  " + line for line in result.mistake_lines]
+    out += aligned_rows([_("param"), _("expected"), _("got"), _("abs err"), _("rel err"), ""], rows)
+    out += ["", _("tolerance: |got − expected| ≤ max({atol}, {rtol}·|expected|)").format(
+        atol=f"{result.atol:g}", rtol=f"{result.rtol:g}")]
+    out += [_("note: {message}").format(message=m) for m in (result.notes or result.messages)]
+    out += [_("diagnosis: {mistake}").format(mistake=line) if not line.startswith(" ") else "  " + line
+            for line in result.mistake_lines]
     wrong = result.wrong
-    out.append("" if not wrong else f"{len(wrong)} wrong: {', '.join(wrong)}; the derivation of {wrong[0]} "
-                                    "is on standard error")
+    out.append("" if not wrong else _("{n} wrong: {names}; the derivation of {first} is on standard error").format(
+        n=len(wrong), names=", ".join(wrong), first=wrong[0]))
     if not wrong:
-        out.append(f"all {len(result.params)} gradients agree")
+        out.append(_("all {n} gradients agree").format(n=len(result.params)))
     return "\n".join(out) + "\n"
 
 

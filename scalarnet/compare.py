@@ -22,6 +22,7 @@ import numpy as np
 from . import formula, ops
 from .engine import Engine, epoch_batches
 from .exercise import Exercise
+from .i18n import N_, _
 from .matrix import MatrixExercise, ParamLayout
 from .spec import ExerciseSpec
 from .views.table import aligned_rows, number
@@ -204,8 +205,17 @@ def _batch_loss(engine: Engine, examples: list[int]) -> float:
     return engine.batch_graph(examples).loss.value
 
 
-def kinks(spec: ExerciseSpec, learning_rate: float | None = None) -> list[str]:
-    """The ReLUs whose input is exactly 0 in the first step, as 'relu(z1[3]) at 0 (example 10)'."""
+def kink_text(node: str, example: int | None, translate: Callable[[str], str] = str) -> str:
+    """'ReLU(z1[3]) at 0 (example 10)' (a [network] file), 'h1 = ReLU(…) at 0' (a [graph] file),
+    in English (the JSON's words) or through ``translate`` (``_``: the table's language)."""
+    if example is None:
+        return translate(N_("{node} = ReLU(…) at 0")).format(node=node)
+    return translate(N_("ReLU({node}) at 0 (example {n})")).format(node=node, n=example)
+
+
+def kinks(spec: ExerciseSpec, learning_rate: float | None = None) -> list[tuple[str, int | None]]:
+    """The ReLUs whose input is exactly 0 in the first step: (node, example) for a [network]
+    file, (named node, None) for a [graph] file (see ``kink_text``)."""
     if spec.network is not None:
         if "relu" not in (spec.network.hidden, spec.network.output):
             return []
@@ -215,11 +225,11 @@ def kinks(spec: ExerciseSpec, learning_rate: float | None = None) -> list[str]:
         for layer in trace.layers:
             if layer.activation == "relu":
                 for row, j in np.argwhere(layer.Z == 0.0):
-                    found.append(f"ReLU({ex.z_names[layer.layer - 1][j]}) at 0 (example {trace.examples[row]})")
+                    found.append((ex.z_names[layer.layer - 1][j], int(trace.examples[row])))
         return found
     _record, batch = Exercise(spec, learning_rate).run_step(update=False)
     owner = {id(node): name for slot in batch.slots for name, node in slot.items()}
-    return [f"{owner.get(id(node), node.display_name())} = ReLU(…) at 0" for node in batch.graph.order
+    return [(owner.get(id(node), node.display_name()), None) for node in batch.graph.order
             if node.op is ops.RELU and node.parents[0].value == 0.0]
 
 
@@ -233,6 +243,11 @@ class Pair:
     worst: str = ""
     first_offending: str | None = None
     ok: bool = True
+    first_key: tuple[str, str, int] | None = None  # the quantity first_offending names (for the table's words)
+
+    def first_offending_shown(self) -> str | None:
+        """``first_offending`` in the language of the table."""
+        return _label(self.first_key, _) if self.first_key is not None else self.first_offending
 
     def to_json(self) -> dict:
         return {"a": self.a, "b": self.b, "max_abs": self.max_abs, "max_rel": self.max_rel, "worst": self.worst,
@@ -247,8 +262,9 @@ class Comparison:
     pairs: list[Pair]
     skipped: dict[str, str]
     fd: dict[str, float]
-    kinks: list[str]
+    kinks: list[str]  # in English, as --json gives them
     tolerance: float = TOLERANCE
+    kink_places: list[tuple[str, int | None]] = field(default_factory=list)  # the same, for the table's words
 
     @property
     def ok(self) -> bool:
@@ -257,6 +273,14 @@ class Comparison:
     @property
     def first_offending(self) -> str | None:
         return next((p.first_offending for p in self.pairs if p.first_offending), None)
+
+    def first_offending_shown(self) -> str | None:
+        """``first_offending`` in the language of the table."""
+        return next((p.first_offending_shown() for p in self.pairs if p.first_offending), None)
+
+    def kinks_shown(self) -> list[str]:
+        """``kinks`` in the language of the table."""
+        return [kink_text(node, example, _) for node, example in self.kink_places] or self.kinks
 
     def fd_rows(self) -> dict[str, dict[str, Any]]:
         grads = self.runs[0].grads[0]
@@ -297,25 +321,29 @@ def compare(spec: ExerciseSpec, steps: int = 1, learning_rate: float | None = No
     if spec.network is not None:
         runs.append(run_engine(MatrixExercise(spec, learning_rate), steps))
     else:
-        skipped["matrix"] = "a [graph] file: the matrix engine runs [network] files"
+        skipped["matrix"] = N_("a [graph] file: the matrix engine runs [network] files")
     if use_torch and torch_available():
         runs.append(run_torch(spec, steps, learning_rate))
     else:
-        skipped["torch"] = "not installed (pip install torch==2.13.0)" if use_torch else "not asked for"
+        skipped["torch"] = N_("not installed (pip install torch==2.13.0)") if use_torch else N_("not asked for")
     values = [r.quantities() for r in runs]
     pairs = []
     for i in range(len(runs)):
         for j in range(i + 1, len(runs)):
             pairs.append(_pair(runs[i].name, runs[j].name, values[i], values[j], tolerance))
+    places = kinks(spec, learning_rate)
     return Comparison(spec.title, steps, runs, pairs, skipped, finite_differences(spec, learning_rate),
-                      kinks(spec, learning_rate), tolerance)
+                      [kink_text(*k) for k in places], tolerance, places)
 
 
-def _label(key: tuple[str, str, int]) -> str:
+def _label(key: tuple[str, str, int], translate: Callable[[str], str] = str) -> str:
+    """'∂L/∂w1 (step 1)': in English (the JSON's words) or through ``translate`` (``_``)."""
     kind, name, step = key
     if kind == "loss":
-        return f"loss (step {step})"
-    return f"{'∂L/∂' if kind == 'grad' else 'updated '}{name} (step {step})"
+        return translate(N_("loss (step {step})")).format(step=step)
+    if kind == "grad":
+        return translate(N_("∂L/∂{name} (step {step})")).format(name=name, step=step)
+    return translate(N_("updated {name} (step {step})")).format(name=name, step=step)
 
 
 def _pair(a: str, b: str, va: dict, vb: dict, tolerance: float) -> Pair:
@@ -335,43 +363,51 @@ def _pair(a: str, b: str, va: dict, vb: dict, tolerance: float) -> Pair:
         if not diff <= tolerance * scale:  # also catches NaN
             pair.ok = False
             if is_param and pair.first_offending is None:
-                pair.first_offending = _label(key)
-            offending_loss = offending_loss or (None if is_param else _label(key))
+                pair.first_offending, pair.first_key = _label(key), key
+            if not is_param and offending_loss is None:
+                offending_loss = key
         if is_param and (rel > worst_rel or rel != rel):
             worst_rel, pair.worst = rel, key[1]
-    if pair.first_offending is None:
-        pair.first_offending = offending_loss
+    if pair.first_offending is None and offending_loss is not None:
+        pair.first_offending, pair.first_key = _label(offending_loss), offending_loss
     return pair
 
 
 # -- the tables ------------------------------------------------------------------------------
 def table(c: Comparison) -> str:
     names = [r.name for r in c.runs]
-    out = [f"══ compare · {c.title} · {c.steps} step(s) on {', '.join(names)} ══"]
-    out += [f"  ({name}: {why})" for name, why in c.skipped.items()]
-    out += ["", f"agreement per pair (tolerance |a − b| ≤ {c.tolerance:g}·max(1, |a|, |b|))"]
-    rows = [[f"{p.a} vs {p.b}", f"{p.max_abs:.3g}", f"{p.max_rel:.3g}",
-             p.worst, "ok" if p.ok else f"DIFFERS first at {p.first_offending}"] for p in c.pairs]
-    out += aligned_rows(["pair", "max |Δ|", "max rel", "worst", ""], rows)
-    out += ["", "loss per step"]
+    out = [_("══ compare · {title} · {steps} step(s) on {engines} ══").format(
+        title=c.title, steps=c.steps, engines=", ".join(names))]
+    out += ["  " + _("({engine}: {why})").format(engine=name, why=_(why)) for name, why in c.skipped.items()]
+    out += ["", _("agreement per pair (tolerance |a − b| ≤ {tol}·max(1, |a|, |b|))").format(tol=f"{c.tolerance:g}")]
+    rows = [[_("{a} vs {b}").format(a=p.a, b=p.b), f"{p.max_abs:.3g}", f"{p.max_rel:.3g}", p.worst,
+             _("ok") if p.ok else _("DIFFERS first at {quantity}").format(quantity=p.first_offending_shown())]
+            for p in c.pairs]
+    out += aligned_rows([_("pair"), _("max |Δ|"), _("max rel"), _("worst"), ""], rows)
+    out += ["", _("loss per step")]
     rows = [[str(k + 1), *(number(r.losses[k]) for r in c.runs)] for k in range(min(c.steps, SHOWN))]
-    out += aligned_rows(["step", *names], rows)
-    for kind, title in (("grad", "gradients ∂L/∂p"), ("param", "parameters after the update")):
-        out += ["", f"{title}: {names[0]}'s value at the last step, and the largest |Δ| over the steps per pair"]
+    out += aligned_rows([_("step"), *names], rows)
+    for kind, title in (("grad", _("gradients ∂L/∂p")), ("param", _("parameters after the update"))):
+        out += ["", _("{title}: {engine}'s value at the last step, and the largest |Δ| over the steps per pair").format(
+            title=title, engine=names[0])]
         out += _quantity_rows(c, kind)
-    out += ["", f"central finite differences of step 1 (h = {FD_STEP:g}·max(1, |p|); reported, not part of ok)"]
+    out += ["", _("central finite differences of step 1 (h = {h}·max(1, |p|); reported, not part of ok)").format(
+        h=f"{FD_STEP:g}")]
     fd = c.fd_rows()
     shown = sorted(fd, key=lambda n: -fd[n]["abs_diff"])[:SHOWN] if len(fd) > SHOWN else list(fd)
     rows = [[n, number(fd[n]["engine"]), number(fd[n]["fd"]), f"{fd[n]['abs_diff']:.2g}",
-             "" if fd[n]["ok"] else ("kink: ReLU at 0, ReLU′(0) = 0 taken" if fd[n]["kink"] else "differs")]
+             "" if fd[n]["ok"] else (_("kink: ReLU at 0, ReLU′(0) = 0 taken") if fd[n]["kink"] else _("differs"))]
             for n in shown]
-    out += aligned_rows(["param", names[0], "finite difference", "|Δ|", "note"], rows)
+    out += aligned_rows([_("param"), names[0], _("finite difference"), "|Δ|", _("note")], rows)
     if len(fd) > SHOWN:
-        out.append(f"  (the {SHOWN} largest of {len(fd)}; --json shows them all)")
+        out.append("  " + _("(the {n} largest of {total}; --json shows them all)").format(n=SHOWN, total=len(fd)))
     if c.kinks:
-        out += ["", f"kinks in step 1 ({len(c.kinks)}): " + "; ".join(c.kinks[:5]) + (" …" if len(c.kinks) > 5 else ""),
-                "  at a kink the one-sided slopes differ and the central difference lands between them"]
-    out += ["", "ok: every engine agrees" if c.ok else f"DIFFERS: first at {c.first_offending}"]
+        kinks = c.kinks_shown()
+        out += ["", _("kinks in step 1 ({n}): ").format(n=len(kinks)) + "; ".join(kinks[:5])
+                + (" …" if len(kinks) > 5 else ""),
+                "  " + _("at a kink the one-sided slopes differ and the central difference lands between them")]
+    out += ["", _("ok: every engine agrees") if c.ok else _("DIFFERS: first at {quantity}").format(
+        quantity=c.first_offending_shown())]
     return "\n".join(out) + "\n"
 
 
@@ -383,9 +419,10 @@ def _quantity_rows(c: Comparison, kind: str) -> list[str]:
                  for p in c.pairs] for n in params}
     shown = sorted(params, key=lambda n: -max(diffs[n], default=0.0))[:SHOWN] if len(params) > SHOWN else params
     rows = [[n, number(last[n]), *(f"{d:.2g}" for d in diffs[n])] for n in shown]
-    out = aligned_rows(["param", c.runs[0].name, *(f"|{p.a} − {p.b}|" for p in c.pairs)], rows)
+    out = aligned_rows([_("param"), c.runs[0].name, *(f"|{p.a} − {p.b}|" for p in c.pairs)], rows)
     if len(params) > SHOWN:
-        out.append(f"  (the {SHOWN} largest differences of {len(params)} parameters; --json has the pairs' maxima)")
+        out.append("  " + _("(the {n} largest differences of {total} parameters; --json has the pairs' maxima)").format(
+            n=SHOWN, total=len(params)))
     return out
 
 

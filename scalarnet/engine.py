@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import i18n
+from .i18n import _
 from .spec import ExerciseSpec
 
 
@@ -81,15 +81,15 @@ class TrainResult:
 
 def diverged(epoch: int) -> str:
     """The message of a loss that left the real numbers during training."""
-    return (f"the loss diverged at epoch {epoch} (it grew beyond the largest float); "
-            "try a smaller learning rate (--lr)")
+    return _("the loss diverged at epoch {epoch} (it grew beyond the largest float); "
+             "try a smaller learning rate (--lr)").format(epoch=epoch)
 
 
 def which_examples(examples: list[int]) -> str:
     """'example 3', or 'examples 0–9' for a batch."""
     if len(examples) == 1:
-        return i18n._("example {n}").format(n=examples[0])
-    return i18n._("examples {first}–{last}").format(first=examples[0], last=examples[-1])
+        return _("example {n}").format(n=examples[0])
+    return _("examples {first}–{last}").format(first=examples[0], last=examples[-1])
 
 
 def epoch_batches(n_examples: int, batch_size: int) -> list[list[int]]:
@@ -156,13 +156,13 @@ class Engine:
         return self.run_step()[0]
 
     def steps(self, n: int) -> Iterator[StepRecord]:
-        for _ in range(n):
+        for _i in range(n):
             yield self.step()
 
     def advance_to(self, step: int) -> None:
         """Apply updates until the next step to run is ``step`` (counted from 1)."""
         if step < self.steps_done + 1:
-            raise ValueError(f"step {step} has already run; load the exercise again to go back")
+            raise ValueError(_("step {step} has already run; load the exercise again to go back").format(step=step))
         while self.steps_done + 1 < step:
             self._train_batch(self.batch_of_step(self.steps_done + 1)[1])
 
@@ -189,16 +189,17 @@ class Engine:
 
     def _step_error(self, examples: list[int], what: str, fix: str) -> ExerciseError:
         """An error naming the file, the step being run, its epoch and the examples."""
-        epoch, _ = self.batch_of_step(self.steps_done + 1)
+        epoch, _examples = self.batch_of_step(self.steps_done + 1)
         if self.steps_done > 0:  # finite before the updates began: the updates made it diverge
-            fix = f"The loss diverged at epoch {epoch}: try a smaller learning rate (--lr)."
-        return ExerciseError(f"{self.spec.path}: step {self.steps_done + 1} (epoch {epoch}, "
-                             f"{which_examples(examples)}): {what}. {fix}")
+            fix = _("The loss diverged at epoch {epoch}: try a smaller learning rate (--lr).").format(epoch=epoch)
+        return ExerciseError(_("{path}: step {step} (epoch {epoch}, {examples}): {what}. {fix}").format(
+            path=self.spec.path, step=self.steps_done + 1, epoch=epoch, examples=which_examples(examples),
+            what=what, fix=fix))
 
     def _record(self, examples: list[int], loss: float, values: dict[str, list[float]],
                 grads: dict[str, float]) -> StepRecord:
         """The record of the next step (before its update; ``params`` is filled after it)."""
-        epoch, _ = self.batch_of_step(self.steps_done + 1)
+        epoch, _examples = self.batch_of_step(self.steps_done + 1)
         return StepRecord(step=self.steps_done + 1, epoch=epoch, examples=list(examples), loss=loss,
                           values=values, grads=grads, params={}, learning_rate=self.learning_rate,
                           loss_name=self.loss_name, trainable=list(self.trainable))

@@ -13,10 +13,13 @@ from . import formula
 from .engine import Engine, ExerciseError
 from .exercise import Exercise
 from .graph import Graph
+from .i18n import N_, _
 from .matrix import MatrixExercise, example_losses
 from .nn import unit_node_names
 from .node import NumericError, sum_nodes
 from .spec import ExerciseSpec
+
+PARTS = {"train": N_("train"), "test": N_("test")}  # the metrics' parts (JSON keys), as shown: _(PARTS[part])
 
 
 def output_names(spec: ExerciseSpec) -> list[str]:
@@ -97,8 +100,9 @@ def train_test_metrics(ex: Engine) -> dict[str, dict[str, float]]:
         except NumericError:
             out[part] = {"loss": math.inf}
         if not all(math.isfinite(v) for v in out[part].values()):
-            raise ExerciseError(f"{ex.spec.path}: after training, the loss on the {part} examples is not a "
-                                "finite number: the training diverged; try a smaller learning rate (--lr)")
+            raise ExerciseError(_("{path}: after training, the loss on the {part} examples is not a finite number: "
+                                  "the training diverged; try a smaller learning rate (--lr)").format(
+                path=ex.spec.path, part=_(PARTS[part])))
     return out
 
 
@@ -116,5 +120,5 @@ class AccuracyPerEpoch:
 
     def __call__(self, epoch: int, loss: float) -> None:
         for part, (X, Y) in self.data.items():
-            outputs, _ = evaluate(self.ex, X, Y)
+            outputs, _losses = evaluate(self.ex, X, Y)
             self.values[part].append(float(np.mean(outputs.argmax(axis=1) == Y.argmax(axis=1))))

@@ -100,7 +100,7 @@ class Exercise(Engine):
         cached = self._graphs.get(len(examples))
         if cached is None:
             built = [self._guarded(lambda e=e: self.example_nodes(e), examples, e) for e in examples]
-            slots = [named for named, _ in built]
+            slots = [named for named, _leaves in built]
             loss = nn.mean([named[self.loss_name] for named in slots], name="batch loss")
             cached = self._graphs[len(examples)] = BatchGraph(slots, [leaves for _slot, leaves in built], loss)
             return cached

@@ -20,7 +20,7 @@ from pathlib import Path
 from . import diagnose
 from .derive import StepDerivations
 from .exercise import Exercise
-from .i18n import _, ngettext
+from .i18n import _, ngettext, pgettext
 from .quantities import SIG, agrees, default_asked, describe, step_quantities
 from .views.render import write_atomic
 from .views.table import aligned_rows, number
@@ -210,9 +210,10 @@ def _asked(folder: Path) -> list[str] | None:
 def student_report(s: Student, loss: str) -> str:
     out = ["# " + _("{student} · variant {k} · {right} of {n} right").format(
         student=s.id, k=s.variant, right=s.right, n=len(s.quantities)), ""]
-    rows = [[q, describe(q, loss), number(a.expected, 6), number(a.got, 6), _("ok") if a.ok else _("WRONG"),
-             ", ".join(a.diagnosis)] for q, a in s.quantities.items()]
-    header = [_("quantity"), _("what"), _("expected"), _("got"), "", _("mistake")]
+    rows = [[q, describe(q, loss), number(a.expected, 6), number(a.got, 6),
+             pgettext("grade", "ok") if a.ok else pgettext("grade", "WRONG"), ", ".join(a.diagnosis)]
+            for q, a in s.quantities.items()]
+    header = [_("quantity"), _("what"), pgettext("grade", "expected"), pgettext("grade", "got"), "", _("mistake")]
     out += aligned_rows(header, rows, indent="    ")
     if s.mistakes:
         out += ["", _("What went wrong:"), ""] + [f"    {line}" for line in s.mistakes]

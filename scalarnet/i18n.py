@@ -97,6 +97,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(language()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, as meant in ``context`` (the same English word can
+    need two translations: 'ok' in a gradient check is 一致, in a grade report 对)."""
+    return translations(language()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Marks a message for the catalog without translating it yet (import-time constants)."""
     return message
@@ -127,6 +133,7 @@ class Entry:
     context: str | None = None
     flags: set[str] = field(default_factory=set)
     line: int = 0
+    references: list[str] = field(default_factory=list)  # the "#: file:line" comments
 
     @property
     def translated(self) -> bool:
@@ -155,6 +162,7 @@ def parse_po(text: str, path: Path | str = "<po>") -> list[Entry]:
     entries: list[Entry] = []
     current: Entry | None = None
     flags: set[str] = set()
+    references: list[str] = []
     target: tuple[str, int | None] | None = None  # the field the next "…" line continues
     start = 0
 
@@ -168,6 +176,9 @@ def parse_po(text: str, path: Path | str = "<po>") -> list[Entry]:
             continue
         if line.startswith("#,"):
             flags |= {f.strip() for f in line[2:].split(",")}
+            continue
+        if line.startswith("#:"):
+            references += line[2:].split()
             continue
         if line.startswith("#"):
             continue
@@ -183,8 +194,8 @@ def parse_po(text: str, path: Path | str = "<po>") -> list[Entry]:
         if keyword in ("msgctxt", "msgid") and (current is None or target is None
                                                  or target[0] in ("msgstr", "msgstr_plural")):
             finish()
-            current, start = Entry(msgid="", flags=flags, line=number), number
-            flags = set()
+            current, start = Entry(msgid="", flags=flags, line=number, references=references), number
+            flags, references = set(), []
         if current is None:
             raise CatalogError(f"{path}:{number}: {keyword or 'a string'} before any msgid")
         if keyword == "":
@@ -245,7 +256,7 @@ def compile_mo(entries: list[Entry]) -> bytes:
 
 
 # -- the messages marked in the code ----------------------------------------------------
-MARKERS = {"_": 1, "N_": 1, "ngettext": 2}  # function -> how many leading message arguments
+MARKERS = {"_": 1, "N_": 1, "ngettext": 2, "pgettext": 2}  # function -> how many leading literal arguments
 
 
 @dataclass(frozen=True)
@@ -253,6 +264,11 @@ class Message:
     msgid: str
     msgid_plural: str | None
     where: str  # file:line, for the catalog's reference comments
+    context: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.msgid if self.context is None else f"{self.context}\x04{self.msgid}"
 
 
 def marked_messages(root: Path = PACKAGE_DIR) -> list[Message]:
@@ -271,7 +287,10 @@ def marked_messages(root: Path = PACKAGE_DIR) -> list[Message]:
                     isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
                 continue
             where = f"{path.relative_to(root.parent)}:{node.lineno}"
-            found.append(Message(args[0].value, args[1].value if count == 2 else None, where))
+            if name == "pgettext":
+                found.append(Message(args[1].value, None, where, context=args[0].value))
+            else:
+                found.append(Message(args[0].value, args[1].value if count == 2 else None, where))
     found.sort(key=lambda m: (m.where.split(":")[0], int(m.where.split(":")[1])))
     return found
 
@@ -292,16 +311,18 @@ def update(lang: str) -> int:
     known = {e.key for e in read_po(path)} if path.exists() else set()
     new: dict[str, list[Message]] = {}
     for m in marked_messages():
-        if m.msgid not in known:
-            new.setdefault(m.msgid, []).append(m)
+        if m.key not in known:
+            new.setdefault(m.key, []).append(m)
     if not new:
         return 0
     blocks = []
-    for msgid, messages in new.items():
-        plural = messages[0].msgid_plural
+    for messages in new.values():
+        msgid, plural, context = messages[0].msgid, messages[0].msgid_plural, messages[0].context
         block = f"#: {' '.join(m.where for m in messages[:3])}\n"
         if "{" in msgid:
             block += "#, python-brace-format\n"
+        if context is not None:
+            block += f"msgctxt {_quote(context)}\n"
         block += f"msgid {_quote(msgid)}\n"
         if plural is None:
             block += 'msgstr ""\n'
@@ -315,25 +336,46 @@ def update(lang: str) -> int:
     return len(new)
 
 
-def dedupe(lang: str) -> list[str]:
-    """Drop the later copies of a message that appears twice (two branches added it; git's
-    union merge keeps both). A copy translated differently is kept and reported instead."""
+def dedupe(lang: str, prune: bool = False) -> list[str]:
+    """Rewrite ``lang``'s catalog without the later copies of a message that appears twice
+    (two branches added it and git's union merge kept both, sometimes without the blank line
+    between entries), and with ``prune`` without the messages no code marks any more. A copy
+    translated differently is dropped too, and reported: check which translation to keep."""
     path = po_path(lang)
-    blocks = path.read_text(encoding="utf-8").rstrip("\n").split("\n\n")
-    kept, seen, conflicts = [], {}, []
-    for block in blocks:
-        entries = [e for e in parse_po(block, path) if e.msgid]
-        if len(entries) == 1 and entries[0].key in seen:
-            if seen[entries[0].key] == (entries[0].msgstr, entries[0].msgstr_plural):
-                continue
-            conflicts.append(entries[0].msgid)
-        for e in entries:
-            seen.setdefault(e.key, (e.msgstr, e.msgstr_plural))
-        kept.append(block)
-    tmp = path.with_suffix(".po.tmp")
-    tmp.write_text("\n\n".join(kept) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    marked = {m.key for m in marked_messages()}
+    kept: dict[str, Entry] = {}
+    conflicts = []
+    for e in read_po(path):
+        if prune and e.msgid and e.key not in marked:
+            continue
+        first = kept.get(e.key)
+        if first is None:
+            kept[e.key] = e
+        elif (first.msgstr, first.msgstr_plural) != (e.msgstr, e.msgstr_plural):
+            conflicts.append(f"{e.msgid!r}: kept {first.msgstr!r}, dropped {e.msgstr!r}")
+    write_po(path, list(kept.values()))
     return conflicts
+
+
+def write_po(path: Path, entries: list[Entry]) -> None:
+    """The entries as a .po file (whole or not at all)."""
+    blocks = []
+    for e in entries:
+        block = "".join(f"#: {ref}\n" for ref in e.references)
+        if e.flags:
+            block += f"#, {', '.join(sorted(e.flags))}\n"
+        if e.context is not None:
+            block += f"msgctxt {_quote(e.context)}\n"
+        block += f"msgid {_quote(e.msgid)}\n"
+        if e.msgid_plural is None:
+            block += f"msgstr {_quote(e.msgstr)}\n"
+        else:
+            block += f"msgid_plural {_quote(e.msgid_plural)}\n"
+            block += "".join(f"msgstr[{i}] {_quote(e.msgstr_plural[i])}\n" for i in sorted(e.msgstr_plural))
+        blocks.append(block)
+    tmp = path.with_suffix(".po.tmp")
+    tmp.write_text("\n".join(blocks), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _header(lang: str) -> str:
@@ -347,19 +389,19 @@ def missing(lang: str) -> list[Message]:
     """The marked messages that ``lang``'s catalog does not translate."""
     path = po_path(lang)
     done = {e.key for e in read_po(path) if e.translated} if path.exists() else set()
-    return [m for m in marked_messages() if m.msgid not in done]
+    return [m for m in marked_messages() if m.key not in done]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """python -m scalarnet.i18n update|missing|dedupe [LANG]"""
+    """python -m scalarnet.i18n update|missing|dedupe|prune [LANG]"""
     args = sys.argv[1:] if argv is None else argv
     command, langs = (args[0] if args else "missing"), (args[1:] or [code for code in LANGUAGES if code != "en"])
     for lang in langs:
         if command == "update":
             print(f"{po_path(lang)}: {update(lang)} messages added")
-        elif command == "dedupe":
-            for msgid in dedupe(lang):
-                print(f"{lang}: {msgid!r} is translated twice, differently: keep one")
+        elif command in ("dedupe", "prune"):
+            for conflict in dedupe(lang, prune=command == "prune"):
+                print(f"{lang}: translated twice, differently: {conflict}")
         elif command == "missing":
             gaps = missing(lang)
             for m in gaps:

