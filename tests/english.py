@@ -22,6 +22,8 @@ NAMES = {
     "scalarnet", "micrograd", "Python", "python", "apt", "get", "install", "fonts", "noto", "cjk", "Noto", "CJK",
     "scikit", "learn", "tqdm", "wasmtime", "wasi", "resvg", "cairosvg", "UTF", "LANG", "SCALARNET_LANG",
     "CPU", "CI", "MOOC", "BP", "SGD", "MSE", "ReLU", "ID", "id",
+    # people and places the seeds name (Matt Mazur's tutorial)
+    "Matt", "Mazur",
     "amsmath", "ctex",  # LaTeX packages a Chinese document uses
     # functions and symbols of formulas
     "sigmoid", "tanh", "relu", "exp", "log", "ln", "softmax", "logsumexp", "max", "min", "abs", "sqrt", "sum",
