@@ -3,7 +3,8 @@
 Everything here is iterative, so a chain of a million nodes needs no recursion.
 
 Speed comes from the shape of the work: the order is computed once per graph (``Graph``),
-every node is visited once per pass, the passes call an op with its parents' values
+or, for an eager loop's new graph every step, read off the tape of op results (node.py) with
+no search and no sort; every node is visited once per pass, the passes call an op with its parents' values
 directly (one and two parents are nearly every node, so no argument list is built per
 node), and the two ops that make nine in ten nodes of a network, products and sums, have
 their rules written out in the loops (the same rules as in ops.py, checked against torch
