@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from strategies import build_nodes, recipes
 
 import scalarnet.node as node_module
-from scalarnet import Node, NumericError, topological_order
+from scalarnet import Graph, Node, NumericError, topological_order
 from scalarnet.graph import _Walk, all_gradients
 from scalarnet.micrograd import MLP, Value
 
@@ -50,6 +50,7 @@ def no_search(monkeypatch: pytest.MonkeyPatch) -> None:
 @FAST
 @given(recipes())
 def test_a_fresh_graph_walks_the_tape_alone(recipe):
+    node_module._restart_tape()  # graphs of earlier tests, backward-ed by Graph, hold gradients on it
     nodes = build_nodes(recipe)
     with pytest.MonkeyPatch.context() as mp:
         no_search(mp)
@@ -58,6 +59,7 @@ def test_a_fresh_graph_walks_the_tape_alone(recipe):
 
 
 def test_nodes_the_root_does_not_depend_on_are_left_alone(monkeypatch):
+    node_module._restart_tape()
     x, w = Node(0.5, name="x"), Node(-1.5, name="w")
     other = (x * 3.0).tanh()  # made before the root, on the same stretch of tape: not below it
     other.parents[0].grad = 0.0
@@ -66,6 +68,21 @@ def test_nodes_the_root_does_not_depend_on_are_left_alone(monkeypatch):
     y.backward()
     assert other.grad == 0.0 and other.parents[0].grad == 0.0
     assert (x.grad, w.grad) == (2 * 0.5, 0.0)  # relu(−0.75) = 0: only x² sends to x
+
+
+def test_gradients_a_cached_graph_holds_on_the_tape_are_kept_and_not_leaked():
+    """A Graph's backward leaves gradients on nodes still on the tape; an eager backward whose
+    stretch of tape holds them finds its own nodes by the search instead, and leaves them be."""
+    node_module._restart_tape()
+    x = Node(0.3, name="x")
+    cached = Graph((x * 2.0).sigmoid())
+    cached.backward()
+    held = [n.grad for n in cached.order]
+    y = (x * x).tanh() * 3.0
+    x.grad = 0.0
+    y.backward()
+    assert_gradients(y)
+    assert [n.grad for n in cached.order if n is not x] == [g for n, g in zip(cached.order, held) if n is not x]
 
 
 def test_a_node_below_the_root_behind_a_dead_relu_gets_zero():
