@@ -235,6 +235,9 @@ class Graph:
 
     def __init__(self, root: Node, order: list[Node] | None = None) -> None:
         """``order``: the topological order of ``root``'s graph, when it is known already."""
+        # The graph keeps its nodes itself: off the tape with them (and with what was made
+        # before them), so that the tape holds no graph its owner lets go of.
+        forget_through(root)
         self.root = root
         self.order = topological_order(root) if order is None else order
         self.interior = [n for n in self.order if n.op is not None]

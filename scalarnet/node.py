@@ -274,9 +274,12 @@ def recorded_through(root: Node) -> tuple[list[Node], object, int] | None:
 
 
 def forget_through(root: Node) -> None:
-    """Take ``root`` and every node made before it off the tape (backward has walked them)."""
+    """Take ``root`` and every node made before it off the tape, if ``root`` is on it
+    (backward has walked them, or a ``Graph`` keeps them)."""
     global _tape_mark, _tape_base
     k = root.seq - _tape_base + 1
+    if k <= 0 or k > len(_tape) or _tape[k - 1] is not root:
+        return
     del _tape[:k]
     _tape_base += k
     _tape_mark = mark = object()

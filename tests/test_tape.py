@@ -231,3 +231,15 @@ def test_a_gradient_that_overflows_on_a_leaf_names_it():
     z = Node(2.0, name="z") * 3.0  # the tape is usable afterwards
     z.backward()
     assert z.parents[0].grad == 3.0
+
+
+def test_a_graph_takes_its_nodes_off_the_tape():
+    """A ``Graph`` keeps its nodes itself; once it is let go of, they are freed (the node-by-node
+    engine rebuilds graphs, never calling Node.backward: the tape must not hold them)."""
+    x = Tracked(0.4)
+    y = (x * x).tanh() + x
+    graph = Graph(y)
+    graph.backward()
+    ref = weakref.ref(y)
+    del y, graph
+    assert ref() is None
