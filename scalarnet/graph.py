@@ -3,7 +3,8 @@
 Everything here is iterative, so a chain of a million nodes needs no recursion.
 
 Speed comes from the shape of the work: the order is computed once per graph (``Graph``),
-every node is visited once per pass, the passes call an op with its parents' values
+or, for an eager loop's new graph every step, read off the tape of op results (node.py) with
+no search and no sort; every node is visited once per pass, the passes call an op with its parents' values
 directly (one and two parents are nearly every node, so no argument list is built per
 node), and the two ops that make nine in ten nodes of a network, products and sums, have
 their rules written out in the loops (the same rules as in ops.py, checked against torch
@@ -14,15 +15,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from operator import attrgetter
 
 from .i18n import _
-from .node import Node, NumericError, evaluate
+from .node import Node, NumericError, evaluate, forget_through, recorded_through
 from .ops import ADD, MUL, RELU, SUM, TANH, DomainError
 
 _EXPANDED = object()  # on the stack: "the node below me has all its parents in the order"
-_grad = attrgetter("grad")
 
 
 def topological_order(*roots: Node) -> list[Node]:
@@ -58,102 +58,166 @@ def backward(root: Node, order: list[Node] | None = None) -> None:
     so two calls without ``zero_grad`` leave twice the gradient on the leaves. Nodes that
     need no gradient (constants and what is made only of constants) are skipped.
 
-    Without ``order`` (an eager loop's one backward per new graph) the nodes are found by
-    ``eager_walk``, a third of the cost of a depth-first post-order walk."""
+    Without ``order`` (an eager loop's one backward per new graph) the nodes come off the
+    tape (node.py): the nodes made up to ``root``, newest first, a topological order found
+    without a search. Nodes of that stretch that ``root`` does not depend on receive nothing
+    and are passed over untouched. What is not on the tape any more (a second backward, a
+    graph built on nodes an earlier backward walked) is found by a search (``_walk_older``)."""
     if order is not None:
         Graph(root, order).backward()
         return
-    walk, leaves = eager_walk(root)
-    _backward(root, walk, leaves)
+    if root.op is None:  # a leaf: d(root)/d(root) = 1, accumulated
+        walk = _Walk(object(), 0)
+        walk.receive(root, 1.0)
+        walk.check()
+        return
+    recorded = recorded_through(root)
+    try:
+        # A node on the tape holds a gradient only if something other than backward put it
+        # there (a hand-run walk, Graph.backward): then the stretch is not fresh, and every
+        # node root depends on is found and zeroed by the search instead.
+        if recorded is not None and _all_zero(recorded[0]):
+            nodes, mark, first_seq = recorded
+            walk = _Walk(mark, first_seq)
+            root.grad = 1.0
+            walk.propagate(reversed(nodes))
+            walk.taken.append(nodes)
+            if walk.escaped:  # nodes that fell off the tape: all older than every node on it
+                walk.propagate_older(walk.escaped)
+        else:
+            walk = _Walk(object(), 0)
+            root.mark, root.grad = walk.mark, 1.0
+            walk.propagate_older([root])
+        walk.check()
+    finally:
+        if recorded is not None:
+            forget_through(root)
 
 
 _seq = attrgetter("seq")
 
 
-def eager_walk(root: Node) -> tuple[list[Node], list[Node]]:
-    """The nodes below ``root`` that need a gradient: (the interior ones, ``root`` first,
-    newest first; the leaves). Constants and what is made only of them are left out:
-    backward has nothing to send them.
-
-    One search with a set of the nodes met, which stacks only interior nodes (a leaf has no
-    parents to look at); then the interior ones are sorted newest first by ``seq``, the order
-    they were made in: a node is made after its parents, so that is a topological order."""
-    seen = {root}
-    walk = [root] if root.op is not None else []
-    leaves: list[Node] = []
-    stack = [root]
-    pop, push, add, met, leaf = stack.pop, stack.append, seen.add, walk.append, leaves.append
-    while stack:
-        for parent in pop().parents:
-            if parent.requires_grad and parent not in seen:
-                add(parent)
-                if parent.op is None:
-                    leaf(parent)
-                else:
-                    push(parent)
-                    met(parent)
-    walk.sort(key=_seq, reverse=True)
-    return walk, leaves
+def _all_zero(nodes: list[Node]) -> bool:
+    for node in nodes:  # a plain loop: a third of the cost of any(map(attrgetter("grad"), ...))
+        if node.grad:
+            return False
+    return True
 
 
-def _backward(root: Node, walk: list[Node], leaves: list[Node]) -> None:
-    """``walk``: the interior nodes that need a gradient, root first (each one after every
-    node it feeds); ``leaves``: the leaves that need one."""
-    for node in walk:
-        node.grad = 0.0
-    if root.op is not None:
-        root.grad = 1.0
-    else:
-        root.grad += 1.0
-    for node in walk:
-        g = node.grad
-        if g == 0.0:
-            continue
-        op, parents = node.op, node.parents
-        if op is MUL:  # MUL.local_grads written out: ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
-            a, b = parents
-            if a.requires_grad:
-                a.grad += g * b.value
-            if b.requires_grad:
-                b.grad += g * a.value
-        elif op is ADD:  # ADD's and SUB's partials are ±1: eager loops chain additions
-            a, b = parents
-            if a.requires_grad:
-                a.grad += g
-            if b.requires_grad:
-                b.grad += g
-        elif op is SUM:  # SUM.local_grads written out: every partial is 1, g passes through
-            for parent in parents:
-                if parent.requires_grad:
-                    parent.grad += g
-        elif op is RELU:  # ReLU'(x) = [x > 0]
-            a = parents[0]
-            if a.value > 0.0 and a.requires_grad:
-                a.grad += g
-        elif op is TANH:  # tanh'(x) = 1 − tanh²(x), from the output
-            a = parents[0]
-            if a.requires_grad:
-                a.grad += g * (1.0 - node.value * node.value)
-        elif len(parents) == 2:
-            a, b = parents
-            da, db = op.local_grads(node.value, a.value, b.value)
-            if a.requires_grad:
-                a.grad += g * da
-            if b.requires_grad:
-                b.grad += g * db
-        elif len(parents) == 1:
-            a = parents[0]
-            if a.requires_grad:
-                a.grad += g * op.local_grads(node.value, a.value)[0]
+class _Walk:
+    """One backward pass: the ``mark`` of the nodes whose ``grad`` belongs to it, and what it
+    met besides the nodes it was given (leaves, nodes that fell off the tape)."""
+
+    __slots__ = ("mark", "first_seq", "leaves", "escaped", "taken", "total")
+
+    def __init__(self, mark: object, first_seq: int) -> None:
+        self.mark = mark
+        self.first_seq = first_seq  # interior nodes made before it are not on the walked stretch
+        self.leaves: list[Node] = []
+        self.escaped: list[Node] = []
+        self.taken: list[list[Node]] = []  # the interior nodes walked, for the final check
+        self.total = 0.0  # the sum of the gradients of the interior nodes walked
+
+    def receive(self, node: Node, amount: float) -> None:
+        """The first gradient ``node`` gets in this walk: a leaf adds it (PyTorch's
+        accumulation), an interior node starts from it."""
+        node.mark = self.mark
+        if node.op is None:
+            node.grad += amount
+            self.leaves.append(node)
         else:
-            for parent, d in zip(parents, op.local_grads(node.value, *[p.value for p in parents])):
-                if parent.requires_grad:
-                    parent.grad += g * d
-    # A non-finite gradient anywhere makes this sum non-finite (the converse may fail by
-    # overflow; then the scan simply finds nothing).
-    total = sum(map(_grad, walk)) + sum(map(_grad, leaves))
-    if total - total != 0.0:
-        for node in itertools.chain(walk, leaves):  # name the non-finite gradient nearest the root
+            node.grad = amount
+            if node.seq < self.first_seq:
+                self.escaped.append(node)
+
+    def propagate_older(self, starts: list[Node]) -> None:
+        """Walk ``starts`` (marked, holding their gradient so far) and every interior node
+        below them that needs a gradient, found by a search that zeroes each one it meets,
+        newest first by ``seq``: a node is made after its parents, so that is a topological
+        order."""
+        mark = self.mark
+        found = list(starts)
+        stack = list(starts)
+        pop, push, met = stack.pop, stack.append, found.append
+        while stack:
+            for parent in pop().parents:
+                if parent.op is not None and parent.mark is not mark and parent.requires_grad:
+                    parent.mark, parent.grad = mark, 0.0
+                    met(parent)
+                    push(parent)
+        found.sort(key=_seq, reverse=True)
+        self.propagate(found)
+        self.taken.append(found)
+
+    def propagate(self, walk: Iterable[Node]) -> None:
+        """Send each node's gradient to its parents, in ``walk``'s order (each node after every
+        node it feeds). A parent whose mark is this walk's adds to its gradient; one that
+        needs a gradient but is not marked yet gets its first share through ``receive``."""
+        mark, receive = self.mark, self.receive
+        total = 0.0
+        for node in walk:
+            g = node.grad
+            if g == 0.0:
+                continue
+            total += g
+            op, parents = node.op, node.parents
+            if op is MUL:  # MUL.local_grads written out: ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
+                a, b = parents
+                if a.mark is mark:
+                    a.grad += g * b.value
+                elif a.requires_grad:
+                    receive(a, g * b.value)
+                if b.mark is mark:
+                    b.grad += g * a.value
+                elif b.requires_grad:
+                    receive(b, g * a.value)
+            elif op is ADD:  # ADD's partials are 1: eager loops chain additions
+                a, b = parents
+                if a.mark is mark:
+                    a.grad += g
+                elif a.requires_grad:
+                    receive(a, g)
+                if b.mark is mark:
+                    b.grad += g
+                elif b.requires_grad:
+                    receive(b, g)
+            elif op is SUM:  # SUM.local_grads written out: every partial is 1, g passes through
+                for parent in parents:
+                    if parent.mark is mark:
+                        parent.grad += g
+                    elif parent.requires_grad:
+                        receive(parent, g)
+            elif op is RELU:  # ReLU'(x) = [x > 0]
+                a = parents[0]
+                if a.value > 0.0:
+                    if a.mark is mark:
+                        a.grad += g
+                    elif a.requires_grad:
+                        receive(a, g)
+            elif op is TANH:  # tanh'(x) = 1 − tanh²(x), from the output
+                a = parents[0]
+                if a.mark is mark:
+                    a.grad += g * (1.0 - node.value * node.value)
+                elif a.requires_grad:
+                    receive(a, g * (1.0 - node.value * node.value))
+            else:
+                for parent, d in zip(parents, op.local_grads(node.value, *[p.value for p in parents])):
+                    if parent.mark is mark:
+                        parent.grad += g * d
+                    elif parent.requires_grad:
+                        receive(parent, g * d)
+        self.total += total
+
+    def check(self) -> None:
+        """A non-finite gradient anywhere makes the sum of all of them non-finite (the converse
+        may fail by overflow; then the scan simply finds nothing): name the one nearest the
+        root, the newest."""
+        total = self.total
+        for leaf in self.leaves:
+            total += leaf.grad
+        if total - total == 0.0:
+            return
+        for node in itertools.chain(sorted(itertools.chain(*self.taken), key=_seq, reverse=True), self.leaves):
             g = node.grad
             if g - g != 0.0:
                 raise NumericError(_("node {name}: its gradient {value} is not finite").format(
@@ -173,6 +237,9 @@ class Graph:
 
     def __init__(self, root: Node, order: list[Node] | None = None) -> None:
         """``order``: the topological order of ``root``'s graph, when it is known already."""
+        # The graph keeps its nodes itself: off the tape with them (and with what was made
+        # before them), so that the tape holds no graph its owner lets go of.
+        forget_through(root)
         self.root = root
         self.order = topological_order(root) if order is None else order
         self.interior = [n for n in self.order if n.op is not None]
@@ -208,7 +275,17 @@ class Graph:
         return self.root.value
 
     def backward(self) -> None:
-        _backward(self.root, self.walk, self.leaves)
+        """``backward`` on the cached order: every interior node of it is zeroed and marked."""
+        walk = _Walk(object(), 0)
+        for node in self.walk:
+            node.mark, node.grad = walk.mark, 0.0
+        if self.root.op is None:
+            walk.receive(self.root, 1.0)
+        else:
+            self.root.grad = 1.0
+        walk.propagate(self.walk)
+        walk.taken.append(self.walk)
+        walk.check()
 
     def zero_grad(self) -> None:
         zero_grad(self.order)

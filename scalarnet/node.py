@@ -55,9 +55,12 @@ Number = int | float  # any numbers.Real is accepted (numpy scalars included); t
 
 
 class Node:
-    # ``seq`` numbers the nodes in the order they were made: parents always before their
-    # children, so sorting by it gives a topological order without a depth-first walk.
-    __slots__ = ("value", "grad", "parents", "op", "name", "requires_grad", "seq")
+    # ``seq`` numbers the op results in the order they were made (parents always before their
+    # children, so sorting by it gives a topological order without a depth-first walk; it is
+    # also the node's place on the tape, below); leaves have -1. ``mark`` says which walk the
+    # node's ``grad`` belongs to: an op result that needs a gradient is made with the tape's
+    # mark, and backward compares marks instead of looking nodes up (graph.py).
+    __slots__ = ("value", "grad", "parents", "op", "name", "requires_grad", "seq", "mark")
 
     def __init__(self, value: Number, name: str | None = None, *, label: str | None = None,
                  requires_grad: bool = True) -> None:
@@ -73,7 +76,8 @@ class Node:
         self.op: Op | None = None
         self.name = name
         self.requires_grad = requires_grad
-        self.seq = _next_seq()
+        self.seq = -1
+        self.mark = None
 
     @classmethod
     def constant(cls, value: Number, name: str | None = None) -> Node:
@@ -151,8 +155,16 @@ class Node:
         node.parents = (self, other)
         node.op = _ADD
         node.name = None
-        node.requires_grad = self.requires_grad or other.requires_grad
-        node.seq = _next_seq()
+        if self.requires_grad or other.requires_grad:
+            node.requires_grad = True
+            node.mark = _tape_mark
+        else:
+            node.requires_grad = False
+            node.mark = None
+        node.seq = seq = _next_seq()
+        _record(node)
+        if seq >= _tape_end:
+            _restart_tape()
         return node
 
     def __radd__(self, other: Number) -> Node:
@@ -180,8 +192,16 @@ class Node:
         node.parents = (self, other)
         node.op = _MUL
         node.name = None
-        node.requires_grad = self.requires_grad or other.requires_grad
-        node.seq = _next_seq()
+        if self.requires_grad or other.requires_grad:
+            node.requires_grad = True
+            node.mark = _tape_mark
+        else:
+            node.requires_grad = False
+            node.mark = None
+        node.seq = seq = _next_seq()
+        _record(node)
+        if seq >= _tape_end:
+            _restart_tape()
         return node
 
     def __rmul__(self, other: Number) -> Node:
@@ -225,7 +245,58 @@ class Node:
 
 _new = object.__new__
 _ADD, _MUL = ops.ADD, ops.MUL  # module globals: one lookup, not two
+
+
+# -- the tape ----------------------------------------------------------------------
+# Every op result is appended, as it is made, to the tape (a Wengert list): the nodes in the
+# order they were made, so the tape up to a root, read backwards, is a topological order of
+# everything the root may depend on, found without a search or a sort. backward() walks it
+# (graph.py) and then forgets the part it walked, so that the tape does not keep the step's
+# graph alive. A loop that never calls backward (inference) would grow it without end: past
+# TAPE_LIMIT nodes the tape is dropped, and backward finds what fell off it by a search.
+# Nodes made with the tape's current ``_tape_mark`` are on it; whenever nodes leave it, the
+# mark changes, so a node that is no longer on the tape is told apart by its mark alone.
+# One tape per process: scalarnet's graphs are not meant to be built from several threads.
+TAPE_LIMIT = 200_000
+_tape: list[Node] = []
+_record = _tape.append
+_tape_mark = object()
+_tape_base = 0  # the seq of _tape[0]: a node with seq s is at _tape[s - _tape_base]
+_tape_end = TAPE_LIMIT  # the seq at which the tape is dropped
 _next_seq = itertools.count().__next__
+
+
+def recorded_through(root: Node) -> tuple[list[Node], object, int] | None:
+    """(the tape from its start through ``root``, oldest first; the tape's mark; the seq of its
+    first node), or None when ``root`` is not on the tape (walked already, or dropped)."""
+    k = root.seq - _tape_base
+    if k < 0 or k >= len(_tape) or _tape[k] is not root:
+        return None
+    return (_tape if k == len(_tape) - 1 else _tape[:k + 1]), _tape_mark, _tape_base
+
+
+def forget_through(root: Node) -> None:
+    """Take ``root`` and every node made before it off the tape, if ``root`` is on it
+    (backward has walked them, or a ``Graph`` keeps them)."""
+    global _tape_mark, _tape_base
+    k = root.seq - _tape_base + 1
+    if k <= 0 or k > len(_tape) or _tape[k - 1] is not root:
+        return
+    del _tape[:k]
+    _tape_base += k
+    _tape_mark = mark = object()
+    for node in _tape:  # the nodes made after root stay on the tape, under its new mark
+        if node.mark is not None:
+            node.mark = mark
+
+
+def _restart_tape() -> None:
+    """Drop the whole tape (it reached TAPE_LIMIT nodes without a backward)."""
+    global _tape_mark, _tape_base, _tape_end
+    _tape_base += len(_tape)
+    _tape_end = _tape_base + TAPE_LIMIT
+    _tape.clear()
+    _tape_mark = object()
 
 
 def _binary(cls: type, op: Op, value: float, a: Node, b: Node) -> Node:
@@ -239,8 +310,16 @@ def _binary(cls: type, op: Op, value: float, a: Node, b: Node) -> Node:
     node.parents = (a, b)
     node.op = op
     node.name = None
-    node.requires_grad = a.requires_grad or b.requires_grad
-    node.seq = _next_seq()
+    if a.requires_grad or b.requires_grad:
+        node.requires_grad = True
+        node.mark = _tape_mark
+    else:
+        node.requires_grad = False
+        node.mark = None
+    node.seq = seq = _next_seq()
+    _record(node)
+    if seq >= _tape_end:
+        _restart_tape()
     return node
 
 
@@ -253,8 +332,16 @@ def _unary(cls: type, op: Op, value: float, a: Node) -> Node:
     node.parents = (a,)
     node.op = op
     node.name = None
-    node.requires_grad = a.requires_grad
-    node.seq = _next_seq()
+    if a.requires_grad:
+        node.requires_grad = True
+        node.mark = _tape_mark
+    else:
+        node.requires_grad = False
+        node.mark = None
+    node.seq = seq = _next_seq()
+    _record(node)
+    if seq >= _tape_end:
+        _restart_tape()
     return node
 
 
@@ -279,7 +366,8 @@ def _constant(x: object) -> Node:
     node.op = None
     node.name = None
     node.requires_grad = False
-    node.seq = _next_seq()
+    node.seq = -1
+    node.mark = None
     return node
 
 
@@ -324,12 +412,17 @@ def apply(op: Op, *parents: Node, name: str | None = None, cls: type = Node) -> 
     node.parents = parents
     node.op = op
     node.name = name
-    node.seq = _next_seq()
     node.requires_grad = False
+    node.mark = None
     for parent in parents:  # a plain loop: any() over a generator costs more than the op
         if parent.requires_grad:
             node.requires_grad = True
+            node.mark = _tape_mark
             break
+    node.seq = seq = _next_seq()
+    _record(node)
+    if seq >= _tape_end:
+        _restart_tape()
     return node
 
 
