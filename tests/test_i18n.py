@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scalarnet import i18n
+from scalarnet import catalog, i18n
 from scalarnet.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,8 +22,8 @@ PO = i18n.po_path("zh")
 
 
 def test_every_marked_message_has_a_chinese_translation() -> None:
-    gaps = i18n.missing("zh")
-    assert not gaps, "untranslated (run `python -m scalarnet.i18n update`, then translate):\n" + "\n".join(
+    gaps = catalog.missing("zh")
+    assert not gaps, "untranslated (run `python -m scalarnet.catalog update`, then translate):\n" + "\n".join(
         f"{m.where}: {m.msgid!r}" for m in gaps[:40])
 
 
@@ -31,7 +31,7 @@ def test_catalog_has_no_duplicates_and_no_stale_messages() -> None:
     entries = [e for e in i18n.read_po(PO) if e.msgid]
     keys = [e.key for e in entries]
     assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
-    marked = {m.key for m in i18n.marked_messages()}
+    marked = {m.key for m in catalog.marked_messages()}
     stale = [e.msgid for e in entries if e.key not in marked]
     assert not stale, f"messages no code marks any more (delete them from {PO.name}): {stale[:20]}"
 
