@@ -18,9 +18,10 @@ Coordinates are points, y downwards; ``dot.py`` turns them into Graphviz's (y up
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 Point = tuple[float, float]
 
@@ -96,7 +97,26 @@ class Layout:
 def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[str, float, float]] = (),
             below: Sequence[tuple[str, float, float]] = ()) -> Layout:
     """The layout of a graph; ``above`` and ``below``: (key, width, height) blocks stacked
-    above the graph (the title) and set side by side below it (legend, notes)."""
+    above the graph (the title) and set side by side below it (legend, notes).
+
+    Placing the labels is the slow part (a second or more for a big graph), and the same
+    graph is often laid out again: a PNG after its SVG, the pictures of a quiz's variants,
+    a viewer of the same exercise. Layouts are a function of their inputs, so the last few
+    are kept; each caller gets its own copy."""
+    key = (tuple(astuple(n) for n in nodes), tuple(astuple(e) for e in edges), tuple(above), tuple(below))
+    if key not in _recent:
+        if len(_recent) >= RECENT_LAYOUTS:
+            _recent.pop(next(iter(_recent)))
+        _recent[key] = _arrange(nodes, edges, above, below)
+    return copy.deepcopy(_recent[key])
+
+
+RECENT_LAYOUTS = 32
+_recent: dict[tuple, Layout] = {}
+
+
+def _arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[str, float, float]],
+             below: Sequence[tuple[str, float, float]]) -> Layout:
     by_key = {n.key: n for n in nodes}
     columns = _columns(nodes, edges)
     first = _order(columns, edges, by_key)
