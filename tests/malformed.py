@@ -8,6 +8,8 @@ the reader refuses, a section that is not there to have."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 GRAPH = {
     "params": {"w": "0.5", "b": "0.1"},
     "inputs": {"x": "[1.0, 2.0]"},
@@ -166,3 +168,12 @@ def cases() -> list[tuple[str, str, str]]:
 
 # the CSV files the [data] cases name
 CSV_FILES = {"rows.csv": "x,y\n1.0,0.5\n2.0,1.0\n", "dup.csv": "x,x,y\n1,2,3\n4,5,6\n"}
+
+
+def write_corpus(folder: Path) -> Path:
+    """Every malformed file (and the CSV files they name) written into ``folder``."""
+    for name, text in CSV_FILES.items():
+        (folder / name).write_text(text)
+    for name, text, _key in cases():
+        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+    return folder

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from malformed import CSV_FILES, cases
+from malformed import cases, write_corpus
 
 from scalarnet import spec as spec_module
 from scalarnet.cli import main
@@ -64,12 +64,7 @@ def test_the_corpus_is_big_enough_and_every_case_is_distinct():
 
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("malformed")
-    for name, text in CSV_FILES.items():
-        (folder / name).write_text(text)
-    for name, text, _ in CORPUS:
-        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
-    return folder
+    return write_corpus(tmp_path_factory.mktemp("malformed"))
 
 
 COMMANDS = {

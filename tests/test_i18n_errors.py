@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from english import WORD, english_words
-from malformed import CSV_FILES, cases
+from malformed import cases, write_corpus
 
 from scalarnet import data, nn, spec
 from scalarnet.bundled import bundled_names, dataset_names
@@ -39,12 +39,7 @@ def message_of(path: Path, lang: str) -> str:
 
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("malformed")
-    for name, text in CSV_FILES.items():
-        (folder / name).write_text(text)
-    for name, text, _key in CORPUS:
-        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
-    return folder
+    return write_corpus(tmp_path_factory.mktemp("malformed"))
 
 
 def test_every_malformed_file_gets_its_message_in_chinese(corpus_dir):
