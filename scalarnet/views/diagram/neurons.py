@@ -10,11 +10,11 @@ says why)."""
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass, field
 
 from ...i18n import N_, _, ngettext
 from ...node import Node
+from ..table import display_width
 from .levels import ROLE_WORDS, batch_lines, value_line
 from .scene import Arrow, Box, Link, Scene, fold
 from .subject import Subject
@@ -373,12 +373,7 @@ def _summary(kind: str, params: list[Node], subject: Subject, phase: str, loss: 
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(columns(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    widths = [max(display_width(r[k]) for r in [head, *rows]) for k in range(len(head))]
     # rows of one width: centred in a monospace font, their columns line up (a CJK character fills two)
-    return ["  ".join(" " * (w - columns(c)) + c if k else c + " " * (w - columns(c))
+    return ["  ".join(" " * (w - display_width(c)) + c if k else c + " " * (w - display_width(c))
                       for k, (c, w) in enumerate(zip(r, widths))) for r in [head, *rows]]
-
-
-def columns(text: str) -> int:
-    """How many monospace columns ``text`` takes: East Asian wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
