@@ -299,7 +299,7 @@ def moons_epoch(kind: str, collector: bool = True) -> Epoch | None:
     return epoch if collector else without_collector(epoch)
 
 
-# -- micrograd in a process of its own ------------------------------------------------------
+# -- contenders in a process of their own ---------------------------------------------------
 def time_sample(run: Epoch, repeat: int) -> float:
     """Seconds per call of ``repeat`` calls of ``run`` in a row (the garbage collector's work
     included); the garbage they leave is then collected, untimed."""
@@ -312,15 +312,16 @@ def time_sample(run: Epoch, repeat: int) -> float:
 
 
 def serve(conn) -> None:
-    """Run micrograd's contenders on the benchmark's requests, in this process.
+    """Run eager contenders on the benchmark's requests, in this process.
 
-    scalarnet raises the collector's threshold when it is imported (scalarnet/node.py), and
-    that setting is global: in the benchmark's own process it would change micrograd's
-    measurement. This process is started with SCALARNET_GC=default, so micrograd runs here
-    under Python's own collector settings, among the same libraries (torch's objects
-    included, which its full collections walk) as in the benchmark's process.
-    Requests: ("make", name, workload key or "M", collector), ("once", name), ("sample",
-    name, repeat), ("stop",)."""
+    The benchmark starts this process for micrograd (with SCALARNET_GC=default) and for the
+    engine run as Python source (with SCALARNET_PURE=1): both settings hold for a whole
+    process. scalarnet raises the collector's threshold when it is imported
+    (scalarnet/node.py), which in the benchmark's own process would change micrograd's
+    measurement; and which engine runs is decided at import (scalarnet/native.py). It runs
+    among the same libraries as the benchmark's process (torch's objects included, which
+    full collections walk). Requests: ("make", name, workload key or "M", collector, kind),
+    ("once", name), ("sample", name, repeat), ("stop",)."""
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -329,9 +330,9 @@ def serve(conn) -> None:
     while True:
         request = conn.recv()
         if request[0] == "make":
-            _, name, key, collector = request
-            epochs[name] = (moons_epoch("micrograd", collector) if key == "M"
-                            else micrograd_epoch(workloads()[key], collector))
+            _, name, key, collector, kind = request
+            epochs[name] = (moons_epoch(kind, collector) if key == "M"
+                            else micrograd_epoch(workloads()[key], collector, kind=kind))
             conn.send(epochs[name] is not None)
         elif request[0] == "once":
             conn.send(epochs[request[1]]())

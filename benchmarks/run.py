@@ -10,9 +10,11 @@ and lasts at least about 20 ms; what garbage it leaves is collected after it, un
 Before timing, every contender's first epoch must give the same loss as the numpy
 reference's: they all do the same arithmetic. Peers that are not installed are left out.
 
-micrograd runs in a process of its own (``MicrogradProcess``), still interleaved with the
+micrograd runs in a process of its own (``PeerProcess``), still interleaved with the
 others: importing scalarnet raises the garbage collector's threshold for the whole process
-(scalarnet/node.py says why), and micrograd is measured under Python's own settings.
+(scalarnet/node.py says why), and micrograd is measured under Python's own settings. Where
+the engine runs as its native build (scalarnet/native.py), a second process runs the eager
+loop on the engine's Python source too, for comparison.
 
 Workloads: (A) the seeds' 5-layer network per epoch, (B) [2,16,16,1] tanh on 100
 samples per epoch, (C) a chain of N nodes, build and backward, (D) bytes per node,
@@ -38,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # peers.py, when run a
 
 import peers  # noqa: E402
 
+from scalarnet import native  # noqa: E402
 from scalarnet.node import PYTHON_GC_THRESHOLD, Node  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -50,7 +53,15 @@ NODE, NODE_REBUILT = "scalarnet node-by-node", "scalarnet node-by-node, graph re
 EAGER_NODE, EAGER_VALUE = "scalarnet Node, micrograd's loop (eager)", "scalarnet.micrograd, micrograd's loop (eager)"
 EAGER = {EAGER_NODE: "node", EAGER_VALUE: "scalarnet.micrograd"}
 EAGER_NO_GC = "scalarnet.micrograd, collector off (diagnostic)"  # how much of EAGER_VALUE is the collector's
+# EAGER_NODE on node.py and graph.py run as Python (SCALARNET_PURE=1), where the others run the native build
+EAGER_SOURCE = "scalarnet Node, micrograd's loop (eager), engine as Python source (diagnostic)"
 COMPILED, MATRIX, NUMPY, TORCH = "scalarnet compiled", "scalarnet matrix", "numpy reference", "torch CPU float64"
+ROWS = [MICROGRAD, MICROGRAD_NO_GC, NODE, NODE_REBUILT, EAGER_NODE, EAGER_VALUE, EAGER_NO_GC, EAGER_SOURCE, COMPILED,
+        MATRIX, NUMPY, TORCH]  # the tables' order
+
+
+def in_table_order(times: dict[str, float]) -> list[tuple[str, float]]:
+    return sorted(times.items(), key=lambda item: ROWS.index(item[0]))
 
 
 # -- timing ------------------------------------------------------------------------------
@@ -73,32 +84,35 @@ def interleaved(contenders: dict[str, Sampler], samples: int, min_repeat: int = 
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-class MicrogradProcess:
-    """micrograd's contenders, run in a process of their own (``peers.serve``) started with
-    SCALARNET_GC=default: scalarnet's import sets the collector's threshold for its whole
-    process, and micrograd must be measured under Python's own settings."""
+class PeerProcess:
+    """Contenders run in a process of their own (``peers.serve``), started with ``env``: the
+    settings that hold for a whole process, micrograd's collector (SCALARNET_GC=default,
+    Python's own settings: scalarnet's import changes them for its process) or the engine
+    run as Python source (SCALARNET_PURE=1)."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str]) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        before = os.environ.get("SCALARNET_GC")
-        os.environ["SCALARNET_GC"] = "default"  # inherited by the child when it starts
+        before = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)  # inherited by the child when it starts
         try:
             self.process = context.Process(target=peers.serve, args=(child,), daemon=True)
             self.process.start()
         finally:
-            if before is None:
-                del os.environ["SCALARNET_GC"]
-            else:
-                os.environ["SCALARNET_GC"] = before
+            for name, value in before.items():
+                if value is None:
+                    del os.environ[name]
+                else:
+                    os.environ[name] = value
 
     def ask(self, *request: object) -> object:
         self.conn.send(request)
         return self.conn.recv()
 
-    def contender(self, name: str, key: str, collector: bool = True) -> tuple[Callable[[], float], Sampler] | None:
-        """(one epoch, returning its loss; a sampler) of micrograd on workload ``key``."""
-        if not self.ask("make", name, key, collector):
+    def contender(self, name: str, key: str, kind: str,
+                  collector: bool = True) -> tuple[Callable[[], float], Sampler] | None:
+        """(one epoch, returning its loss; a sampler) of engine ``kind`` on workload ``key``."""
+        if not self.ask("make", name, key, collector, kind):
             return None
         return (lambda: self.ask("once", name)), (lambda repeat: self.ask("sample", name, repeat))
 
@@ -107,15 +121,19 @@ class MicrogradProcess:
         self.process.join()
 
 
-MICROGRAD_PROCESS: MicrogradProcess | None = None
+MICROGRAD_PROCESS: PeerProcess | None = None
+SOURCE_PROCESS: PeerProcess | None = None  # scalarnet's engine as Python, when the native build runs here
 
 
-def micrograd_contenders(key: str) -> dict[str, tuple[Callable[[], float], Sampler]]:
-    """micrograd as users run it and with its collector off, on workload ``key`` ("M": the demo)."""
-    if peers.micrograd_value() is None or MICROGRAD_PROCESS is None:
-        return {}
-    made = {name: MICROGRAD_PROCESS.contender(name, key, collector)
-            for name, collector in ((MICROGRAD, True), (MICROGRAD_NO_GC, False))}
+def process_contenders(key: str) -> dict[str, tuple[Callable[[], float], Sampler]]:
+    """micrograd as users run it and with its collector off, on workload ``key`` ("M": the
+    demo), and scalarnet's eager loop on the engine's Python source."""
+    made = {}
+    if peers.micrograd_value() is not None and MICROGRAD_PROCESS is not None:
+        made.update({name: MICROGRAD_PROCESS.contender(name, key, "micrograd", collector)
+                     for name, collector in ((MICROGRAD, True), (MICROGRAD_NO_GC, False))})
+    if SOURCE_PROCESS is not None:
+        made[EAGER_SOURCE] = SOURCE_PROCESS.contender(EAGER_SOURCE, key, "node")
     return {name: pair for name, pair in made.items() if pair is not None}
 
 
@@ -149,7 +167,7 @@ def epoch_contenders(w: peers.Workload, micrograd: bool) -> dict[str, tuple[Call
         TORCH: peers.torch_epoch(w),
     }
     mine = {name: local(run) for name, run in made.items() if run is not None}
-    return {**(micrograd_contenders(w.key) if micrograd else {}), **mine}
+    return {**(process_contenders(w.key) if micrograd else {}), **mine}
 
 
 def per_epoch(w: peers.Workload, samples: int, micrograd: bool = True) -> dict[str, float]:
@@ -163,7 +181,7 @@ def moons(samples: int) -> dict[str, float]:
     mine = {name: local(run) for name, run in made.items() if run is not None}
     if not mine:
         return {}
-    return timed({**micrograd_contenders("M"), **mine}, EAGER_VALUE, samples)
+    return timed({**process_contenders("M"), **mine}, EAGER_VALUE, samples)
 
 
 # -- (C) chain and (D) memory --------------------------------------------------------------
@@ -248,8 +266,10 @@ def machine() -> str:
         except metadata.PackageNotFoundError:
             return "not installed"
 
+    engine = "native build (mypyc)" if native.ACTIVE else f"Python source ({native.REASON})"
     return (f"{cpu}, {os.cpu_count()} cores · {platform.system()} · Python {platform.python_version()} · "
-            f"numpy {version('numpy')} · torch {version('torch')} · micrograd {version('micrograd')}")
+            f"numpy {version('numpy')} · torch {version('torch')} · micrograd {version('micrograd')} · "
+            f"scalarnet's engine: {engine}")
 
 
 def ms(seconds: float) -> str:
@@ -257,10 +277,15 @@ def ms(seconds: float) -> str:
 
 
 def epoch_table(w: peers.Workload, times: dict[str, float], reference: str) -> list[str]:
+    """One row per engine; with micrograd, also how many times faster than micrograd with its
+    collector off each engine is (the eager targets' second bar)."""
+    second = [MICROGRAD_NO_GC] if reference == MICROGRAD and MICROGRAD_NO_GC in times else []
     lines = [f"### ({w.key}) {w.title}, per epoch", "",
-             f"| engine | median per epoch | {reference} ÷ engine | engine ÷ numpy |", "|---|---:|---:|---:|"]
-    for name, t in times.items():
-        lines.append(f"| {name} | {ms(t)} | {times[reference] / t:.1f}× | {t / times[NUMPY]:.1f}× |")
+             f"| engine | median per epoch | {' | '.join(f'{r} ÷ engine' for r in [reference, *second])} "
+             "| engine ÷ numpy |", "|---|---:|---:|" + "---:|" * len(second) + "---:|"]
+    for name, t in in_table_order(times):
+        ratios = " | ".join(f"{times[r] / t:.1f}×" for r in [reference, *second])
+        lines.append(f"| {name} | {ms(t)} | {ratios} | {t / times[NUMPY]:.1f}× |")
     return lines + [""]
 
 
@@ -276,8 +301,8 @@ def report(results: dict) -> tuple[str, list[tuple[str, bool | None]]]:
                   f"| engine | median per step | {MICROGRAD} ÷ engine | {MICROGRAD_NO_GC} ÷ engine |",
                   "|---|---:|---:|---:|"]
         lines += [f"| {name} | {ms(t)} | {M[MICROGRAD] / t:.1f}× | {M[MICROGRAD_NO_GC] / t:.1f}× |"
-                  for name, t in M.items()] if MICROGRAD in M else [f"| {name} | {ms(t)} | — | — |"
-                                                                   for name, t in M.items()]
+                  for name, t in in_table_order(M)] if MICROGRAD in M else [f"| {name} | {ms(t)} | — | — |"
+                                                                           for name, t in in_table_order(M)]
         lines.append("")
     lines += ["### (C) a chain of N nodes (y = y + x, N times): build and backward", "",
               "| N | engine | build | backward | total | processor time |", "|---:|---|---:|---:|---:|---:|"]
@@ -333,9 +358,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="where to write the Markdown table")
     args = parser.parse_args(argv)
 
-    global MICROGRAD_PROCESS
+    global MICROGRAD_PROCESS, SOURCE_PROCESS
     if peers.micrograd_value() is not None:
-        MICROGRAD_PROCESS = MicrogradProcess()
+        MICROGRAD_PROCESS = PeerProcess({"SCALARNET_GC": "default"})
+    if native.ACTIVE:
+        SOURCE_PROCESS = PeerProcess({"SCALARNET_PURE": "1"})
     work = peers.workloads()
     results: dict = {"machine": machine(), "workloads": work}
     print(f"Machine: {results['machine']}", file=sys.stderr)
@@ -354,8 +381,9 @@ def main(argv: list[str] | None = None) -> int:
         results["D"]["micrograd"] = bytes_per_node(micrograd_chain)
     print(f"(E) {work['E'].title} …", file=sys.stderr)
     results["E"] = per_epoch(work["E"], max(3, args.samples // 3), micrograd=False)
-    if MICROGRAD_PROCESS is not None:
-        MICROGRAD_PROCESS.close()
+    for process in (MICROGRAD_PROCESS, SOURCE_PROCESS):
+        if process is not None:
+            process.close()
 
     text, checks = report(results)
     print(text)

@@ -1,5 +1,6 @@
 """scalarnet: backpropagation made visible, one scalar node at a time."""
 
+from . import native  # noqa: F401 (first: it decides whether the engine runs compiled or as Python)
 from .exercise import Exercise, StepRecord
 from .explore import derive, draw, viewer, walk  # noqa: F811 (``derive`` the function, not the module derive.py)
 from .graph import Graph, backward, topological_order, zero_grad

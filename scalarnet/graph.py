@@ -20,7 +20,7 @@ from operator import attrgetter
 
 from .i18n import _
 from .node import Node, NumericError, evaluate, forget_through, recorded_through
-from .ops import ADD, MUL, RELU, SUM, TANH, DomainError
+from .ops import ADD, MUL, RELU, SUM, TANH
 
 _EXPANDED = object()  # on the stack: "the node below me has all its parents in the order"
 
@@ -111,7 +111,7 @@ class _Walk:
     __slots__ = ("mark", "first_seq", "leaves", "escaped", "taken", "total")
 
     def __init__(self, mark: object, first_seq: int) -> None:
-        self.mark = mark
+        self.mark: object = mark
         self.first_seq = first_seq  # interior nodes made before it are not on the walked stretch
         self.leaves: list[Node] = []
         self.escaped: list[Node] = []
@@ -201,6 +201,7 @@ class _Walk:
                 elif a.requires_grad:
                     receive(a, g * (1.0 - node.value * node.value))
             else:
+                assert op is not None  # an interior node (said for the type checker, which compiles this)
                 for parent, d in zip(parents, op.local_grads(node.value, *[p.value for p in parents])):
                     if parent.mark is mark:
                         parent.grad += g * d
@@ -251,24 +252,20 @@ class Graph:
     def forward(self) -> float:
         """Recompute every interior node from the leaves' current values.
 
-        ``node.evaluate`` inlined, with products and sums written out (MUL.forward,
-        SUM.forward), since they are most of a network's nodes; a domain error or a
-        non-finite value is evaluated again by ``evaluate``, whose error names the node."""
+        Products and sums written out (MUL.forward, SUM.forward), since they are most of a
+        network's nodes; the rest and any non-finite value go through ``evaluate``, whose
+        error names the node."""
         for node in self.interior:
             op, parents = node.op, node.parents
-            try:
-                if op is MUL:
-                    value = parents[0].value * parents[1].value
-                elif op is SUM:
+            if op is MUL:
+                value = parents[0].value * parents[1].value
+            elif op is SUM:
+                try:
                     value = math.fsum([p.value for p in parents])
-                elif len(parents) == 2:
-                    value = op.forward(parents[0].value, parents[1].value)
-                elif len(parents) == 1:
-                    value = op.forward(parents[0].value)
-                else:
-                    value = op.forward(*[p.value for p in parents])
-            except (DomainError, OverflowError):  # fsum overflows by raising
-                value = math.nan
+                except OverflowError:
+                    value = math.nan
+            else:
+                value = evaluate(op, parents, node.name)
             if value - value != 0.0:
                 evaluate(op, parents, node.name)  # raises
             node.value = value

@@ -16,6 +16,8 @@ import numbers
 import os
 from collections.abc import Iterable
 
+from mypy_extensions import mypyc_attr
+
 from . import ops
 from .i18n import _
 from .ops import DomainError, Op
@@ -47,6 +49,7 @@ def _tune_collector() -> None:
 _tune_collector()
 
 
+@mypyc_attr(native_class=False)  # an exception: a plain Python class, compiled or not
 class NumericError(ArithmeticError):
     """A value or gradient left the real numbers; the message names the node."""
 
@@ -54,6 +57,7 @@ class NumericError(ArithmeticError):
 Number = int | float  # any numbers.Real is accepted (numpy scalars included); these are the usual ones
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # scalarnet.micrograd's Value is a Node
 class Node:
     # ``seq`` numbers the op results in the order they were made (parents always before their
     # children, so sorting by it gives a topological order without a depth-first walk; it is
@@ -77,7 +81,7 @@ class Node:
         self.name = name
         self.requires_grad = requires_grad
         self.seq = -1
-        self.mark = None
+        self.mark: object = None
 
     @classmethod
     def constant(cls, value: Number, name: str | None = None) -> Node:
@@ -142,20 +146,19 @@ class Node:
     # its node with one call (``_binary``/``_unary``), the numbers met on either side
     # become constants. The result has the class of the node it is called on, so that a
     # subclass (scalarnet.micrograd's ``Value``) gets its own kind back.
-    def __add__(self, other: Node | Number) -> Node:
+    def __add__(self, other: object) -> Node:
         # _binary written out: sums and products are nearly every node of an eager loop
-        if not isinstance(other, Node):
-            other = _constant(other)
-        value = self.value + other.value
+        b = other if isinstance(other, Node) else _constant(other)
+        value = self.value + b.value
         if value - value != 0.0:
-            evaluate(ops.ADD, (self, other))  # raises, naming the node
-        node = _new(self.__class__)
+            evaluate(ops.ADD, (self, b))  # raises, naming the node
+        node: Node = _new(self.__class__)
         node.value = value
         node.grad = 0.0
-        node.parents = (self, other)
+        node.parents = (self, b)
         node.op = _ADD
         node.name = None
-        if self.requires_grad or other.requires_grad:
+        if self.requires_grad or b.requires_grad:
             node.requires_grad = True
             node.mark = _tape_mark
         else:
@@ -167,32 +170,30 @@ class Node:
             _restart_tape()
         return node
 
-    def __radd__(self, other: Number) -> Node:
-        other = _constant(other)
-        return _binary(self.__class__, ops.ADD, other.value + self.value, other, self)
+    def __radd__(self, other: object) -> Node:
+        a = _constant(other)
+        return _binary(self.__class__, ops.ADD, a.value + self.value, a, self)
 
-    def __sub__(self, other: Node | Number) -> Node:
-        if not isinstance(other, Node):
-            other = _constant(other)
-        return _binary(self.__class__, ops.SUB, self.value - other.value, self, other)
+    def __sub__(self, other: object) -> Node:
+        b = other if isinstance(other, Node) else _constant(other)
+        return _binary(self.__class__, ops.SUB, self.value - b.value, self, b)
 
-    def __rsub__(self, other: Number) -> Node:
-        other = _constant(other)
-        return _binary(self.__class__, ops.SUB, other.value - self.value, other, self)
+    def __rsub__(self, other: object) -> Node:
+        a = _constant(other)
+        return _binary(self.__class__, ops.SUB, a.value - self.value, a, self)
 
-    def __mul__(self, other: Node | Number) -> Node:
-        if not isinstance(other, Node):  # the rest: __add__'s, with a product
-            other = _constant(other)
-        value = self.value * other.value
+    def __mul__(self, other: object) -> Node:
+        b = other if isinstance(other, Node) else _constant(other)  # the rest: __add__'s, with a product
+        value = self.value * b.value
         if value - value != 0.0:
-            evaluate(ops.MUL, (self, other))
-        node = _new(self.__class__)
+            evaluate(ops.MUL, (self, b))
+        node: Node = _new(self.__class__)
         node.value = value
         node.grad = 0.0
-        node.parents = (self, other)
+        node.parents = (self, b)
         node.op = _MUL
         node.name = None
-        if self.requires_grad or other.requires_grad:
+        if self.requires_grad or b.requires_grad:
             node.requires_grad = True
             node.mark = _tape_mark
         else:
@@ -204,20 +205,20 @@ class Node:
             _restart_tape()
         return node
 
-    def __rmul__(self, other: Number) -> Node:
-        other = _constant(other)
-        return _binary(self.__class__, ops.MUL, other.value * self.value, other, self)
+    def __rmul__(self, other: object) -> Node:
+        a = _constant(other)
+        return _binary(self.__class__, ops.MUL, a.value * self.value, a, self)
 
-    def __truediv__(self, other: Node | Number) -> Node:
+    def __truediv__(self, other: object) -> Node:
         return apply(ops.DIV, self, as_node(other), cls=self.__class__)
 
-    def __rtruediv__(self, other: Number) -> Node:
+    def __rtruediv__(self, other: object) -> Node:
         return apply(ops.DIV, _constant(other), self, cls=self.__class__)
 
-    def __pow__(self, other: Node | Number) -> Node:
+    def __pow__(self, other: object) -> Node:
         return power(self, as_node(other), cls=self.__class__)
 
-    def __rpow__(self, other: Number) -> Node:
+    def __rpow__(self, other: object) -> Node:
         return power(_constant(other), self, cls=self.__class__)
 
     def __neg__(self) -> Node:
@@ -243,7 +244,7 @@ class Node:
         return apply(ops.LOG, self, cls=self.__class__)
 
 
-_new = object.__new__
+_new = Node.__new__  # a node with no attributes set yet: the operators set them all
 _ADD, _MUL = ops.ADD, ops.MUL  # module globals: one lookup, not two
 
 
@@ -304,7 +305,7 @@ def _binary(cls: type, op: Op, value: float, a: Node, b: Node) -> Node:
     value is evaluated again by ``evaluate``, whose error names the node)."""
     if value - value != 0.0:
         evaluate(op, (a, b))  # raises
-    node = _new(cls)
+    node: Node = _new(cls)
     node.value = value
     node.grad = 0.0
     node.parents = (a, b)
@@ -326,7 +327,7 @@ def _binary(cls: type, op: Op, value: float, a: Node, b: Node) -> Node:
 def _unary(cls: type, op: Op, value: float, a: Node) -> Node:
     if value - value != 0.0:
         evaluate(op, (a,))  # raises
-    node = _new(cls)
+    node: Node = _new(cls)
     node.value = value
     node.grad = 0.0
     node.parents = (a,)
@@ -357,7 +358,7 @@ def _real(x: object, name: str | None = None) -> float:
 
 def _constant(x: object) -> Node:
     """A number met in a formula, as a constant leaf."""
-    node = _new(Node)
+    node: Node = _new(Node)
     node.value = value = _real(x)
     if value - value != 0.0:
         raise NumericError(_("constant {value} in a formula is not a finite number").format(value=repr(value)))
@@ -371,7 +372,7 @@ def _constant(x: object) -> Node:
     return node
 
 
-def as_node(x: Node | Number) -> Node:
+def as_node(x: object) -> Node:
     """Nodes pass through; real numbers become constants."""
     return x if isinstance(x, Node) else _constant(x)
 
@@ -399,7 +400,7 @@ def evaluate(op: Op, parents: tuple[Node, ...], name: str | None = None) -> floa
 
 def apply(op: Op, *parents: Node, name: str | None = None, cls: type = Node) -> Node:
     """The node ``op(*parents)``, with its value computed now (a ``cls``, a Node by default)."""
-    node = _new(cls)
+    node: Node = _new(cls)
     if len(parents) == 2:  # most nodes: evaluate() inlined, which it re-runs to name an error
         try:
             value = op.forward(parents[0].value, parents[1].value)

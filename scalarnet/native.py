@@ -1,0 +1,81 @@
+"""Which engine runs: node.py and graph.py compiled to C by mypyc (the native build, made at
+install time by setup.py when the machine has a C compiler), or the same files as Python.
+
+Both are the same source, and the tests hold both to the same numbers. The source runs when
+SCALARNET_PURE=1 is set, when there is no native build, when it does not load, or when
+node.py or graph.py changed after it was compiled (an editable install being worked on):
+then it would run old code, so the source runs instead, with a note saying how to compile
+again. This module must be imported before either engine module, which scalarnet's
+``__init__`` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.util
+import json
+import os
+import sys
+import warnings
+from importlib.machinery import EXTENSION_SUFFIXES, ModuleSpec
+from pathlib import Path
+
+from .i18n import _
+
+MODULES = ("scalarnet.node", "scalarnet.graph")
+HERE = Path(__file__).resolve().parent
+STAMP = HERE / "native.json"  # written by setup.py: the digests of the sources it compiled
+
+ACTIVE = False  # whether the native build runs
+REASON = ""  # why it does not, in a sentence
+
+
+class _SourceFinder(importlib.abc.MetaPathFinder):
+    """Finds the engine modules' .py files ahead of their compiled versions."""
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> ModuleSpec | None:
+        if fullname not in MODULES:
+            return None
+        return importlib.util.spec_from_file_location(fullname, HERE / f"{fullname.rpartition('.')[2]}.py")
+
+
+def _compiled_files() -> list[Path]:
+    return [HERE / f"{name.rpartition('.')[2]}{suffix}" for name in MODULES for suffix in EXTENSION_SUFFIXES[:1]]
+
+
+def _stale() -> list[str]:
+    """The engine sources that differ from what was compiled."""
+    try:
+        digests = json.loads(STAMP.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [name.rpartition(".")[2] + ".py" for name in MODULES]
+    return [source for source, digest in digests.items()
+            if hashlib.sha256((HERE.parent / source).read_bytes()).hexdigest() != digest]
+
+
+def _choose() -> tuple[bool, str]:
+    if os.environ.get("SCALARNET_PURE", "").strip() not in ("", "0"):
+        return False, _("SCALARNET_PURE is set")
+    if not all(path.exists() for path in _compiled_files()):
+        return False, _("there is no native build (it needs a C compiler when scalarnet is installed)")
+    changed = _stale()
+    if changed:
+        warnings.warn(_("scalarnet: {files} changed after the engine was compiled, so it runs as Python; "
+                        "`pip install -e .` compiles it again").format(files=", ".join(changed)), stacklevel=3)
+        return False, _("{files} changed after it was compiled").format(files=", ".join(changed))
+    try:
+        for name in MODULES:
+            importlib.import_module(name)
+    except ImportError as error:
+        for name in MODULES:
+            sys.modules.pop(name, None)
+        warnings.warn(_("scalarnet: the compiled engine does not load ({error}), so it runs as Python")
+                      .format(error=error), stacklevel=3)
+        return False, _("the native build does not load: {error}").format(error=error)
+    return True, ""
+
+
+ACTIVE, REASON = _choose()
+if not ACTIVE:
+    sys.meta_path.insert(0, _SourceFinder())
