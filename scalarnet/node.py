@@ -5,6 +5,10 @@ A node made by the user (``Node(0.2, name="w1")``) is a leaf that receives a gra
 as in micrograd; plain numbers mixed into formulas become constants, which get no
 gradient work. Nodes are slotted and hold no closures, so a graph is a plain DAG that
 Python frees by reference counting alone (no cycles for the garbage collector to chase).
+
+This module and graph.py are compiled to C by mypyc at install where a C compiler is found
+(setup.py; native.py decides which runs): hence the exact type annotations, and ``other:
+object`` on the operators, so that a wrong operand reaches ``_real``'s message.
 """
 
 from __future__ import annotations
@@ -147,28 +151,8 @@ class Node:
     # become constants. The result has the class of the node it is called on, so that a
     # subclass (scalarnet.micrograd's ``Value``) gets its own kind back.
     def __add__(self, other: object) -> Node:
-        # _binary written out: sums and products are nearly every node of an eager loop
         b = other if isinstance(other, Node) else _constant(other)
-        value = self.value + b.value
-        if value - value != 0.0:
-            evaluate(ops.ADD, (self, b))  # raises, naming the node
-        node: Node = _new(self.__class__)
-        node.value = value
-        node.grad = 0.0
-        node.parents = (self, b)
-        node.op = _ADD
-        node.name = None
-        if self.requires_grad or b.requires_grad:
-            node.requires_grad = True
-            node.mark = _tape_mark
-        else:
-            node.requires_grad = False
-            node.mark = None
-        node.seq = seq = _next_seq()
-        _record(node)
-        if seq >= _tape_end:
-            _restart_tape()
-        return node
+        return _binary(self.__class__, ops.ADD, self.value + b.value, self, b)
 
     def __radd__(self, other: object) -> Node:
         a = _constant(other)
@@ -183,27 +167,8 @@ class Node:
         return _binary(self.__class__, ops.SUB, a.value - self.value, a, self)
 
     def __mul__(self, other: object) -> Node:
-        b = other if isinstance(other, Node) else _constant(other)  # the rest: __add__'s, with a product
-        value = self.value * b.value
-        if value - value != 0.0:
-            evaluate(ops.MUL, (self, b))
-        node: Node = _new(self.__class__)
-        node.value = value
-        node.grad = 0.0
-        node.parents = (self, b)
-        node.op = _MUL
-        node.name = None
-        if self.requires_grad or b.requires_grad:
-            node.requires_grad = True
-            node.mark = _tape_mark
-        else:
-            node.requires_grad = False
-            node.mark = None
-        node.seq = seq = _next_seq()
-        _record(node)
-        if seq >= _tape_end:
-            _restart_tape()
-        return node
+        b = other if isinstance(other, Node) else _constant(other)
+        return _binary(self.__class__, ops.MUL, self.value * b.value, self, b)
 
     def __rmul__(self, other: object) -> Node:
         a = _constant(other)
@@ -245,7 +210,6 @@ class Node:
 
 
 _new = Node.__new__  # a node with no attributes set yet: the operators set them all
-_ADD, _MUL = ops.ADD, ops.MUL  # module globals: one lookup, not two
 
 
 # -- the tape ----------------------------------------------------------------------
@@ -305,40 +269,26 @@ def _binary(cls: type, op: Op, value: float, a: Node, b: Node) -> Node:
     value is evaluated again by ``evaluate``, whose error names the node)."""
     if value - value != 0.0:
         evaluate(op, (a, b))  # raises
-    node: Node = _new(cls)
-    node.value = value
-    node.grad = 0.0
-    node.parents = (a, b)
-    node.op = op
-    node.name = None
-    if a.requires_grad or b.requires_grad:
-        node.requires_grad = True
-        node.mark = _tape_mark
-    else:
-        node.requires_grad = False
-        node.mark = None
-    node.seq = seq = _next_seq()
-    _record(node)
-    if seq >= _tape_end:
-        _restart_tape()
-    return node
+    return _result(cls, op, value, (a, b), a.requires_grad or b.requires_grad)
 
 
 def _unary(cls: type, op: Op, value: float, a: Node) -> Node:
     if value - value != 0.0:
         evaluate(op, (a,))  # raises
+    return _result(cls, op, value, (a,), a.requires_grad)
+
+
+def _result(cls: type, op: Op, value: float, parents: tuple[Node, ...], requires_grad: bool,
+            name: str | None = None) -> Node:
+    """A new op result (a ``cls``), on the tape; its value is checked already."""
     node: Node = _new(cls)
     node.value = value
     node.grad = 0.0
-    node.parents = (a,)
+    node.parents = parents
     node.op = op
-    node.name = None
-    if a.requires_grad:
-        node.requires_grad = True
-        node.mark = _tape_mark
-    else:
-        node.requires_grad = False
-        node.mark = None
+    node.name = name
+    node.requires_grad = requires_grad
+    node.mark = _tape_mark if requires_grad else None
     node.seq = seq = _next_seq()
     _record(node)
     if seq >= _tape_end:
@@ -400,31 +350,12 @@ def evaluate(op: Op, parents: tuple[Node, ...], name: str | None = None) -> floa
 
 def apply(op: Op, *parents: Node, name: str | None = None, cls: type = Node) -> Node:
     """The node ``op(*parents)``, with its value computed now (a ``cls``, a Node by default)."""
-    node: Node = _new(cls)
-    if len(parents) == 2:  # most nodes: evaluate() inlined, which it re-runs to name an error
-        try:
-            value = op.forward(parents[0].value, parents[1].value)
-        except DomainError:
-            value = math.nan
-        node.value = value if value - value == 0.0 else evaluate(op, parents, name)
-    else:
-        node.value = evaluate(op, parents, name)
-    node.grad = 0.0
-    node.parents = parents
-    node.op = op
-    node.name = name
-    node.requires_grad = False
-    node.mark = None
+    requires_grad = False
     for parent in parents:  # a plain loop: any() over a generator costs more than the op
         if parent.requires_grad:
-            node.requires_grad = True
-            node.mark = _tape_mark
+            requires_grad = True
             break
-    node.seq = seq = _next_seq()
-    _record(node)
-    if seq >= _tape_end:
-        _restart_tape()
-    return node
+    return _result(cls, op, evaluate(op, parents, name), parents, requires_grad, name)
 
 
 def power(base: Node, exponent: Node, name: str | None = None, cls: type = Node) -> Node:
