@@ -49,7 +49,7 @@ def _stale() -> list[str]:
     try:
         digests = json.loads(STAMP.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return [name.rpartition(".")[2] + ".py" for name in MODULES]
+        return [name.replace(".", "/") + ".py" for name in MODULES]  # no record: assume the worst
     return [source for source, digest in digests.items()
             if hashlib.sha256((HERE.parent / source).read_bytes()).hexdigest() != digest]
 
