@@ -18,9 +18,13 @@ import itertools
 import math
 import numbers
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from mypy_extensions import mypyc_attr
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # its hints speak only to mypyc (setup.py), so without it they change nothing
+    def mypyc_attr(**_hints: bool) -> Callable[[type], type]:  # type: ignore[misc]
+        return lambda cls: cls
 
 from . import ops
 from .i18n import _
