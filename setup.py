@@ -29,8 +29,12 @@ def native_extensions() -> list:
     except ImportError:
         return []
     # Only these two modules are type-checked here: imports of the rest are taken as they are.
-    extensions = mypycify(["--follow-imports=skip", "--ignore-missing-imports", *NATIVE_SOURCES],
-                          opt_level="3", group_name="scalarnet.native")  # scalarnet/native__mypyc…so
+    try:
+        extensions = mypycify(["--follow-imports=skip", "--ignore-missing-imports", *NATIVE_SOURCES],
+                              opt_level="3", group_name="scalarnet.native")  # scalarnet/native__mypyc…so
+    except (Exception, SystemExit) as error:  # mypyc exits on a type error (a newer mypy may find one)
+        print(f"note: scalarnet's engine is not compiled (mypyc: {error}); it runs as Python, only slower")
+        return []
     for extension in extensions:
         # a·b + c stays a product then a sum, as in Python (no fused multiply-add), so the native
         # build's numbers are the source's to the last bit
@@ -48,7 +52,7 @@ class OptionalBuildExt(build_ext):
         except Exception as error:  # setuptools' compiler errors have no common base worth naming
             for built in self.get_outputs():
                 Path(built).unlink(missing_ok=True)
-            print(f"note: scalarnet's engine was not compiled ({error}); it runs as Python, only slower")
+            print(f"note: scalarnet's engine is not compiled ({error}); it runs as Python, only slower")
             return
         stamp = {source: hashlib.sha256(Path(source).read_bytes()).hexdigest() for source in NATIVE_SOURCES}
         package_dir = Path(self.get_ext_fullpath("scalarnet.node")).parent  # the source tree, when editable
