@@ -33,7 +33,8 @@ def native_extensions() -> list:
         extensions = mypycify(["--follow-imports=skip", "--ignore-missing-imports", *NATIVE_SOURCES],
                               opt_level="3", group_name="scalarnet.native")  # scalarnet/native__mypyc…so
     except (Exception, SystemExit) as error:  # mypyc exits on a type error (a newer mypy may find one)
-        print(f"note: scalarnet's engine is not compiled (mypyc: {error}); it runs as Python, only slower")
+        why = "mypyc stopped at the errors above" if isinstance(error, SystemExit) else f"mypyc: {error}"
+        print(f"note: scalarnet's engine is not compiled ({why}); it runs as Python, only slower")
         return []
     for extension in extensions:
         # a·b + c stays a product then a sum, as in Python (no fused multiply-add), so the native
