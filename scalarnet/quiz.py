@@ -186,8 +186,9 @@ def make(source: str | Path, variants: int, out: str | Path, seed: int = 0, aske
                 if pdf_path is not None:
                     v.files[f"{kind}_pdf"] = pdf_path
         if no_chinese:
-            print("scalarnet: " + _("note: no PDFs for the {n} .tex files with Chinese text: pdflatex here has "
-                                    "neither the ctex nor the CJKutf8 package (install texlive-lang-chinese); the "
+            print("scalarnet: " + _("note: no PDFs for the {n} .tex files with Chinese text: pdflatex here lacks "
+                                    "the CJKutf8 package or its Chinese fonts (Debian and Ubuntu: apt-get install "
+                                    "latex-cjk-chinese; TeX Live: tlmgr install collection-langchinese); the "
                                     ".tex files are written").format(n=len(no_chinese)), file=sys.stderr)
     _summary(out, spec, seed, asked, made)
     return made
@@ -389,22 +390,21 @@ def _needs_cjk(text: str) -> bool:
 
 @functools.cache
 def cjk_package() -> str | None:
-    """The LaTeX package that lets pdflatex typeset Chinese, if installed: ctex, else CJKutf8."""
+    """"CJKutf8" when pdflatex here can typeset the sheets' Chinese: the package and the Song
+    font it is given (gbsn, Arphic's: Debian's latex-cjk-chinese brings both); else None. (ctex is
+    no way round it: under pdflatex it loads CJKutf8 itself, and wants fonts of its own.)"""
     kpsewhich = shutil.which("kpsewhich")
-    for package in ("ctex", "CJKutf8") if kpsewhich else ():
-        found = subprocess.run([kpsewhich, f"{package}.sty"], capture_output=True, text=True, timeout=30)
-        if found.stdout.strip():
-            return package
-    return None
+    if kpsewhich is None:
+        return None
+    found = subprocess.run([kpsewhich, "CJKutf8.sty", "c70gbsn.fd"], capture_output=True, text=True, timeout=30)
+    return "CJKutf8" if len(found.stdout.split()) == 2 else None
 
 
 def _latex_document(body: list[str]) -> str:
-    """A whole LaTeX document; one with Chinese text loads ctex, or CJKutf8 (also when neither
-    is installed here: the .tex is for a machine that has it)."""
+    """A whole LaTeX document for pdflatex; one with Chinese text is set in CJKutf8's Song
+    (gbsn), also when it is not installed here: the .tex is for a machine that has it."""
     if not _needs_cjk("\n".join(body)):
         return "\n".join([*_PREAMBLE, r"\begin{document}", *body, r"\end{document}", ""])
-    if cjk_package() == "ctex":
-        return "\n".join([*_PREAMBLE, r"\usepackage{ctex}", r"\begin{document}", *body, r"\end{document}", ""])
     return "\n".join([*_PREAMBLE, r"\usepackage{CJKutf8}", r"\begin{document}", r"\begin{CJK}{UTF8}{gbsn}", *body,
                       r"\end{CJK}", r"\end{document}", ""])
 
