@@ -24,7 +24,7 @@ NAMES = {
     "CPU", "CI", "MOOC", "BP", "SGD", "MSE", "ReLU", "ID", "id",
     # people and places the seeds name (Matt Mazur's tutorial)
     "Matt", "Mazur",
-    "amsmath", "ctex",  # LaTeX packages a Chinese document uses
+    "amsmath", "ctex", "CJKutf8", "xelatex",  # LaTeX packages a Chinese document uses, and a TeX engine
     # functions and symbols of formulas
     "sigmoid", "tanh", "relu", "exp", "log", "ln", "softmax", "logsumexp", "max", "min", "abs", "sqrt", "sum",
     "mean", "inf", "nan", "NaN", "pi", "net", "out", "in", "grad", "new", "delta",
