@@ -7,12 +7,14 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from english import english_words, exercise_names
 
-from scalarnet import ops
+from scalarnet import ops, quiz
 from scalarnet.bundled import resolve
 from scalarnet.cli import main
 from scalarnet.i18n import using_language
@@ -72,6 +74,22 @@ def test_the_chinese_derivation_reads_as_the_english_one(capsys):
                        "误差 0：在 1e-12 以内相等 ✓")
     latex = run(capsys, "derive", "sigmoid-2-2-2", "--param", "w1", "--format", "latex")
     assert r"\usepackage{amsmath}" in latex and "ctex" in latex  # what a Chinese document needs
+
+
+def test_the_chinese_latex_fragment_typesets_with_pdflatex_and_cjkutf8(capsys, tmp_path):
+    latex = run(capsys, "derive", "sigmoid-2-2-2", "--param", "w1", "--format", "latex")
+    if shutil.which("pdflatex") is None or quiz.cjk_package() is None:
+        pytest.skip("needs pdflatex with CJKutf8 and a Chinese font (apt-get install latex-cjk-chinese)")
+    tex = tmp_path / "d.tex"
+    tex.write_text("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{CJKutf8}\n\\begin{document}\n"
+                   "\\begin{CJK}{UTF8}{gbsn}\n" + latex + "\\end{CJK}\n\\end{document}\n", encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tmp_path,
+                          capture_output=True, encoding="utf-8", errors="replace", timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    if shutil.which("mutool"):
+        text = subprocess.run(["mutool", "draw", "-F", "txt", "-o", "-", str(tmp_path / "d.pdf")], capture_output=True,
+                              text=True, timeout=60).stdout
+        assert "路径1" in re.sub(r"\s+", "", text)
 
 
 @pytest.mark.parametrize("extra", [(), ("--delta",), ("--max-paths", "1")])
