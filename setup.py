@@ -48,6 +48,8 @@ class OptionalBuildExt(build_ext):
     say) leaves the pure-Python package, with a note."""
 
     def run(self) -> None:
+        if not self.extensions:  # nothing to compile (SCALARNET_PURE, or no mypyc): no record either
+            return
         try:
             super().run()
         except Exception as error:  # setuptools' compiler errors have no common base worth naming

@@ -31,25 +31,28 @@ ACTIVE = False  # whether the native build runs
 REASON = ""  # why it does not, in a sentence
 
 
+def _file(module: str, suffix: str) -> Path:
+    """The file of engine module ``module`` (scalarnet.node) with ``suffix`` (.py, or a compiled one's)."""
+    return HERE / (module.rpartition(".")[2] + suffix)
+
+
 class _SourceFinder(importlib.abc.MetaPathFinder):
     """Finds the engine modules' .py files ahead of their compiled versions."""
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> ModuleSpec | None:
-        if fullname not in MODULES:
-            return None
-        return importlib.util.spec_from_file_location(fullname, HERE / f"{fullname.rpartition('.')[2]}.py")
+        return importlib.util.spec_from_file_location(fullname, _file(fullname, ".py")) if fullname in MODULES else None
 
 
 def _compiled_files() -> list[Path]:
-    return [HERE / f"{name.rpartition('.')[2]}{suffix}" for name in MODULES for suffix in EXTENSION_SUFFIXES[:1]]
+    return [_file(name, EXTENSION_SUFFIXES[0]) for name in MODULES]
 
 
 def _stale() -> list[str]:
     """The engine sources that differ from what was compiled."""
     try:
         digests = json.loads(STAMP.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return [name.replace(".", "/") + ".py" for name in MODULES]  # no record: assume the worst
+    except (OSError, ValueError):  # no record: assume the worst
+        return [_file(name, ".py").relative_to(HERE.parent).as_posix() for name in MODULES]
     return [source for source, digest in digests.items()
             if hashlib.sha256((HERE.parent / source).read_bytes()).hexdigest() != digest]
 

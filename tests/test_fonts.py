@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import load_bundled
+from pdftext import pdf_text
 
 from scalarnet import Exercise, cli
 from scalarnet.i18n import using_language
@@ -203,11 +204,10 @@ def test_diagram_pdf_embeds_a_cjk_font_and_its_text_reads_back(backend, no_cjk_f
         assert pdf_fonts(pdf) & {line.split("=", 1)[1].strip() for line in chosen.splitlines() if "=" in line}
     monkeypatch.setenv("FONTCONFIG_FILE", no_cjk_fonts)  # the check can fail: without CJK fonts, none is embedded
     assert not pdf_fonts(render.render(source, "pdf", backend)) & cjk_fonts
-    if not shutil.which("mutool"):
-        pytest.skip("reading the text back needs mutool (apt-get install mupdf-tools)")
     (tmp_path / "d.pdf").write_bytes(pdf)
-    text = subprocess.run(["mutool", "draw", "-F", "txt", "-o", "-", str(tmp_path / "d.pdf")],
-                          capture_output=True, text=True).stdout
+    text = pdf_text(tmp_path / "d.pdf")
+    if text is None:
+        pytest.skip("reading the text back needs mutool (apt-get install mupdf-tools)")
     for line in ("∂误差/∂权重₁ = -0.00174975", "σ(净输入₃)", "2-2-1 S 型网络：中文命名的节点"):
         assert line in text
 
