@@ -1,6 +1,6 @@
 """Builds scalarnet (the rest of the set-up is in pyproject.toml).
 
-The engine's hot path, ``scalarnet/node.py`` and ``scalarnet/graph.py``, is also compiled to C
+The engine's hot path, ``scalarnet/core/node.py`` and ``scalarnet/core/graph.py``, is also compiled to C
 with mypyc when this machine can: the same source, three times faster in micrograd's eager
 loop. Without a C compiler, or with SCALARNET_PURE=1 set while installing, the build is pure
 Python and only slower. Which one runs, and why, is ``scalarnet.native`` (it also falls back
@@ -17,8 +17,8 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
-NATIVE_SOURCES = ["scalarnet/node.py", "scalarnet/graph.py"]
-NATIVE_STAMP = "scalarnet/native.json"  # the sources' digests, so that an edit later is noticed
+NATIVE_SOURCES = ["scalarnet/core/node.py", "scalarnet/core/graph.py"]
+NATIVE_STAMP = "scalarnet/core/native.json"  # the sources' digests, so that an edit later is noticed
 
 
 def native_extensions() -> list:
@@ -31,7 +31,7 @@ def native_extensions() -> list:
     # Only these two modules are type-checked here: imports of the rest are taken as they are.
     try:
         extensions = mypycify(["--follow-imports=skip", "--ignore-missing-imports", *NATIVE_SOURCES],
-                              opt_level="3", group_name="scalarnet.native")  # scalarnet/native__mypyc…so
+                              opt_level="3", group_name="scalarnet.core.native")  # scalarnet/core/native__mypyc…so
     except (Exception, SystemExit) as error:  # mypyc exits on a type error (a newer mypy may find one)
         why = "mypyc stopped at the errors above" if isinstance(error, SystemExit) else f"mypyc: {error}"
         print(f"note: scalarnet's engine is not compiled ({why}); it runs as Python, only slower")
@@ -58,7 +58,7 @@ class OptionalBuildExt(build_ext):
             print(f"note: scalarnet's engine is not compiled ({error}); it runs as Python, only slower")
             return
         stamp = {source: hashlib.sha256(Path(source).read_bytes()).hexdigest() for source in NATIVE_SOURCES}
-        package_dir = Path(self.get_ext_fullpath("scalarnet.node")).parent  # the source tree, when editable
+        package_dir = Path(self.get_ext_fullpath("scalarnet.core.node")).parent  # the source tree, when editable
         (package_dir / Path(NATIVE_STAMP).name).write_text(json.dumps(stamp, indent=1) + "\n")
 
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scalarnet.compiled import CompiledExercise
-from scalarnet.exercise import Exercise
+from scalarnet.engines.compiled import CompiledExercise
+from scalarnet.engines.scalar import Exercise
 from scalarnet.spec import ExerciseSpec, from_dict
 
 try:
-    from scalarnet.matrix import MatrixExercise
+    from scalarnet.engines.matrix import MatrixExercise
 except ImportError:  # the matrix engine is optional for the benchmark
     MatrixExercise = None
 
@@ -195,8 +195,8 @@ def eager_classes(kind: str) -> tuple[type, type] | None:
             return None
         from micrograd.nn import MLP
         return Value, MLP
+    from scalarnet.core.node import Node
     from scalarnet.micrograd import MLP, Value
-    from scalarnet.node import Node
 
     return (Value, MLP) if kind == "scalarnet.micrograd" else (Node, MLP)
 

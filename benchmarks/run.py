@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # peers.py, when run a
 
 import peers  # noqa: E402
 
-from scalarnet import native  # noqa: E402
-from scalarnet.node import PYTHON_GC_THRESHOLD, Node  # noqa: E402
+from scalarnet.core import native  # noqa: E402
+from scalarnet.core.node import PYTHON_GC_THRESHOLD, Node  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_SECONDS = 0.02

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scalarnet import Exercise
-from scalarnet.bundled import bundled_names, resolve
+from scalarnet.spec.bundled import bundled_names, resolve
 
 
 def load_bundled(name: str, **kwargs) -> Exercise:

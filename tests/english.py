@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from scalarnet.bundled import resolve
 from scalarnet.spec import load
+from scalarnet.spec.bundled import resolve
 
 # written in Latin letters in Chinese text as well
 NAMES = {
@@ -47,7 +47,7 @@ def exercise_names(exercise: str) -> set[str]:
     """Every name an exercise defines: its params, inputs, targets and named nodes (as
     ``step --json`` lists them), the words of its formulas, and the pieces of bracketed
     names (W1[0,1] -> W1)."""
-    from scalarnet.exercise import Exercise
+    from scalarnet.engines.scalar import Exercise
 
     spec = load(resolve(exercise))
     record, _trace = Exercise(spec).run_step(update=False)

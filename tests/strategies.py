@@ -24,8 +24,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from scalarnet import Node, ops
-from scalarnet.node import apply, sum_nodes
+from scalarnet import Node
+from scalarnet.core import ops
+from scalarnet.core.node import apply, sum_nodes
 
 LIMIT = 100.0  # no node's magnitude may exceed this (so nothing overflows, and FD stays accurate)
 LEAF_BOUND = 2.0  # leaf values lie in [-2, 2]: a recipe stays safe for any such values

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from scalarnet.bundled import resolve
-from scalarnet.check import CheckError, check, load_function
 from scalarnet.cli import main
 from scalarnet.spec import load
+from scalarnet.spec.bundled import resolve
+from scalarnet.teach.check import CheckError, check, load_function
 
 SEED003 = Path(__file__).resolve().parent.parent / "examples" / "seed003_backprop.py"
 AGAINST = f"{SEED003}:back_propagate"

@@ -9,8 +9,8 @@ import sys
 import pytest
 from conftest import load_bundled
 
-from scalarnet.bundled import bundled_names
 from scalarnet.cli import main
+from scalarnet.spec.bundled import bundled_names
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -11,13 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scalarnet.core.node import GC_THRESHOLD, Node
 from scalarnet.micrograd import MLP, Value
-from scalarnet.node import GC_THRESHOLD, Node
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def first_threshold(env: dict[str, str], code: str = "import scalarnet") -> int:
+def first_threshold(env: dict[str, str], code: str = "import scalarnet.core.node") -> int:
     """The youngest generation's threshold in a fresh interpreter after ``code``."""
     out = subprocess.run([sys.executable, "-c", f"import gc; {code}; print(gc.get_threshold()[0])"],
                          env={**os.environ, "PYTHONPATH": str(ROOT), **env}, capture_output=True, text=True,
@@ -33,8 +33,8 @@ def test_import_raises_the_threshold_and_scalarnet_gc_default_leaves_it() -> Non
 
 
 def test_a_threshold_the_user_set_is_left_alone() -> None:
-    assert first_threshold({"SCALARNET_GC": ""}, "gc.set_threshold(10**6); import scalarnet") == 10**6
-    assert first_threshold({"SCALARNET_GC": ""}, "gc.set_threshold(0); import scalarnet") == 0
+    assert first_threshold({"SCALARNET_GC": ""}, "gc.set_threshold(10**6); import scalarnet.core.node") == 10**6
+    assert first_threshold({"SCALARNET_GC": ""}, "gc.set_threshold(0); import scalarnet.core.node") == 0
 
 
 def test_a_training_step_leaves_nothing_for_the_collector() -> None:

@@ -8,11 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from scalarnet import compare as cmp
-from scalarnet import matrix
-from scalarnet.bundled import resolve
+from scalarnet.analysis import compare as cmp
 from scalarnet.cli import main
+from scalarnet.engines import matrix
 from scalarnet.spec import load
+from scalarnet.spec.bundled import resolve
+from scalarnet.views import compare_table
 
 
 def test_every_bundled_exercise_agrees_on_every_engine(bundled_name):
@@ -55,7 +56,7 @@ def test_the_five_layer_exercise_hits_relu_kinks_and_still_agrees():
     assert any("z1[0]" in k and "example 10" in k for k in result.kinks)  # x = 0, biases 0: net input 0
     flagged = [n for n, r in result.fd_rows().items() if not r["ok"]]
     assert flagged and all(result.fd_rows()[n]["kink"] for n in flagged)
-    assert "kink: ReLU at 0" in cmp.table(result)
+    assert "kink: ReLU at 0" in compare_table.table(result)
 
 
 def test_a_wrong_engine_is_caught_and_named(monkeypatch):

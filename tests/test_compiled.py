@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from strategies import LEAF_BOUND, build_nodes, recipes
 
 from scalarnet import Graph
-from scalarnet.compiled import CompiledExercise, Tape
-from scalarnet.exercise import BatchGraph, Exercise, ExerciseError
+from scalarnet.engines.compiled import CompiledExercise, Tape
+from scalarnet.engines.scalar import BatchGraph, Exercise, ExerciseError
 from scalarnet.spec import from_dict
 
 TOL = dict(rtol=1e-12, atol=1e-12)

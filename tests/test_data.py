@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scalarnet.bundled import dataset_dir, resolve
 from scalarnet.cli import main
-from scalarnet.data import identifier
-from scalarnet.evaluate import train_test_metrics
-from scalarnet.matrix import MatrixExercise
+from scalarnet.engines.evaluate import train_test_metrics
+from scalarnet.engines.matrix import MatrixExercise
 from scalarnet.spec import SpecError, from_dict, load
+from scalarnet.spec.bundled import dataset_dir, resolve
+from scalarnet.spec.data import identifier
 
 IRIS_CSV = dataset_dir() / "iris.csv"
 
@@ -173,12 +173,12 @@ def test_train_plot_writes_a_png(tmp_path, capsys, name, epochs):
 
 def test_plot_content():
     pytest.importorskip("matplotlib", reason="matplotlib is not installed")
-    from scalarnet.evaluate import AccuracyPerEpoch
+    from scalarnet.engines.evaluate import AccuracyPerEpoch
     from scalarnet.views.plot import is_curve_fit
 
     assert is_curve_fit(MatrixExercise.load(resolve("quadratic-5-layer")))
     curve = load(resolve("curve-fit-1-5-1"))
-    from scalarnet.exercise import Exercise
+    from scalarnet.engines.scalar import Exercise
 
     assert is_curve_fit(Exercise(curve))  # the [graph] file's y_pred is found from its loss formula
     iris = MatrixExercise.load(resolve("iris"))

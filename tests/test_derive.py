@@ -16,9 +16,10 @@ from conftest import load_bundled
 from hypothesis import given, settings
 from strategies import build_nodes, recipes
 
-from scalarnet import cli, symbolic
-from scalarnet.derive import TOLERANCE, StepDerivations, fold, numeric_partials, symbolic_fold
-from scalarnet.exercise import Exercise
+from scalarnet import cli
+from scalarnet.analysis.derive import TOLERANCE, StepDerivations, fold, numeric_partials, symbolic_fold
+from scalarnet.core import symbolic
+from scalarnet.engines.scalar import Exercise
 from scalarnet.spec import from_dict
 from scalarnet.views import derivation
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from scalarnet import check, diagnose
-from scalarnet.bundled import resolve
+from scalarnet.analysis import diagnose
+from scalarnet.analysis.derive import StepDerivations
 from scalarnet.cli import main
-from scalarnet.derive import StepDerivations
-from scalarnet.exercise import Exercise
-from scalarnet.quantities import GRAD, NEW, step_quantities
+from scalarnet.engines.quantities import GRAD, NEW, step_quantities
+from scalarnet.engines.scalar import Exercise
 from scalarnet.spec import load
+from scalarnet.spec.bundled import resolve
+from scalarnet.teach import check
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED003 = str(ROOT / "examples" / "seed003_backprop.py") + ":back_propagate"

@@ -127,7 +127,7 @@ def test_named_diagram_shows_what_step_json_reports(bundled_name, steps, capsys)
 
 @pytest.fixture(scope="module")
 def named_sources() -> dict[str, str]:
-    from scalarnet.bundled import bundled_names
+    from scalarnet.spec.bundled import bundled_names
 
     return {name: named_source(name) for name in bundled_names()}
 

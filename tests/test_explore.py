@@ -16,7 +16,8 @@ import pytest
 from conftest import central_difference, load_bundled
 
 import scalarnet
-from scalarnet import Node, nn
+from scalarnet import Node
+from scalarnet.core import nn
 from scalarnet.micrograd.engine import Value
 
 
@@ -143,7 +144,7 @@ def test_derive_sums_paths_to_torchs_gradient(torch):
 def test_derive_names_unnamed_nodes_from_their_formula(torch):
     a, b, c = Value(2.0), Value(-3.0), Value(10.0)
     L = (a * b + c) * Value(-2.0)
-    names = scalarnet.explore.formula_names(L)
+    names = scalarnet.teach.explore.formula_names(L)
     assert names[id(L)] == "((v1·v2) + v3)·v4"
     d = scalarnet.derive(L, a)
     assert d.value == pytest.approx(6.0) and d.derivation.param == "v1"

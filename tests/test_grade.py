@@ -9,10 +9,11 @@ import math
 
 import pytest
 
-from scalarnet import diagnose, grade, quiz
+from scalarnet.analysis import diagnose
 from scalarnet.cli import main
-from scalarnet.quantities import agrees
+from scalarnet.engines.quantities import agrees
 from scalarnet.spec import load
+from scalarnet.teach import grade, quiz
 
 PLANTED = ["missing_path", "error_sign", "no_activation_derivative", "derivative_at_net",
            "activation_for_derivative", "partial_wrt_weight", "updated_weights", "loss_half",

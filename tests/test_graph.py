@@ -13,7 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import LEAF_VALUES, Recipe, build_nodes, build_torch, recipes
 
-from scalarnet import Graph, Node, backward, ops, topological_order, zero_grad
+from scalarnet import Graph, Node, backward, topological_order, zero_grad
+from scalarnet.core import ops
 
 FAST = settings(max_examples=150, deadline=None)
 

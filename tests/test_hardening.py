@@ -16,12 +16,12 @@ from malformed import cases, write_corpus
 
 from scalarnet import spec as spec_module
 from scalarnet.cli import main
-from scalarnet.compiled import CompiledExercise
-from scalarnet.exercise import Exercise
-from scalarnet.files import MAX_FILE_BYTES
-from scalarnet.graph import topological_order
-from scalarnet.matrix import MatrixExercise
+from scalarnet.core.graph import topological_order
+from scalarnet.engines.compiled import CompiledExercise
+from scalarnet.engines.matrix import MatrixExercise
+from scalarnet.engines.scalar import Exercise
 from scalarnet.spec import SpecError, from_dict, load
+from scalarnet.spec.files import MAX_FILE_BYTES
 
 GRAPH = """
 [params]
@@ -227,7 +227,7 @@ def test_zero_to_a_negative_power_is_called_a_division_by_zero(tmp_path, capsys)
 
 # -- cost: refused from the spec before building anything ------------------------------------------
 def test_the_scalar_node_estimate_is_close_to_the_nodes_built():
-    from scalarnet.bundled import resolve
+    from scalarnet.spec.bundled import resolve
 
     for name in ("sigmoid-2-2-2-network", "quadratic-5-layer", "mazur-2-2-2"):
         spec = load(resolve(name))
@@ -241,7 +241,7 @@ def test_a_network_too_big_for_the_scalar_engine_is_refused_before_building(tmp_
     targets = "\n".join(f"y{k} = [{', '.join(['0.0'] * 12)}]" for k in range(10))
     path = write(tmp_path, f"[inputs]\n{inputs}\n[targets]\n{targets}\n[network]\nsizes = [784, 128, 10]\n")
     built = []
-    monkeypatch.setattr("scalarnet.nn.MLP.trace", lambda *a, **k: built.append(1))  # an example's graph
+    monkeypatch.setattr("scalarnet.core.nn.MLP.trace", lambda *a, **k: built.append(1))  # an example's graph
     for command in (["step", str(path)], ["derive", str(path), "--all"], ["render", str(path)],
                     ["compare", str(path)]):
         line = error_of(capsys, command)
@@ -315,8 +315,8 @@ def test_a_diverging_run_says_so_and_never_prints_non_json(tmp_path, capsys, eng
 
 
 def test_metrics_after_divergence_are_a_message(tmp_path):
-    from scalarnet.engine import ExerciseError
-    from scalarnet.evaluate import train_test_metrics
+    from scalarnet.engines.evaluate import train_test_metrics
+    from scalarnet.engines.record import ExerciseError
 
     ex = MatrixExercise(load(write(tmp_path, LINEAR)))
     ex.theta[:] = 1e200  # parameters a diverged run leaves behind
@@ -330,10 +330,10 @@ def test_metrics_after_divergence_are_a_message(tmp_path):
 
 def test_json_output_never_holds_infinity(capsys):
     from scalarnet import cli
-    from scalarnet.engine import ExerciseError
+    from scalarnet.engines.record import ExerciseError
 
     with pytest.raises(ExerciseError, match="not finite"):
-        cli._print_json({"loss": math.inf})
+        cli.common.print_json({"loss": math.inf})
     assert capsys.readouterr().out == ""
 
 
@@ -409,7 +409,7 @@ def test_latex_names_and_comments_cannot_end_the_comment_or_run_tex():
 
 
 def test_derive_markdown_and_latex_of_a_bundled_exercise_hold_no_raw_html():
-    from scalarnet.derive import StepDerivations
+    from scalarnet.analysis.derive import StepDerivations
     from scalarnet.views import derivation
 
     d = StepDerivations.at(Exercise.load("mazur-2-2-2"), 1).derive("w1")
@@ -490,7 +490,7 @@ def test_check_reports_interrupts_from_the_learners_code(tmp_path, capsys, funct
 def test_check_shows_a_numpy_nan_as_a_number():
     import numpy as np
 
-    from scalarnet.check import gradients_of
+    from scalarnet.teach.check import gradients_of
 
     grads = gradients_of({"w1": np.float64("nan"), "w2": np.float32(0.5)}, ["w1", "w2"])
     assert repr(grads["w1"]) == "nan" and grads["w2"] == 0.5
@@ -625,7 +625,7 @@ def test_a_terminal_of_0_columns_gets_the_built_in_bar(monkeypatch):
             return 2
 
     monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((0, 0)))
-    assert isinstance(cli.progress_bar(10, Terminal()), cli.ProgressBar)
+    assert isinstance(cli.train.progress_bar(10, Terminal()), cli.train.ProgressBar)
 
 
 def test_the_demo_fits_80_columns(capsys):
@@ -646,7 +646,7 @@ def test_diagrams_up_to_date_needs_no_renderer(monkeypatch, capsys):
     root = Path(__file__).resolve().parent.parent
     if not (root / "diagrams").is_dir():
         pytest.skip("no diagrams/ folder")
-    from scalarnet.cli import _up_to_date
+    from scalarnet.cli.diagrams import _up_to_date
     from scalarnet.views.diagram import source_hash
     from scalarnet.views.diagram.gallery import sources
 

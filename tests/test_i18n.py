@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from scalarnet import catalog, i18n
+from scalarnet import i18n
 from scalarnet.cli import main
+from scalarnet.i18n import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = i18n.po_path("zh")

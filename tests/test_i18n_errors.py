@@ -10,13 +10,14 @@ import pytest
 from english import WORD, english_words
 from malformed import cases, write_corpus
 
-from scalarnet import data, nn, spec
-from scalarnet.bundled import bundled_names, dataset_names
+from scalarnet import spec
 from scalarnet.cli import main
-from scalarnet.engine import ExerciseError
-from scalarnet.exercise import Exercise
+from scalarnet.core import nn
+from scalarnet.engines.record import ExerciseError
+from scalarnet.engines.scalar import Exercise
 from scalarnet.i18n import using_language
-from scalarnet.spec import SpecError, load
+from scalarnet.spec import SpecError, data, load
+from scalarnet.spec.bundled import bundled_names, dataset_names
 
 CORPUS = cases()
 

@@ -15,8 +15,9 @@ import pytest
 from english import english_words, exercise_names
 from pdftext import pdf_text
 
-from scalarnet import diagnose, quiz
+from scalarnet.analysis import diagnose
 from scalarnet.cli import main
+from scalarnet.teach import quiz
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = exercise_names("sigmoid-2-2-2")

@@ -10,11 +10,11 @@ import pytest
 from conftest import central_difference, load_bundled
 
 import scalarnet
-from scalarnet.bundled import bundled_names, resolve
 from scalarnet.cli import main
-from scalarnet.exercise import Exercise, ExerciseError
-from scalarnet.matrix import MatrixExercise, open_engine
+from scalarnet.engines.matrix import MatrixExercise, open_engine
+from scalarnet.engines.scalar import Exercise, ExerciseError
 from scalarnet.spec import SpecError, from_dict, load
+from scalarnet.spec.bundled import bundled_names, resolve
 from scalarnet.views.matrix_table import matrix_step_table
 
 NETWORKS = [n for n in bundled_names() if load(resolve(n)).network is not None]

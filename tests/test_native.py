@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import scalarnet
-from scalarnet import native
+from scalarnet.core import native
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILT = all(path.exists() for path in native._compiled_files())
@@ -27,7 +27,7 @@ needs_build = pytest.mark.skipif(not BUILT, reason="no native build here (instal
 # every op the engine writes out (products, sums, ReLU), the tape and the walk.
 TRAINING = """
 import json, random, sys
-from scalarnet import native
+from scalarnet.core import native
 from scalarnet.micrograd import MLP, Value
 random.seed(1337)
 model = MLP(2, [16, 16, 1])
@@ -62,8 +62,8 @@ def training(env: dict[str, str]) -> dict:
 @needs_build
 def test_the_native_build_runs_where_it_was_built() -> None:
     assert native.ACTIVE, native.REASON
-    assert scalarnet.node.__file__.endswith(native._compiled_files()[0].name)
-    assert not scalarnet.graph.__file__.endswith(".py")
+    assert scalarnet.core.node.__file__.endswith(native._compiled_files()[0].name)
+    assert not scalarnet.core.graph.__file__.endswith(".py")
 
 
 def test_ci_runs_the_native_build() -> None:
@@ -93,8 +93,9 @@ def test_the_engines_own_tests_pass_on_the_source() -> None:
 
 
 def test_scalarnet_pure_runs_the_source() -> None:
-    code = ("import scalarnet, scalarnet.node, scalarnet.graph; from scalarnet import native; "
-            "print(native.ACTIVE, scalarnet.node.__file__.endswith('.py'), scalarnet.graph.__file__.endswith('.py'))")
+    code = ("import scalarnet, scalarnet.core.node, scalarnet.core.graph; from scalarnet.core import native; "
+            "print(native.ACTIVE, scalarnet.core.node.__file__.endswith('.py'), "
+            "scalarnet.core.graph.__file__.endswith('.py'))")
     done = run_python(code, {"SCALARNET_PURE": "1"})
     assert done.stdout.split() == ["False", "True", "True"], done.stderr
 
@@ -108,22 +109,24 @@ def package_copy(tmp_path: Path) -> Path:
 
 @needs_build
 def test_an_edited_source_runs_as_python_with_a_note(package_copy: Path) -> None:
-    node = package_copy / "scalarnet" / "node.py"
+    node = package_copy / "scalarnet" / "core" / "node.py"
     node.write_text(node.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
-    code = "import scalarnet, scalarnet.node; from scalarnet import native; print(native.ACTIVE, native.REASON)"
+    code = ("import scalarnet, scalarnet.core.node; from scalarnet.core import native; "
+            "print(native.ACTIVE, native.REASON)")
     done = run_python(code, {"SCALARNET_LANG": "en"}, package_copy)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False scalarnet/node.py changed after it was compiled"
-    assert "scalarnet/node.py changed after the engine was compiled" in done.stderr
+    assert done.stdout.strip() == "False scalarnet/core/node.py changed after it was compiled"
+    assert "scalarnet/core/node.py changed after the engine was compiled" in done.stderr
     assert "pip install -e ." in done.stderr
 
 
 @needs_build
 def test_a_build_that_does_not_load_leaves_the_source_running(package_copy: Path) -> None:
-    for shared in (package_copy / "scalarnet").glob("native__mypyc*"):
+    for shared in (package_copy / "scalarnet" / "core").glob("native__mypyc*"):
         shared.write_bytes(b"not a shared library")
-    code = ("import scalarnet, scalarnet.node; from scalarnet import native; "
-            "print(native.ACTIVE, scalarnet.node.__file__.endswith('.py')); print((scalarnet.Node(2.0) * 3).value)")
+    code = ("import scalarnet, scalarnet.core.node; from scalarnet.core import native; "
+            "print(native.ACTIVE, scalarnet.core.node.__file__.endswith('.py')); "
+            "print((scalarnet.Node(2.0) * 3).value)")
     done = run_python(code, {"SCALARNET_LANG": "en"}, package_copy)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True", "6.0"]
@@ -132,8 +135,8 @@ def test_a_build_that_does_not_load_leaves_the_source_running(package_copy: Path
 
 def test_without_a_build_the_source_runs_and_says_why(package_copy: Path) -> None:
     for built in native._compiled_files():
-        (package_copy / "scalarnet" / built.name).unlink()
-    code = "from scalarnet import native; print(native.ACTIVE); print(native.REASON)"
+        (package_copy / "scalarnet" / "core" / built.name).unlink()
+    code = "from scalarnet.core import native; print(native.ACTIVE); print(native.REASON)"
     done = run_python(code, {"SCALARNET_LANG": "en"}, package_copy)
     assert done.stdout.splitlines() == ["False", "there is no native build (it needs a C compiler when scalarnet is "
                                                  "installed)"], done.stderr

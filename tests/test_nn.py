@@ -11,8 +11,9 @@ from conftest import central_difference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalarnet import Graph, Node, ops
-from scalarnet.nn import (
+from scalarnet import Graph, Node
+from scalarnet.core import ops
+from scalarnet.core.nn import (
     MLP,
     SGD,
     Neuron,

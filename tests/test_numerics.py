@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from scalarnet import Graph, Node, NumericError, ops
-from scalarnet.node import apply, sum_nodes
+from scalarnet import Graph, Node, NumericError
+from scalarnet.core import ops
+from scalarnet.core.node import apply, sum_nodes
 
 
 def raises_naming(*fragments: str):

@@ -10,8 +10,9 @@ from conftest import central_difference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalarnet import Node, ops
-from scalarnet.node import apply
+from scalarnet import Node
+from scalarnet.core import ops
+from scalarnet.core.node import apply
 
 
 def floats(lo: float, hi: float) -> st.SearchStrategy[float]:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from scalarnet import quiz
-from scalarnet.bundled import resolve
 from scalarnet.cli import main
 from scalarnet.spec import SpecError, load
+from scalarnet.spec.bundled import resolve
+from scalarnet.teach import quiz
 
 
 def run_json(capsys, *argv: str) -> dict:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalarnet import symbolic
+from scalarnet.analysis.derive import StepDerivations, delta_form
 from scalarnet.cli import main
-from scalarnet.derive import StepDerivations, delta_form
-from scalarnet.exercise import Exercise
+from scalarnet.core import symbolic
+from scalarnet.engines.scalar import Exercise
 from scalarnet.spec import from_dict
 from scalarnet.views import derivation
 

@@ -187,8 +187,8 @@ def test_bad_per_language_titles(tmp_path, title, expected):
 def test_every_bundled_exercise_has_a_chinese_title_and_description():
     import re
 
-    from scalarnet.bundled import bundled_dir
     from scalarnet.spec import tomllib
+    from scalarnet.spec.bundled import bundled_dir
 
     files = sorted(bundled_dir().rglob("*.toml"))
     assert len(files) == 11
@@ -203,7 +203,7 @@ def test_every_bundled_exercise_has_a_chinese_title_and_description():
 
 
 def test_examples_list_the_titles_in_the_current_language():
-    from scalarnet.bundled import bundled_titles
+    from scalarnet.spec.bundled import bundled_titles
 
     with using_language("zh"):
         chinese = dict(bundled_titles())

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import build_nodes, recipes
 
-import scalarnet.node as node_module
+import scalarnet.core.node as node_module
 from scalarnet import Graph, Node, NumericError, topological_order
-from scalarnet.graph import _Walk, all_gradients
+from scalarnet.core.graph import _Walk, all_gradients
 from scalarnet.micrograd import MLP, Value
 
 FAST = settings(max_examples=100, deadline=None)

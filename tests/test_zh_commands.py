@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from english import english_words, exercise_names
 
-from scalarnet.bundled import bundled_names, dataset_names, resolve
 from scalarnet.cli import build_parser, main
 from scalarnet.i18n import using_language
 from scalarnet.spec import load
+from scalarnet.spec.bundled import bundled_names, dataset_names, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED003 = f"{ROOT / 'examples' / 'seed003_backprop.py'}:back_propagate"  # the learner test_check.py uses
@@ -153,14 +153,15 @@ def test_compare_is_chinese(name: str, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_compare_names_kinks_and_a_difference_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
-    from scalarnet import compare
+    from scalarnet.analysis import compare
+    from scalarnet.views import compare_table
 
     code, out, _err = run(capsys, "compare", "quadratic-5-layer")
     assert any(r.startswith("第 1 步中的折点（") and "ReLU(z1[0]) 的输入为 0（样本 10）" in r for r in lines(out))
     result = compare.compare(load(resolve("sigmoid-2-2-2")), use_torch=False)
     result.pairs = [compare.Pair("scalar", "scalar", 1.0, 1.0, "w1", "∂L/∂w1 (step 1)", False, ("grad", "w1", 1))]
     with using_language("zh"):
-        table = compare.table(result)
+        table = compare_table.table(result)
     assert "不一致：最早出现在 ∂L/∂w1（第 1 步）" in lines(table)
     assert result.to_json()["first_offending"] == "∂L/∂w1 (step 1)"  # JSON stays English
 
@@ -248,7 +249,7 @@ def test_train_and_its_plot_are_chinese(name: str, capsys: pytest.CaptureFixture
 def test_the_progress_bars_speak_chinese() -> None:
     import io
 
-    from scalarnet.cli import ProgressBar, TqdmBar
+    from scalarnet.cli.train import ProgressBar, TqdmBar
 
     stream = io.StringIO()
     with using_language("zh"):
@@ -266,7 +267,7 @@ def test_the_progress_bars_speak_chinese() -> None:
 
 # -- examples, demo, help -------------------------------------------------------------------
 def test_examples_and_demo_are_chinese(capsys: pytest.CaptureFixture[str]) -> None:
-    from scalarnet.cli import DEMO
+    from scalarnet.cli.examples import DEMO
 
     names = {w for n in EXERCISES for w in re.findall(r"[A-Za-z]\w*", n)}
     code, out, _err = run(capsys, "examples")

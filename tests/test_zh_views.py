@@ -15,11 +15,12 @@ import pytest
 from english import english_words, exercise_names
 from pdftext import pdf_text
 
-from scalarnet import ops, quiz
-from scalarnet.bundled import resolve
 from scalarnet.cli import main
+from scalarnet.core import ops
 from scalarnet.i18n import using_language
 from scalarnet.spec import load
+from scalarnet.spec.bundled import resolve
+from scalarnet.teach import quiz
 from scalarnet.views import render
 
 EXERCISES = ["sigmoid-2-2-2", "mazur-2-2-2", "curve-fit-1-5-1"]

@@ -4,6 +4,8 @@
 arithmetic (the same operations in the same order, the same random draws), so a program
 with the same seed gives micrograd's numbers. The values are scalarnet nodes, so every view
 works on them: ``scalarnet.draw(loss)``, ``scalarnet.derive(loss, w)``, ``scalarnet.walk(loss)``.
+
+May import: ``core``, ``i18n``.
 """
 
 from .engine import Value

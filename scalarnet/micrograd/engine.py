@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .. import ops
-from ..graph import apply_local_rule
+from ..core import ops
+from ..core.graph import apply_local_rule
+from ..core.node import Node, Number, power
 from ..i18n import _
-from ..node import Node, Number, power
 
 # micrograd's ``_op`` strings, for the ops it makes
 _SYMBOLS = {ops.ADD: "+", ops.SUB: "-", ops.MUL: "*", ops.DIV: "/", ops.NEG: "neg", ops.RELU: "ReLU",

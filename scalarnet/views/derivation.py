@@ -13,9 +13,9 @@ import math
 import re
 from collections.abc import Callable
 
-from .. import symbolic
-from ..derive import TOLERANCE, DeltaForm, DeltaLine, Derivation, Factor, Hop, Path
-from ..engine import which_examples
+from ..analysis.derive import TOLERANCE, DeltaForm, DeltaLine, Derivation, Factor, Hop, Path
+from ..core import symbolic
+from ..engines.record import which_examples
 from ..i18n import N_, _, ngettext, using_language
 from .table import aligned_rows, number
 

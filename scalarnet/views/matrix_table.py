@@ -8,9 +8,9 @@ import re
 
 import numpy as np
 
-from ..engine import StepRecord, which_examples
+from ..engines.matrix import MatrixExercise, MatrixTrace
+from ..engines.record import StepRecord, which_examples
 from ..i18n import N_, _
-from ..matrix import MatrixExercise, MatrixTrace
 from .table import aligned_rows, number, printable, update_rows
 
 MAX_ROWS = 6  # examples (rows) shown of a matrix; a bigger batch shows the first ones

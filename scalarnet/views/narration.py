@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 
-from ..derive import fold, numeric_partials
+from ..analysis.derive import fold, numeric_partials
+from ..core.node import Node, formula
 from ..i18n import _
-from ..node import Node, formula
 from .diagram.text import superscripts
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import Engine, TrainResult
-from ..evaluate import PARTS, data_matrices, evaluate, is_classification, output_names
+from ..engines.evaluate import PARTS, data_matrices, evaluate, is_classification, output_names
+from ..engines.record import Engine, TrainResult
 from ..i18n import _
 from . import fonts
 from .render import write_atomic

@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 import unicodedata
 
-from ..engine import StepRecord, which_examples
+from ..engines.record import StepRecord, which_examples
 from ..i18n import _
 
 MAX_COLUMNS = 6  # examples shown side by side; a bigger batch shows the first ones

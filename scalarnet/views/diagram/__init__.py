@@ -19,9 +19,9 @@ from pathlib import Path
 
 import graphviz
 
-from ...exercise import Exercise
+from ...core.node import Node
+from ...engines.scalar import Exercise
 from ...i18n import N_, _
-from ...node import Node
 from .. import render
 from . import dot, layout
 from .levels import PHASES, EngineGradients, Gradients, NothingSent, WidestSoFar, detail_scene, structure
@@ -50,6 +50,7 @@ class Picture:
     level: str
     notes: list[str] = field(default_factory=list)  # why a level was changed, for the user
     current: str = ""  # frames: the name of the node the walk is at
+    layout: layout.Layout | None = None  # where everything is: pass it back as ``pinned`` to keep it
 
 
 def subject_of(source: Exercise | Node | str | Path, step: int = 1, example: int = 0) -> Subject:
@@ -75,10 +76,13 @@ def backward_frames(source: Exercise | Node | str | Path, *, step: int = 1, exam
 
 
 def pictures(subject: Subject, *, phase: str = "backward", level: str | None = None, param: str | None = None,
-             symbolic: bool = False, frames: bool = False, size_with: Sequence[Sizing] = ()) -> list[Picture]:
+             symbolic: bool = False, frames: bool = False, size_with: Sequence[Sizing] = (),
+             pinned: layout.Layout | None = None) -> list[Picture]:
     """The pictures of one step, in one pass: the subject, then its scenes (what to draw),
     then their one layout (where), then DOT (how). ``size_with``: the ``sizing`` of other
-    steps of the same graph, so that all of them share one layout (a viewer of several steps)."""
+    steps of the same graph, so that all of them share one layout (a viewer of several steps).
+    ``pinned``: a layout made before (``Picture.layout``) for the same boxes and arrows, used
+    as it is, so that only texts change (a live page); its boxes must hold the new texts."""
     if phase not in PHASES:
         raise DiagramError(f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}")
     if level is not None and level not in LEVELS:
@@ -102,14 +106,14 @@ def pictures(subject: Subject, *, phase: str = "backward", level: str | None = N
                 and [(a.parent, a.child) for a in sc.arrows] == [(a.parent, a.child) for a in scenes[0].arrows]]
         scenes += same
         titles += other.titles if same else []
-    lay = dot.plan(scenes, titles, draw.param_notes(param))
+    lay = pinned if pinned is not None else dot.plan(scenes, titles, draw.param_notes(param))
     if not frames:
         scene = draw.scene(phase)
-        return [Picture(_finish(scene, heads[phase], param, draw, lay), chosen, notes)]
+        return [Picture(_finish(scene, heads[phase], param, draw, lay), chosen, notes, layout=lay)]
     out = []
     for k, (scene, name) in enumerate(draw.frames(), start=1):
         title = [*heads["backward walk"], _frame_title(k, len(walk), name)]
-        out.append(Picture(_finish(scene, title, param, draw, lay), chosen, notes, name))
+        out.append(Picture(_finish(scene, title, param, draw, lay), chosen, notes, name, lay))
     return out
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import graphviz
 
-from ...bundled import bundled_names
+from ...spec.bundled import bundled_names
 from . import diagram, save_all
 
 # (file name, exercise, options); every bundled exercise also gets its default diagram.

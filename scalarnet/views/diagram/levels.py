@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ...core.node import Node
 from ...i18n import N_, _
-from ...node import Node
 from .scene import Arrow, Box, Link, Scene, fold
 from .subject import Subject
 from .text import num, pretty, sum_text, update_lines
@@ -195,8 +195,8 @@ def _grad_lines(subject: Subject, node: Node, title: str, grads: Gradients, cont
 def _symbolic(subject: Subject, link: Link) -> str:
     """The link's partial: the product of the ops' own symbolic rules along it, simplified
     (``0.5*(o - y)^2`` gives ``o − y``)."""
-    from ...derive import Symbols
-    from ...symbolic import ONE, text
+    from ...analysis.derive import Symbols
+    from ...core.symbolic import ONE, text
 
     symbols = Symbols(subject.name)
     total = ONE

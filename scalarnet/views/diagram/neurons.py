@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ...core.node import Node
 from ...i18n import N_, _, ngettext
-from ...node import Node
 from ..table import display_width
 from .levels import ROLE_WORDS, batch_lines, value_line
 from .scene import Arrow, Box, Link, Scene, fold

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...node import Node
+from ...core.node import Node
 
 MAX_ELEMENTS = 2000  # boxes + arrows; bigger diagrams are unreadable and slow Graphviz to a crawl
 

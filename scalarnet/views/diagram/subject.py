@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...exercise import Exercise
-from ...graph import Graph, topological_order
-from ...node import Node
+from ...core.graph import Graph, topological_order
+from ...core.node import Node
+from ...engines.scalar import Exercise
 
 ROLES = ("param", "input", "target", "node", "loss", "op", "const")
 

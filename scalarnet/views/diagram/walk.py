@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ...node import Node
+from ...core.node import Node
 from .levels import Structure
 from .subject import Subject
 

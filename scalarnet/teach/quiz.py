@@ -1,0 +1,531 @@
+"""``scalarnet quiz``: N variants of an exercise with new numbers, a question sheet and an
+answer key each, and one class summary.
+
+Variant k draws its numbers from ``numpy.random.default_rng([seed, k])``, so it is the same
+whatever N is. Each given number (param, input, target) is drawn uniformly from its
+``[vary]`` range and rounded to 2 decimals, as textbooks print them; without ``[vary]``,
+params come from [−1, 1] and inputs and targets from [0, 1]. A drawn value that rounds to 0
+is drawn again (a zero weight or input silences a path, and the question with it).
+
+DIR/variant-01/ holds ``exercise.toml`` (the variant as an exercise file: every scalarnet
+command runs it), ``sheet.md`` with the network picture and the questions, ``key.md`` with
+the answers and the worked derivation, and ``sheet.tex``/``key.tex`` (and their PDFs when
+pdflatex is installed). DIR/summary.csv and DIR/summary.json list every variant's numbers
+and answers; DIR/answers-template.csv is the CSV ``scalarnet grade`` reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import io
+import json
+import re
+import shutil
+import string
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..analysis.derive import StepDerivations, Symbols, delta_form, formula_of
+from ..core import symbolic
+from ..core.nn import parameter_names
+from ..engines.quantities import GRAD, NEW, default_asked, describe, step_quantities
+from ..engines.record import ExerciseError, StepRecord
+from ..engines.scalar import Exercise
+from ..i18n import N_, _
+from ..spec import ExerciseSpec, NetworkSpec, SpecError, load
+from ..spec.bundled import resolve
+from ..views import derivation
+from ..views.render import write_atomic
+from ..views.table import number
+
+DECIMALS = 2
+PARAM_RANGE = (-1.0, 1.0)
+DATA_RANGE = (0.0, 1.0)  # inputs and targets
+ATTEMPTS = 100  # draws per variant before giving up on a range that only gives zeros or overflows
+
+
+class QuizError(ValueError):
+    """The exercise cannot be made into a quiz; the message says why and what to do."""
+
+
+@dataclass
+class Variant:
+    id: int
+    folder: Path
+    given: dict[str, float]
+    answers: dict[str, float]  # the asked quantities
+    files: dict[str, Path] = field(default_factory=dict)  # exercise, sheet, key, and the rest
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "exercise": str(self.files["exercise"]), "sheet": str(self.files["sheet"]),
+                "key": str(self.files["key"])}
+
+
+# -- drawing the numbers -------------------------------------------------------------------
+def ranges(spec: ExerciseSpec) -> dict[str, tuple[float, float]]:
+    """The range of every given number: [vary] where it says, the defaults elsewhere."""
+    out = {name: PARAM_RANGE for name in spec.params}
+    out.update({name: DATA_RANGE for table in (spec.inputs, spec.targets) for name in table})
+    out.update(spec.vary)
+    return out
+
+
+def draw(spec: ExerciseSpec, seed: int, variant: int) -> dict[str, float]:
+    """The given numbers of one variant, rounded; deterministic in (seed, variant)."""
+    rng = np.random.default_rng([seed, variant])
+    decimals = DECIMALS if spec.vary_decimals is None else spec.vary_decimals
+    out = {}
+    for name, (low, high) in ranges(spec).items():
+        for _attempt in range(ATTEMPTS):
+            value = round(float(rng.uniform(low, high)), decimals) + 0.0
+            if value != 0.0 or low == high == 0.0:
+                break
+        out[name] = value
+    return out
+
+
+def exercise_toml(spec: ExerciseSpec, given: dict[str, float], title: str, description: str = "") -> str:
+    """The exercise file of a variant: the source's graph or network and training, the drawn numbers."""
+    q = json.dumps  # a JSON string (or list of them) is a TOML basic string (or array)
+    out = [f"title = {q(title)}", ""]
+    if description:
+        out += [f'description = {q(description)}', ""]
+    if spec.network is None:
+        out.append("[params]")
+        out += [f"{name} = {given.get(name, v)!r}" for name, v in spec.params.items()]
+    for section, table in (("inputs", spec.inputs), ("targets", spec.targets)):
+        out += ["", f"[{section}]"]
+        out += [f"{name} = {given.get(name, values[0])!r}" for name, values in table.items()]
+    if spec.network is None:
+        assert spec.formulas is not None
+        out += ["", "[graph]"] + [f"{name} = {q(text)}" for name, text in spec.formulas.items()]
+    else:
+        out += ["", "[network]", *_network_lines(spec.network, given)]
+    t = spec.train
+    out += ["", "[train]"] + ([f"loss = {q(spec.loss_name)}"] if spec.network is None else [])
+    out += [f"learning_rate = {t.learning_rate!r}", f"batch = {t.batch if t.batch is not None else q('full')}",
+            f"epochs = {t.epochs}"]
+    if t.trainable is not None:
+        out.append(f"trainable = {q(t.trainable)}")
+    if t.momentum:
+        out.append(f"momentum = {t.momentum!r}")
+    return "\n".join(out) + "\n"
+
+
+def _network_lines(net: NetworkSpec, given: dict[str, float]) -> list[str]:
+    """A [network] table with explicit weights and biases: each entry the drawn value of the
+    parameter it belongs to (a shared name gives every entry of it the same value)."""
+    q = json.dumps
+    weights, biases = net.matrices()
+    w_out, b_out = [], []
+    for layer, (w, b) in enumerate(zip(weights, biases), start=1):
+        w_names, b_names = parameter_names(net.names, layer, *w.shape)
+        w_out.append([[given.get(w_names[i][j], float(w[i, j])) for j in range(w.shape[1])]
+                      for i in range(w.shape[0])])
+        if b is not None:
+            b_out.append([given.get(b_names[j], float(b[j])) for j in range(len(b))])
+    out = [f"sizes = {q(net.sizes)}", f"hidden = {q(net.hidden)}", f"output = {q(net.output)}",
+           f"bias = {q(net.bias)}", f"loss = {q(net.loss)}", f"weights = {q(w_out)}"]
+    if net.bias:
+        out.append(f"biases = {q(b_out)}")
+    if net.names:
+        out.append("names = { " + ", ".join(f"{k} = {q(v)}" for k, v in net.names.items()) + " }")
+    if net.units:
+        out.append(f"units = {q(net.units)}")
+    return out
+
+
+def check_quizzable(spec: ExerciseSpec) -> None:
+    if spec.data_source or spec.n_examples != 1:
+        raise QuizError(f"{spec.path}: " + _("a quiz variant is one example worked by hand; this file has {n} "
+                                             "examples. Give [inputs] and [targets] one number each").format(
+            n=spec.n_examples))
+
+
+def check_asked(asked: list[str], record: StepRecord) -> None:
+    known = step_quantities(record)
+    for q in asked:
+        if q not in known:
+            close = difflib.get_close_matches(q, list(known), n=1)
+            hint = _(" (did you mean {name}?)").format(name=close[0]) if close else ""
+            raise QuizError(f"--ask {q}: " + _("not a quantity of this exercise{hint}; name a node or param for its "
+                                               "value (out_o1, E), grad:w1 for a gradient, new:w1 for a weight "
+                                               "after the update").format(hint=hint))
+
+
+# -- writing -----------------------------------------------------------------------------------
+def make(source: str | Path, variants: int, out: str | Path, seed: int = 0, asked: list[str] | None = None,
+         pdf: bool = True) -> list[Variant]:
+    """Write the variants, the class summary and the answer template into ``out``."""
+    path = resolve(source)
+    spec = load(path)
+    check_quizzable(spec)
+    out = Path(out)
+    width = max(2, len(str(variants)))
+    made: list[Variant] = []
+    for k in range(1, variants + 1):
+        folder = out / f"variant-{k:0{width}d}"
+        made.append(_variant(spec, k, seed, folder, asked))
+        asked = asked or list(made[0].answers)  # the first variant's defaults for all
+    if pdf and shutil.which("pdflatex"):
+        no_chinese = []  # sheets in Chinese where pdflatex cannot typeset Chinese
+        for v in made:
+            for kind in ("sheet", "key"):
+                tex = v.files[f"{kind}_tex"]
+                if _needs_cjk(tex.read_text(encoding="utf-8")) and cjk_package() is None:
+                    no_chinese.append(tex)
+                    continue
+                pdf_path = _pdflatex(tex)
+                if pdf_path is not None:
+                    v.files[f"{kind}_pdf"] = pdf_path
+        if no_chinese:
+            print("scalarnet: " + _("note: no PDFs for the {n} .tex files with Chinese text: pdflatex here lacks "
+                                    "the CJKutf8 package or its Chinese fonts (Debian and Ubuntu: apt-get install "
+                                    "latex-cjk-chinese; TeX Live: tlmgr install collection-langchinese); the "
+                                    ".tex files are written").format(n=len(no_chinese)), file=sys.stderr)
+    _summary(out, spec, seed, asked, made)
+    return made
+
+
+def _record(path: Path) -> tuple[StepRecord, StepDerivations]:
+    """Step 1 of an exercise file: the record (after the update) and its derivations."""
+    ex = Exercise.load(path)
+    steps = StepDerivations.at(ex, 1)
+    return steps.record, steps
+
+
+def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[str] | None) -> Variant:
+    title = _("{title} · variant {k}").format(title=spec.title, k=k)
+    for attempt in range(ATTEMPTS):
+        given = draw(spec, seed if attempt == 0 else seed + 7919 * attempt, k)
+        text = exercise_toml(spec, given, title, _("Variant {k} of {path}, drawn by scalarnet quiz with seed "
+                                                   "{seed}.").format(k=k, path=spec.path, seed=seed))
+        exercise = folder / "exercise.toml"
+        write_atomic(exercise, text.encode("utf-8"))
+        try:
+            record, steps = _record(exercise)
+            break
+        except (ExerciseError, SpecError):  # overflow, log of a negative: draw again
+            continue
+    else:
+        raise QuizError(f"{spec.path}: " + _("variant {k}: every draw from the [vary] ranges failed to run; narrow "
+                                             "them").format(k=k))
+    asked = asked or default_asked(record)
+    check_asked(asked, record)
+    answers = {q: step_quantities(record)[q] for q in asked}
+    v = Variant(k, folder, given, answers, {"exercise": exercise})
+    picture = _picture(exercise, {name for name, _ in formula_exprs(steps)}, set(given), folder)
+    v.files.update(picture)
+    sheet_md, key_md, sheet_tex, key_tex = (folder / n for n in ("sheet.md", "key.md", "sheet.tex", "key.tex"))
+    write_atomic(sheet_md, sheet_markdown(steps, v, asked, picture).encode("utf-8"))
+    write_atomic(key_md, key_markdown(steps, v, asked).encode("utf-8"))
+    write_atomic(sheet_tex, sheet_latex(steps, v, asked, picture).encode("utf-8"))
+    write_atomic(key_tex, key_latex(steps, v, asked).encode("utf-8"))
+    v.files.update(sheet=sheet_md, key=key_md, sheet_tex=sheet_tex, key_tex=key_tex)
+    return v
+
+
+def _picture(exercise: Path, computed: set[str], given: set[str], folder: Path) -> dict[str, Path]:
+    """The network picture with the given numbers only: the computed values are hidden.
+    Rendered to SVG and PNG; where nothing renders, the DOT source is written instead."""
+    from ..views.diagram import NotRendered, diagram, save
+
+    graph = diagram(exercise, step=1, phase="forward", level="neuron")
+    if computed and not hide_values(graph, computed, {name.replace("_", "") for name in given}):
+        print("scalarnet: " + _("note: {file} may show computed values (no node of the picture was recognised to "
+                                "hide them); look at it before handing the sheet out").format(
+            file=folder / "network.svg"), file=sys.stderr)
+    out = {}
+    for fmt in ("svg", "png"):
+        try:
+            out[f"picture_{fmt}"] = save(graph, folder / f"network.{fmt}")[0]
+        except NotRendered as err:
+            out["picture_dot"] = err.written[0]
+            break
+    return out
+
+
+# a label line "name = number" or "name = formula = number" (after a line break \n or \l, or the opening quote)
+_VALUE = re.compile(r'(\\[ln]|")([^\s=\\"]+) = ((?:[^\\"=]+ = )?)(-?\d[\d.]*(?:e[-+]?\d+)?)')
+_SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def hide_values(graph, computed: set[str], given: set[str]) -> int:
+    """In the picture's labels, the numbers of the computed nodes become '?' and the given
+    ones stay (a neuron's label also shows its bias). A node statement carries the node's name
+    as its tooltip; a label line names what it shows, with subscript digits."""
+    def mask(m: re.Match) -> str:
+        name = m[2].translate(_SUBSCRIPTS).replace("_", "")
+        return m[0] if name in given else f"{m[1]}{m[2]} = {m[3]}?"
+
+    hidden = 0
+    for k, line in enumerate(graph.body):
+        m = re.search(r'tooltip="?([^"\s\]]+)"?', line)
+        if m and m[1] in computed:
+            graph.body[k] = _VALUE.sub(mask, line)
+            hidden += 1
+    return hidden
+
+
+# -- the sheet and the key -------------------------------------------------------------------
+def formula_exprs(steps: StepDerivations) -> list[tuple[str, symbolic.Expr]]:
+    """(name, formula) of each [graph] node as an expression in the names above it."""
+    slot, symbols = steps.batch.slots[0], Symbols()
+    return [(name, formula_of(node, symbols)) for name, node in slot.items() if node.op is not None]
+
+
+def formula_lines(steps: StepDerivations) -> list[tuple[str, str]]:
+    """(name, formula) of each [graph] node, written as a textbook does (σ, superscripts)."""
+    return [(name, symbolic.text(expr)) for name, expr in formula_exprs(steps)]
+
+
+def _given_rows(steps: StepDerivations, v: Variant) -> list[tuple[str, str, str]]:
+    ex = steps.exercise
+    rows = [(name, _(ROLES.get(ex.role(name), ex.role(name))), number(value)) for name, value in v.given.items()]
+    rows.append(("η", _("learning rate"), number(ex.learning_rate)))
+    return rows
+
+
+ROLES = {"param": N_("param"), "input": N_("input"), "target": N_("target")}  # what a given number is
+
+
+def _header(*words: str) -> list[str]:
+    """A table's header in the current language."""
+    return [_(w) for w in words]
+
+
+def _run_one_step(eta: str) -> str:
+    return _("Run one training step (forward, backward, update with learning rate {eta}) and give, to at least 3 "
+             "significant figures:").format(eta=eta)
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |"
+                                                                             for r in rows]
+
+
+def sheet_markdown(steps: StepDerivations, v: Variant, asked: list[str], picture: dict[str, Path]) -> str:
+    loss = steps.exercise.loss_name
+    out = [f"# {steps.exercise.title}", "", "## " + _("The network"), ""]
+    if "picture_svg" in picture:
+        out += [f"![{_('the network with the given numbers')}]({picture['picture_svg'].name})", ""]
+    elif "picture_dot" in picture:
+        out += [_("The picture's Graphviz source is {file} (render it with {command}).").format(
+            file=f"`{picture['picture_dot'].name}`", command=f"`dot -Tsvg {picture['picture_dot'].name}`"), ""]
+    out += ["## " + _("Given"), ""] + _md_table(_header(N_("name"), N_("what"), N_("value")),
+                                                 [list(r) for r in _given_rows(steps, v)])
+    out += ["", "## " + _("The formulas"), ""] + [f"- {name} = {text}" for name, text in formula_lines(steps)]
+    out += ["", "## " + _("Questions"), "", _run_one_step("η"), ""]
+    out += [_("{k}. {what} ({quantity}) = ________").format(k=k, what=describe(q, loss), quantity=f"`{q}`")
+            for k, q in enumerate(asked, start=1)]
+    out += ["", _("Hand in each answer as a CSV row {row}, e.g. {example}.").format(
+        row="`student,variant,quantity,value`", example=f"`s01,{v.id},{asked[0]},0.123`"), ""]
+    return "\n".join(out)
+
+
+def _update_line(name: str, record: StepRecord, lr: float, latex: bool) -> str:
+    before, g, after = record.values[name][0], record.grads[name], record.params[name]
+    if latex:
+        n = derivation.latex_name(name)
+        return (rf"{n}^{{+}} &= {n} - \eta \cdot \frac{{\partial {derivation.latex_name(record.loss_name)}}}"
+                rf"{{\partial {n}}} = {derivation.latex_number(before)} - {derivation.latex_number(lr)} \cdot "
+                rf"{_paren(derivation.latex_number(g))} = {derivation.latex_number(after)}")
+    return (f"{name}⁺ = {name} − η·∂{record.loss_name}/∂{name} = {number(before)} − {number(lr)}·"
+            f"{_paren(number(g))} = {number(after)}")
+
+
+def _paren(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
+def key_markdown(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
+    ex, record = steps.exercise, steps.record
+    loss = ex.loss_name
+    out = ["# " + _("Answer key · {title}").format(title=ex.title), "", "## " + _("Answers"), ""]
+    out += _md_table(_header(N_("quantity"), N_("what"), N_("answer")), [[f"`{q}`", describe(q, loss), number(a)]
+                                                              for q, a in v.answers.items()])
+    out += ["", "## " + _("Given"), ""] + _md_table(_header(N_("name"), N_("what"), N_("value")),
+                                                     [list(r) for r in _given_rows(steps, v)])
+    out += ["", "## " + _("Forward pass"), ""]
+    values = {n: vals[0] for n, vals in record.values.items()}
+    out += [f"- {name} = {text} = {number(values[name])}" for name, text in formula_lines(steps)]
+    out += ["", _("The loss: {loss} = {value}").format(loss=loss, value=number(record.loss)), "",
+            "## " + _("Backward pass"), ""]
+    for name in ex.trainable:
+        out.append(derivation.markdown(steps.derive(name), heading="###"))
+    out += ["## " + _("The same in the delta form"), "", _DELTA_INTRO().replace("∂E", f"∂{loss}"), "",
+            "$$", r"\begin{aligned}", " \\\\\n".join(_deltas(steps)), r"\end{aligned}", "$$", ""]
+    out += ["## " + _("Update"), "", _("With learning rate η = {lr}:").format(lr=number(ex.learning_rate)), ""]
+    out += [f"- {_update_line(name, record, ex.learning_rate, latex=False)}" for name in ex.trainable]
+    return "\n".join(out) + "\n"
+
+
+def _DELTA_INTRO() -> str:  # noqa: N802 - a message
+    return _("δ = ∂E/∂net of each neuron, from the loss down; then each gradient is a δ times the input its weight "
+             "multiplies.")
+
+
+def _deltas(steps: StepDerivations) -> list[str]:
+    forms = [delta_form(steps, name) for name in steps.exercise.trainable]
+    return derivation.deltas_together(forms, steps.record.values)
+
+
+# -- LaTeX ---------------------------------------------------------------------------------------
+_PREAMBLE = [r"\documentclass[11pt]{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{amsmath,amssymb}",
+             r"\usepackage{graphicx}", r"\usepackage[margin=2cm]{geometry}",
+             r"\allowdisplaybreaks"]  # a long derivation continues on the next page
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # Chinese characters and punctuation
+
+
+def _needs_cjk(text: str) -> bool:
+    return _CJK.search(text) is not None
+
+
+@functools.cache
+def cjk_package() -> str | None:
+    """"CJKutf8" when pdflatex here can typeset the sheets' Chinese: the package and the Song
+    font it is given (gbsn, Arphic's: Debian's latex-cjk-chinese brings both); else None. (ctex is
+    no way round it: under pdflatex it loads CJKutf8 itself, and wants fonts of its own.)"""
+    kpsewhich = shutil.which("kpsewhich")
+    if kpsewhich is None:
+        return None
+    found = subprocess.run([kpsewhich, "CJKutf8.sty", "c70gbsn.fd"], capture_output=True, text=True, timeout=30)
+    return "CJKutf8" if len(found.stdout.split()) == 2 else None
+
+
+def _latex_document(body: list[str]) -> str:
+    """A whole LaTeX document for pdflatex; one with Chinese text is set in CJKutf8's Song
+    (gbsn), also when it is not installed here: the .tex is for a machine that has it."""
+    if not _needs_cjk("\n".join(body)):
+        return "\n".join([*_PREAMBLE, r"\begin{document}", *body, r"\end{document}", ""])
+    return "\n".join([*_PREAMBLE, r"\usepackage{CJKutf8}", r"\begin{document}", r"\begin{CJK}{UTF8}{gbsn}", *body,
+                      r"\end{CJK}", r"\end{document}", ""])
+
+
+def _tex_text(text: str) -> str:
+    """Plain words for LaTeX text mode."""
+    return re.sub(r"([\\{}_^#$%&~])", lambda m: r"\textbackslash{}" if m[1] == "\\" else "\\" + m[1], text)
+
+
+def _tex_quantity(q: str, loss: str) -> str:
+    if q.startswith(GRAD):
+        return rf"$\partial {derivation.latex_name(loss)} / \partial {derivation.latex_name(q[len(GRAD):])}$"
+    if q.startswith(NEW):
+        return _("{name} after the update").format(name=f"${derivation.latex_name(q[len(NEW):])}$")
+    return f"${derivation.latex_name(q)}$"
+
+
+def _tex_given(steps: StepDerivations, v: Variant) -> list[str]:
+    rows = [rf"${derivation.latex_name(n)}$ & {_tex_text(role)} & ${derivation.latex_number(v.given[n])}$ \\"
+            for n, role, _ in _given_rows(steps, v)[:-1]]
+    rows.append(rf"$\eta$ & {_tex_text(_('learning rate'))} & "
+                rf"${derivation.latex_number(steps.exercise.learning_rate)}$ \\")
+    return [r"\begin{tabular}{llr}", _tex_header(N_("name"), N_("what"), N_("value")), *rows, r"\end{tabular}"]
+
+
+def _tex_header(*words: str) -> str:
+    return " & ".join(_tex_text(w) for w in _header(*words)) + r" \\ \hline"
+
+
+def _tex_formulas(steps: StepDerivations, values: bool = False) -> list[str]:
+    """The formulas in LaTeX, each with its value at the step when ``values``."""
+    rows = []
+    for name, expr in formula_exprs(steps):
+        value = f" = {derivation.latex_number(steps.record.values[name][0])}" if values else ""
+        rows.append(rf"{derivation.latex_name(name)} &= {symbolic.latex(expr, derivation.latex_name)}{value}")
+    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+
+
+def sheet_latex(steps: StepDerivations, v: Variant, asked: list[str], picture: dict[str, Path]) -> str:
+    loss = steps.exercise.loss_name
+    out = [rf"\section*{{{_tex_text(steps.exercise.title)}}}"]
+    if "picture_png" in picture:
+        out += [r"\begin{center}", rf"\includegraphics[width=\textwidth]{{{picture['picture_png'].name}}}",
+                r"\end{center}"]
+    elif "picture_dot" in picture:
+        out.append(_tex_format(_("The picture's Graphviz source is {file}."),
+                               file=rf"\texttt{{{_tex_text(picture['picture_dot'].name)}}}"))
+    out += [_tex_section("Given"), *_tex_given(steps, v), _tex_section("The formulas"), *_tex_formulas(steps),
+            _tex_section("Questions"), _tex_text(_run_one_step("η")).replace("η", r"$\eta$"), r"\begin{enumerate}"]
+    out += [rf"\item {_tex_quantity(q, loss)} (\texttt{{{_tex_text(q)}}}) $= \underline{{\hspace{{4cm}}}}$"
+            for q in asked]
+    out.append(r"\end{enumerate}")
+    return _latex_document(out)
+
+
+def _tex_format(message: str, **latex: str) -> str:
+    """A translated ``message`` as LaTeX text, its placeholders filled with the LaTeX ``latex``."""
+    return "".join(_tex_text(text) + (latex[name] if name is not None else "")
+                   for text, name, _format, _conversion in string.Formatter().parse(message))
+
+
+def _tex_section(title: str, level: str = "subsection") -> str:
+    """A numberless (sub)section heading, its title translated."""
+    return rf"\{level}*{{{_tex_text(_(title))}}}"
+
+
+def key_latex(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
+    ex, record = steps.exercise, steps.record
+    loss = ex.loss_name
+    out = [rf"\section*{{{_tex_text(_('Answer key: {title}').format(title=ex.title))}}}", _tex_section("Answers"),
+           r"\begin{tabular}{llr}", _tex_header(N_("quantity"), N_("what"), N_("answer"))]
+    out += [rf"\texttt{{{_tex_text(q)}}} & {_tex_quantity(q, loss)} & ${derivation.latex_number(a)}$ \\"
+            for q, a in v.answers.items()]
+    out += [r"\end{tabular}", _tex_section("Given"), *_tex_given(steps, v), _tex_section("Forward pass"),
+            *_tex_formulas(steps, values=True), _tex_section("Backward pass")]
+    for name in ex.trainable:
+        heading = rf"$\partial {derivation.latex_name(loss)} / \partial {derivation.latex_name(name)}$"
+        out += [rf"\subsubsection*{{{heading}}}", derivation.latex(steps.derive(name))]
+    out += [_tex_section("The same in the delta form"), r"\begin{align*}", " \\\\\n".join(_deltas(steps)),
+            r"\end{align*}"]
+    out += [_tex_section("Update"), r"\begin{align*}",
+            " \\\\\n".join(_update_line(n, record, ex.learning_rate, latex=True) for n in ex.trainable),
+            r"\end{align*}"]
+    return _latex_document(out)
+
+
+def _pdflatex(tex: Path) -> Path | None:
+    """The PDF of ``tex`` next to it, or None (with the log's first error on standard error)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in tex.parent.glob("*.png"):
+            shutil.copy(f, tmp)
+        shutil.copy(tex, tmp)
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=tmp,
+                             capture_output=True, text=True, timeout=120)
+        made = Path(tmp) / tex.with_suffix(".pdf").name
+        if run.returncode != 0 or not made.is_file():
+            error = next((line for line in run.stdout.splitlines() if line.startswith("!")), _("see the .tex"))
+            print("scalarnet: " + _("pdflatex could not typeset {file} ({error}); the .tex is there").format(
+                file=tex, error=error), file=sys.stderr)
+            return None
+        write_atomic(tex.with_suffix(".pdf"), made.read_bytes())
+    return tex.with_suffix(".pdf")
+
+
+# -- the class summary ------------------------------------------------------------------------------
+def _summary(out: Path, spec: ExerciseSpec, seed: int, asked: list[str], made: list[Variant]) -> None:
+    given = list(made[0].given)
+    doc = {"source": spec.path, "title": spec.title, "seed": seed, "asked": asked,
+           "variants": [{**v.to_json(), "given": v.given, "answers": v.answers,
+                         "files": {k: str(p) for k, p in v.files.items()}} for v in made]}
+    write_atomic(out / "summary.json", (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    table = io.StringIO()
+    w = csv.writer(table, lineterminator="\n")
+    w.writerow(["variant", *given, *asked])
+    for v in made:
+        w.writerow([v.id, *(repr(v.given[n]) for n in given), *(repr(v.answers[q]) for q in asked)])
+    write_atomic(out / "summary.csv", table.getvalue().encode("utf-8"))
+    template = io.StringIO()
+    w = csv.writer(template, lineterminator="\n")
+    w.writerow(["student", "variant", "quantity", "value"])
+    for v in made:
+        for q in asked:
+            w.writerow(["", v.id, q, ""])
+    write_atomic(out / "answers-template.csv", template.getvalue().encode("utf-8"))
