@@ -1,8 +1,8 @@
 """A diagram before it is drawn: boxes and arrows with their text, in any level of detail.
 
-The levels build scenes (``levels.py``, ``neurons.py``); ``layout.py`` places them (one
-layout for every picture of a step) and ``dot.py`` draws them. Between the
-two sit the things every level shares: folding anonymous op nodes into the arrows' partials,
+The levels build scenes (``levels.py``, ``neurons.py``) for ``plan.py``; ``place.py`` places
+them (one layout for every picture of a step) and ``dot.py`` draws them. Here are the things
+every level shares: folding anonymous op nodes into the arrows' partials,
 the paths from the loss to a parameter, and the size limit."""
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class Scene:
     highlight: set[str] = field(default_factory=set)  # boxes on the paths to the highlighted param
     loss: str = "L"  # the loss's symbol, for the legend
     note: list[str] = field(default_factory=list)  # what --param adds: the paths and their products
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (role, meaning) per kind of box shown
+    help: list[str] = field(default_factory=list)  # what the arrows and colours mean
 
     def add(self, box: Box) -> Box:
         self.boxes[box.key] = box
