@@ -141,7 +141,7 @@ def _pictures(subject: Subject, walk: bool, shared: Sequence[Sizing]) -> dict[st
     except DiagramError:
         backward = []
     level = backward[0].level if backward else None
-    one = {"level": level, "size_with": shared if backward else ()}
+    one = {"level": level, "pinned": backward[0].layout} if backward else {}  # the walk's layout, for every phase
     return {"forward": pictures(subject, phase="forward", **one),
             "backward": backward or pictures(subject, phase="backward", **one),
             "update": pictures(subject, phase="update", **one) if subject.learning_rate is not None else []}

@@ -37,6 +37,7 @@ def char_em(ch: str, mono: bool = False) -> float:
     return _widths().get(ord(ch), OTHER_EM)
 
 
+@lru_cache(maxsize=65536)  # a step's pictures measure the same texts many times over
 def text_width(text: str, size: float, mono: bool = False) -> float:
     """The width of one line at font size ``size`` (points)."""
     return SLACK * size * sum(char_em(ch, mono) for ch in text)

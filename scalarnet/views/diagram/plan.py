@@ -89,6 +89,7 @@ def plan(subject: Subject, *, phase: str = "backward", level: str | None = None,
                     and [(a.parent, a.child) for a in sc.arrows] == [(a.parent, a.child) for a in first.arrows]]
             sizing.scenes += same
             sizing.titles += other.titles if same else []
+            sizing.notes += other.notes if same else []  # then every step's layout is the same one
     if not frames:
         shown = [(step.scene(phase), "", heads[phase])]
     else:
@@ -105,7 +106,9 @@ def sizing(subject: Subject, *, level: str | None = None, frames: bool = False, 
     chooser = _Levels(subject)
     chosen, notes = chooser.choose(level, frames)
     step = _Step(subject, chosen, chooser, symbolic)
-    return _sizing(step, {what: _title(subject, chosen, what, notes) for what in (*PHASES, "backward walk")}, subject)
+    found = _sizing(step, {what: _title(subject, chosen, what, notes) for what in (*PHASES, "backward walk")}, subject)
+    found.notes = step.param_notes(None)
+    return found
 
 
 def _sizing(step: _Step, heads: dict[str, list[str]], subject: Subject) -> Sizing:
