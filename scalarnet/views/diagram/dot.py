@@ -6,6 +6,8 @@ WebAssembly one draw the same picture). Every label is plain text escaped by
 
 from __future__ import annotations
 
+import functools
+
 import graphviz
 
 from .. import render
@@ -61,7 +63,7 @@ def to_digraph(scene: Scene, lay: layout.Layout) -> graphviz.Digraph:
         if box.key == scene.current:
             style.update(fillcolor="#ffb570", color=RED, penwidth="3", style="filled,bold")
         r = lay.boxes[box.key]
-        g.node(box.key, dot_label([box.title, *box.lines]), tooltip=dot_text(box.tooltip or box.title),
+        _node(g, box.key, dot_label([box.title, *box.lines]), tooltip=dot_text(box.tooltip or box.title),
                id=box.key, **{"class": box.role}, **flip.box(r), **style)
     marked = _highlighted_params(scene)
     for i, a in enumerate(scene.arrows):
@@ -75,9 +77,32 @@ def to_digraph(scene: Scene, lay: layout.Layout) -> graphviz.Digraph:
         on_path = a.parent in scene.highlight and a.child in scene.highlight
         if on_path or (scene.highlight and a.params & marked):
             attrs.update(color=RED, fontcolor=RED, penwidth="2.5")
-        g.edge(a.parent, a.child, **attrs)
+        _edge(g, a.parent, a.child, **attrs)
     _legend(g, scene, lay, flip)
     return g
+
+
+# Lines as graphviz's Digraph.node and .edge write them (label first, the other attributes
+# sorted), quoted once per distinct text: a step's pictures repeat most of them, and the
+# library's own calls cost more than the rest of drawing.
+@functools.lru_cache(maxsize=65536)
+def _quoted(text: str) -> str:
+    return graphviz.quoting.quote(text)
+
+
+def _attr_list(label: str | None, attrs: dict[str, str]) -> str:
+    parts = [f"label={_quoted(label)}"] if label is not None else []
+    parts += [f"{_quoted(k)}={_quoted(v)}" for k, v in sorted(attrs.items()) if v is not None]
+    return f" [{' '.join(parts)}]" if parts else ""
+
+
+def _node(g: graphviz.Digraph, name: str, label: str, **attrs: str) -> None:
+    g.body.append(f"\t{_quoted(name)}{_attr_list(label, attrs)}\n")
+
+
+def _edge(g: graphviz.Digraph, tail: str, head: str, label: str | None = None, **attrs: str) -> None:
+    g.body.append(f"\t{graphviz.quoting.quote_edge(tail)} -> {graphviz.quoting.quote_edge(head)}"
+                  f"{_attr_list(label, attrs)}\n")
 
 
 class _Flip:
@@ -99,7 +124,7 @@ class _Flip:
 def _corners(g: graphviz.Digraph, lay: layout.Layout, flip: _Flip) -> None:
     """Two invisible dots in the corners: every picture of the step gets the same canvas."""
     for key, p in (("canvas_nw", (0.5, 0.5)), ("canvas_se", (lay.width - 0.5, lay.height - 0.5))):
-        g.node(key, "", shape="point", style="invis", width="0.01", height="0.01", pos=flip.point(p) + "!", id=key)
+        _node(g, key, "", shape="point", style="invis", width="0.01", height="0.01", pos=flip.point(p) + "!", id=key)
 
 
 def _block(g: graphviz.Digraph, key: str, lines: list[str], r: layout.Rect, flip: _Flip, size: float,
@@ -109,7 +134,7 @@ def _block(g: graphviz.Digraph, key: str, lines: list[str], r: layout.Rect, flip
     for k, line in enumerate(lines):
         w, h = block_size([line], size)
         place = layout.Rect(r.left + w / 2 + 2, r.top + 2 + (k + 0.5) * h, w, h)
-        g.node(f"{key}_{k}", dot_label([line]), shape="plaintext", margin="0", fontsize=str(size), id=f"{key}_{k}",
+        _node(g, f"{key}_{k}", dot_label([line]), shape="plaintext", margin="0", fontsize=str(size), id=f"{key}_{k}",
                **flip.box(place), **attrs)
 
 
@@ -125,7 +150,7 @@ def _legend(g: graphviz.Digraph, scene: Scene, lay: layout.Layout, flip: _Flip) 
         r = layout.Rect(area.left + w / 2, y + h / 2, w, h)
         style = dict(STYLES[role])
         style.pop("fontname", None)
-        g.node(f"legend_{role}", dot_label([meaning]), id=f"legend_{role}", **{"class": "legend"},
+        _node(g, f"legend_{role}", dot_label([meaning]), id=f"legend_{role}", **{"class": "legend"},
                **flip.box(r), **style)
         y += h + 4
     _block(g, "legend_arrow", scene.help, lay.extras["help"], flip, LEGEND_SIZE, **{"class": "legend"})
