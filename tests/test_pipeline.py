@@ -66,3 +66,23 @@ def test_a_pinned_layout_skips_the_place_stage_and_keeps_every_box() -> None:
     moved = [line for line in again.graph.source.splitlines() if "pos=" in line and "->" not in line]
     assert [b.split("pos=")[1].split()[0] for b in boxes] == [m.split("pos=")[1].split()[0] for m in moved]
     assert first.graph.source != again.graph.source  # the numbers did change
+
+
+@pytest.mark.parametrize("terms", ["w + w", "w1 + w2"])
+def test_a_box_with_more_arrows_than_can_be_labelled_is_refused_at_once(terms: str, tmp_path: Path, capsys) -> None:
+    """z = w + w + … + w with 60 terms: the label placer would search for a minute; the plan
+    refuses it before the layout, naming the box and the fix (as the size check does)."""
+    from scalarnet.cli import main
+
+    many = 60
+    params = "w = 0.5" if terms == "w + w" else "\n".join(f"w{k} = 0.{k % 9 + 1}" for k in range(many))
+    total = " + ".join(["w"] * many) if terms == "w + w" else " + ".join(f"w{k}" for k in range(many))
+    path = tmp_path / "crowded.toml"
+    path.write_text(f'[params]\n{params}\n[inputs]\nx = 1.0\n[graph]\nz = "{total} + x"\nE = "0.5*z**2"\n')
+    assert main(["render", str(path), "--format", "dot", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "z would have 60 labelled arrows coming in" in err and "at most 50" in err and "[graph]" in err
+    assert not list(tmp_path.glob("*.dot"))
+    fewer = tmp_path / "fewer.toml"  # within the limit: drawn
+    fewer.write_text(path.read_text().replace(total, " + ".join(total.split(" + ")[:12])))
+    assert main(["render", str(fewer), "--format", "dot", "--out", str(tmp_path)]) == 0

@@ -125,11 +125,13 @@ def _arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple
     gaps = [max([40.0] + [e.label[0] + 36 for e in edges if e.label and _col(columns, e.child) == c + 1])
             for c in range(len(order))]
     best: tuple[int, Layout] | None = None
+    stuck = 0  # attempts in a row that placed no more labels than the best one
     for _attempt in range(9 if len(edges) <= 300 else 2):
         lay, failed = _place(order, edges, by_key, ys, gaps, columns)
+        stuck = stuck + 1 if best is not None and len(failed) >= best[0] else 0
         if best is None or len(failed) < best[0]:
             best = (len(failed), lay)
-        if not failed:
+        if not failed or stuck == 3:  # wider gaps no longer help (many arrows into one box): stop widening
             break
         for c in {c for i in failed for c in range(columns[edges[i].parent], columns[edges[i].child])}:
             gaps[c] = gaps[c] * 1.25 + 10  # more room where a label found none: wider gaps,

@@ -18,7 +18,7 @@ from ...i18n import N_, _
 from .levels import PHASES, EngineGradients, Gradients, NothingSent, WidestSoFar, detail_scene, structure
 from .neurons import Network, find_network, layer_scene, neuron_scene
 from .paths import paths_note
-from .scene import DiagramError, Scene, check_size, highlight
+from .scene import DiagramError, Scene, check_crowding, check_size, highlight
 from .subject import Subject
 from .text import pretty
 from .walk import replay, walk_order
@@ -76,6 +76,7 @@ def plan(subject: Subject, *, phase: str = "backward", level: str | None = None,
     chooser = _Levels(subject)
     chosen, notes = chooser.choose(level, frames)
     step = _Step(subject, chosen, chooser, symbolic)
+    check_crowding(step.scene("backward"))  # before the layout's search for label places begins
     heads = {what: _title(subject, chosen, what, notes) for what in (*PHASES, "backward walk")}
     sizing = None
     if sized:

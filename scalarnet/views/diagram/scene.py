@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...core.node import Node
+from ...i18n import _
 
 MAX_ELEMENTS = 2000  # boxes + arrows; bigger diagrams are unreadable and slow Graphviz to a crawl
+MAX_CROWD = 50  # labelled arrows into or out of one box: more cannot each be labelled beside their own arrow
 
 
 class DiagramError(ValueError):
@@ -133,3 +135,24 @@ def check_size(level: str, size: int, coarser: list[str]) -> None:
                 else "; no coarser level fits this graph")
         raise DiagramError(f"the {level} level would draw {size} boxes and arrows, too many for a readable "
                            f"diagram (the limit is {MAX_ELEMENTS}){hint}")
+
+
+def check_crowding(scene: Scene) -> None:
+    """Refuse, before any layout, a box with more labelled arrows into or out of it than can
+    each be labelled beside its own arrow (``z = w + w + … + w`` with hundreds of terms): the
+    label placer would search for minutes and find no place."""
+    count: dict[tuple[str, str], int] = {}
+    for a in scene.arrows:
+        if a.lines:
+            for end in (("in", a.child), ("out", a.parent)):
+                count[end] = count.get(end, 0) + 1
+    if not count:
+        return
+    (way, key), n = max(count.items(), key=lambda item: item[1])
+    if n > MAX_CROWD:
+        box = scene.boxes[key]
+        message = (_("{name} would have {n} labelled arrows coming in") if way == "in"
+                   else _("{name} would have {n} labelled arrows going out"))
+        raise DiagramError(message.format(name=box.tooltip or box.title, n=n) + "; " + _(
+            "a diagram can label at most {limit} beside one box: give the sum named parts in [graph] "
+            "(s1 = \"w1 + … + w20\", …), or draw another --level").format(limit=MAX_CROWD))
