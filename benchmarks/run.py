@@ -19,6 +19,10 @@ loop on the engine's Python source too, for comparison.
 Workloads: (A) the seeds' 5-layer network per epoch, (B) [2,16,16,1] tanh on 100
 samples per epoch, (C) a chain of N nodes, build and backward, (D) bytes per node,
 (E) an Iris-sized [4,100,20,3] softmax network per epoch.
+
+benchmarks/latency.py times whole commands (render, step --html, quiz, ...) as processes
+against plain Graphviz; its section of RESULTS.md, between its marker comments, is kept
+when this script rewrites the file.
 """
 
 from __future__ import annotations
@@ -387,6 +391,10 @@ def main(argv: list[str] | None = None) -> int:
 
     text, checks = report(results)
     print(text)
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    begin, end = old.find("<!-- latency:begin -->"), old.find("<!-- latency:end -->")
+    if 0 <= begin < end:  # benchmarks/latency.py's section stays
+        text += "\n" + old[begin:end + len("<!-- latency:end -->")] + "\n"
     args.out.write_text(text, encoding="utf-8")
     print(f"written to {args.out}", file=sys.stderr)
     return 0
