@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from ..i18n import LANGUAGES, _
+from ..i18n import LANGUAGES, _, normal_language
 
 if TYPE_CHECKING:  # the engines load when a command runs, not when the parser is built
     from ..engines.record import Engine
@@ -96,8 +96,11 @@ def exercise_command(sub: argparse._SubParsersAction, name: str, help: str) -> a
 
 
 def lang_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lang", choices=LANGUAGES, help=_("the language of everything printed and drawn (default: "
-                                                       "SCALARNET_LANG, else the locale: LANG=zh_CN… means zh)"))
+    # normal_language, not choices: --lang ZH and --lang zh_CN.UTF-8 are read as SCALARNET_LANG is
+    # (main() has read the flag before the parser, so a wrong one never reaches argparse)
+    p.add_argument("--lang", type=normal_language, metavar="{" + ",".join(LANGUAGES) + "}", help=_(
+        "the language of everything printed and drawn (default: SCALARNET_LANG, else the locale: LANG=zh_CN… means "
+        "zh)"))
 
 
 def file_argument(p: argparse.ArgumentParser) -> None:
@@ -114,12 +117,16 @@ def json_argument(p: argparse.ArgumentParser, help: str | None = None) -> None:
 
 
 def positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
+    """A positive whole number in ASCII digits (not 1_0, not ١), said to be too big when it is
+    (Python would not even convert 5000 digits)."""
+    digits = text.strip().lstrip("+")
+    if not digits.isascii() or not digits.isdigit():
         raise argparse.ArgumentTypeError(_("expected a positive whole number, got {value}").format(
-            value=repr(text))) from None
+            value=repr(text if len(text) <= 40 else text[:40] + "…")))
+    if len(digits.lstrip("0")) > 15:
+        raise argparse.ArgumentTypeError(_("{value}… ({digits} digits) is too big").format(
+            value=digits.lstrip("0")[:6], digits=len(digits.lstrip("0"))))
+    value = int(digits)
     if value < 1:
         raise argparse.ArgumentTypeError(_("expected a positive whole number, got {value}").format(value=value))
     return value
-
