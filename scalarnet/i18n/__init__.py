@@ -47,9 +47,9 @@ def normal_language(name: str, where: str = "--lang") -> str:
         return code
     # The message cannot ask for the current language: that is what failed (and asking again
     # would recurse). It is in the locale's language instead.
-    message = translations(_locale_language(os.environ)).gettext(
+    message = translations(_locale_language(os.environ)).gettext(N_(
         "{where} {name!r}: unknown language; use one of {languages} (or zh_CN.UTF-8, en_US: the language is "
-        "the part before _)")
+        "the part before _)"))
     raise LanguageError(message.format(where=where, name=name, languages=", ".join(LANGUAGES)))
 
 
