@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from ..i18n import LANGUAGES, _, normal_language
+from ..i18n import LANGUAGES, N_, _, normal_language
 
 if TYPE_CHECKING:  # the engines load when a command runs, not when the parser is built
     from ..engines.record import Engine
@@ -30,7 +32,10 @@ def error(message: str, status: int = 2) -> int:
 
 def print_json(doc: object, ensure_ascii: bool = False) -> None:
     """The JSON document alone on standard output, one line. Never Infinity or NaN, which
-    are not JSON: a document holding one is an error (nothing is printed)."""
+    are not JSON: a document holding one is an error (nothing is printed). On a standard output
+    that cannot encode all of Unicode (PYTHONIOENCODING=ascii), non-ASCII characters are JSON's
+    \\u escapes: the same document, unchanged by the terminal's fallback symbols."""
+    ensure_ascii = ensure_ascii or not _can_encode(sys.stdout, "\U0001f600\u6743")
     try:
         text = json.dumps(doc, ensure_ascii=ensure_ascii, allow_nan=False)
     except ValueError:
@@ -39,6 +44,78 @@ def print_json(doc: object, ensure_ascii: bool = False) -> None:
         raise ExerciseError(_("a number in the result is not finite (the loss diverged?); "
                               "try a smaller learning rate (--lr)")) from None
     sys.stdout.write(text + "\n")
+
+
+# -- a terminal that cannot show our symbols --------------------------------------------------------
+# What tables, derivations and messages print, in ASCII, for a standard output or error whose
+# encoding lacks it (PYTHONIOENCODING=ascii or latin-1); what is left is shown as \\u escapes.
+ASCII_SYMBOLS = str.maketrans({
+    "∂": "d", "·": "*", "−": "-", "–": "-", "—": "--", "─": "-", "═": "=", "…": "...", "→": "->", "←": "<-",
+    "×": "x", "≤": "<=", "≥": ">=", "≈": "~", "✓": "ok", "✗": "x", "⊙": "(.)", "√": "sqrt", "█": "#", "′": "'",
+    "σ": "sigma", "η": "eta", "δ": "delta", "Δ": "Delta", "Σ": "sum", "α": "alpha", "μ": "mu",
+    "⁺": "+", "⁻": "-", "ᵀ": "^T", "ᵉ": "^e", "ⁿ": "^n", "ˡ": "^l", "ᵢ": "_i",
+    **{sup: f"^{k}" for k, sup in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}, **{sub: str(k) for k, sub in enumerate("₀₁₂₃₄₅₆₇₈₉")},
+})
+_PROBE = "─∂σ·−"  # symbols every table shows
+# in English where the translation cannot be shown either (Chinese on an ASCII terminal)
+NOTE_ASCII_SYMBOLS = N_("note: this terminal's encoding ({encoding}) cannot show the math symbols of the tables: "
+                        "they are written in ASCII (d for the partial sign, sigma, eta, - for the rules); set "
+                        "PYTHONIOENCODING=utf-8 to see them")
+
+
+def _can_encode(stream: object, text: str = _PROBE) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+class _FallbackStream:
+    """A text stream that writes what its encoding lacks as ASCII symbols (∂ as d, ─ as -),
+    the rest as backslash escapes, and says so once, on standard error."""
+
+    def __init__(self, stream: Any, note: Callable[[], None]) -> None:
+        self._stream, self._note = stream, note
+
+    def write(self, text: str) -> int:
+        encoding = getattr(self._stream, "encoding", None) or "utf-8"
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            text = text.translate(ASCII_SYMBOLS).encode(encoding, "backslashreplace").decode(encoding)
+            self._note()
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def symbols_the_terminal_can_show() -> Iterator[None]:
+    """Within the block, standard output and error fall back to ASCII symbols where their
+    encoding cannot show ours, with one note saying so (no UnicodeEncodeError, ever)."""
+    before = sys.stdout, sys.stderr
+    if _can_encode(sys.stdout) and _can_encode(sys.stderr):
+        yield
+        return
+    noted = []
+
+    def note() -> None:
+        if noted:
+            return
+        noted.append(True)
+        encoding = getattr(before[1], "encoding", None) or "?"
+        message = "scalarnet: " + NOTE_ASCII_SYMBOLS.format(encoding=encoding)
+        translated = "scalarnet: " + _(NOTE_ASCII_SYMBOLS).format(encoding=encoding)
+        before[1].write((translated if _can_encode(before[1], translated) else message) + "\n")
+
+    sys.stdout = _FallbackStream(sys.stdout, note)  # type: ignore[assignment]
+    sys.stderr = _FallbackStream(sys.stderr, note)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = before
 
 
 def open_engine_of(args: argparse.Namespace, default: str | None = None) -> Engine:
