@@ -161,3 +161,117 @@ def test_the_learners_prints_do_not_reach_the_json(tmp_path, capsys):
     code = main(["check", "sigmoid-2-2-2", "--against", f"{user}:quits", "--json"])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and "sys.exit(3)" in err
+
+
+# -- issue 23: check is a time limit that nothing outlives, with an answer the learner cannot forge --
+FORKS = """import os, sys, time
+def f(v):
+    child = os.fork()
+    if child == 0:  # a child of the learner that keeps the pipes open, and would outlive the check
+        time.sleep(60)
+        os._exit(0)
+    open(sys.argv[0] if False else {pidfile!r}, "w").write(str(child))
+    return {{f"w{{k}}": 0.0 for k in range(1, 9)}}
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state not in "ZX"  # a zombie is dead: it waits only to be reaped
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_a_learners_child_neither_delays_the_answer_nor_outlives_the_check(tmp_path, capsys):
+    import time
+
+    pidfile = tmp_path / "child.pid"
+    learner = tmp_path / "forks.py"
+    learner.write_text(FORKS.format(pidfile=str(pidfile)))
+    start = time.monotonic()
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{learner}:f", "--json", "--timeout", "20"]) == 1
+    assert time.monotonic() - start < 15  # answered, not "did not finish within 20 s" (no timing beyond that)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["params"]["w1"]["got"] == 0.0
+    child = int(pidfile.read_text())
+    for _ in range(100):
+        if not alive(child):
+            break
+        time.sleep(0.05)
+    assert not alive(child)
+
+
+FORGES = """import os
+FORGED = b'{"gradients": {"w1": 123.0, "w2": 123.0}}\\n'
+def at_import():
+    for fd in range(64):
+        try:
+            os.write(fd, FORGED)
+        except OSError:
+            pass
+if os.environ.get("FORGE_AT_IMPORT"):
+    at_import()
+    os._exit(0)
+def f(v):
+    at_import()
+    return {f"w{k}": 0.5 for k in range(1, 9)}
+"""
+
+
+def test_an_answer_written_by_the_learners_code_is_not_taken_as_the_answer(tmp_path, capsys, monkeypatch):
+    learner = tmp_path / "forges.py"
+    learner.write_text(FORGES)
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{learner}:f", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert {p["got"] for p in doc["params"].values()} == {0.5}  # what the function returned, not the forgery
+    monkeypatch.setenv("FORGE_AT_IMPORT", "1")
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{learner}:f", "--json"]) == 2
+    assert "the check stopped without an answer" in capsys.readouterr().err
+
+
+def test_a_learners_flood_of_output_is_cut_and_a_huge_dict_is_summed_up(tmp_path, capsys):
+    learner = tmp_path / "loud.py"
+    learner.write_text("import sys\n"
+                       "def f(v):\n"
+                       "    sys.stderr.write('x' * 5_000_000)\n"
+                       "    g = {f'w{k}': 0.0 for k in range(1, 9)}\n"
+                       "    g.update({f'key{k}': 1.0 for k in range(200_000)})\n"
+                       "    return g\n")
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{learner}:f", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert 1_000_000 <= len(err) < 1_100_000 and "[4,000,000 more bytes of your code's output not shown]" in err
+    messages = [m for m in json.loads(out)["messages"] if "extra key" in m]
+    assert len(messages) == 11 and messages[-1] == ("and 199,990 more extra keys, none of them a parameter; they "
+                                                    "are ignored")
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_ctrl_c_during_check_is_scalarnets_interrupt(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pidfile = tmp_path / "worker.pid"
+    learner = tmp_path / "slow.py"
+    learner.write_text(f"import os\nopen({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+                       "def f(v):\n    while True:\n        pass\n")
+    run = subprocess.Popen([sys.executable, "-m", "scalarnet", "check", "sigmoid-2-2-2", "--against",
+                            f"{learner}:f", "--timeout", "60"], stderr=subprocess.PIPE, text=True,
+                           env={**os.environ, "SCALARNET_LANG": "en"})
+    for _ in range(400):
+        if pidfile.exists() and pidfile.read_text():
+            break
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    assert run.wait(timeout=30) == 130
+    assert run.stderr.read().strip().endswith("scalarnet: interrupted")
+    worker = int(pidfile.read_text())
+    for _ in range(100):
+        if not alive(worker):
+            break
+        time.sleep(0.05)
+    assert not alive(worker)

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from ..i18n import LanguageError, _, detect_language, ngettext, normal_language, using_language
-from .common import error
+from .common import error, symbols_the_terminal_can_show
 from .parser import build_parser, commands_help
 
 __all__ = ["build_parser", "main"]
@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lang = _requested_language(argv)
     except LanguageError as err:
         return error(str(err))
-    with using_language(lang), _argparse_in_language():
+    with using_language(lang), _argparse_in_language(), symbols_the_terminal_can_show():
         return _main(argv)
 
 

@@ -17,7 +17,7 @@ from ..analysis.derive import TOLERANCE, DeltaForm, DeltaLine, Derivation, Facto
 from ..core import symbolic
 from ..engines.record import which_examples
 from ..i18n import N_, _, ngettext, using_language
-from .table import aligned_rows, number
+from .table import aligned_rows, number, one_line
 
 FORMATS = ("text", "markdown", "latex", "json")
 MAX_ROWS = 32  # rows of a summary's tables before "… more"
@@ -50,13 +50,16 @@ def count_json(n: int) -> int | float | str:
     return float(n) if n < 10**308 else count_text(n)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+# what Markdown reads within a line (- + . start a list only at the start of one, and ( ! act only
+# next to a bracket, escaped already: left as they are, so 2-2-2 (seed 003) stays readable)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$])")
 
 
 def markdown_text(text: str) -> str:
     """A user's string in Markdown prose: <, > and & as HTML entities (no raw HTML), the
-    other characters Markdown reads (*, _, [, $, ...) backslash-escaped, line breaks as spaces."""
-    text = html.escape(re.sub(r"\s", " ", text), quote=False)
+    other characters Markdown reads (*, _, [, $, ...) backslash-escaped, line breaks as spaces,
+    control characters (a terminal escape) shown as escapes."""
+    text = html.escape(one_line(text), quote=False)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 

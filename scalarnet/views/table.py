@@ -3,6 +3,7 @@ the loss, then each parameter's value, gradient and updated value."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 
@@ -22,6 +23,12 @@ def printable(text: str) -> str:
     """``text`` with control characters (a terminal escape sequence, a newline) shown as
     escapes like \\x1b instead of being sent to the terminal."""
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def one_line(text: str) -> str:
+    """A user's string for one line of a document or a terminal: every line break and other
+    white space a space, the other control characters (a terminal escape) shown as escapes."""
+    return printable(re.sub(r"\s", " ", text))
 
 
 def display_width(text: str) -> int:
