@@ -17,7 +17,7 @@ from ..analysis.derive import TOLERANCE, DeltaForm, DeltaLine, Derivation, Facto
 from ..core import symbolic
 from ..engines.record import which_examples
 from ..i18n import N_, _, ngettext, using_language
-from .table import aligned_rows, number
+from .table import aligned_rows, display_width, number
 
 FORMATS = ("text", "markdown", "latex", "json")
 MAX_ROWS = 32  # rows of a summary's tables before "… more"
@@ -195,7 +195,7 @@ def _text_path(d: Derivation, path: Path, k: int) -> list[str]:
     if d.n_paths > 1 or len(d.examples) > 1:
         label = _path_label(k, path, d) + _(": {route}").format(route=label)
     lead = f"∂{d.loss}/∂{d.param} = " if d.n_paths == 1 else ""
-    pad = " " * (len(lead) - 2)
+    pad = " " * (display_width(lead) - 2)  # the "=" of each next line under the first one, CJK names too
     lines = _steps(path, latex=False)
     first = f"  {lead}{lines[0]}" if len(path.factors) > 1 or lead else f"  = {lines[0]}"
     return [label, first, *(f"  {pad}= {line}" for line in lines[1:]), ""]
@@ -445,7 +445,7 @@ def delta_text(f: DeltaForm, values: dict[str, list[float]]) -> str:
     hidden = len(f.lines) - len(_delta_rows(f, values, False))
     for lhs, rhs in _delta_rows(f, values, latex=False):
         out.append(f"  {lhs} = {rhs[0]}")
-        out += [" " * (len(lhs) + 3) + f"= {r}" for r in rhs[1:]]
+        out += [" " * (display_width(lhs) + 3) + f"= {r}" for r in rhs[1:]]
     if hidden:
         out.append(_("  … {n} more lines (--format json lists them all)").format(n=hidden))
     out += ["", _delta_check(f)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 import unicodedata
 
+from ..engines.quantities import is_the_word_loss
 from ..engines.record import StepRecord, which_examples
 from ..i18n import _
 
@@ -80,7 +81,9 @@ def step_table(record: StepRecord, title: str = "", rows: int | None = None, col
         out.append("  " + _("(+{n} more examples in this batch; --json shows them all)").format(
             n=len(examples) - len(shown)))
     out.append("")
-    if len(examples) == 1:
+    if len(examples) == 1 and is_the_word_loss(record.loss_name):
+        out.append(f"{record.loss_name} = {number(record.loss)}")
+    elif len(examples) == 1:
         out.append(_("loss {name} = {value}").format(name=record.loss_name, value=number(record.loss)))
     else:
         out.append(_("batch loss = mean of {name} over {n} examples = {value}").format(
