@@ -68,8 +68,8 @@ def test_mazur_w5_reads_like_the_textbook_with_the_published_numbers():
     assert [f.value for f in path.factors] == pytest.approx(published, abs=1e-8)
     assert path.product == pytest.approx(0.082167041, abs=1e-9)
     text = derivation.text(d)
-    assert "∂E_total/∂w5 = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5" in text
-    assert "= (out_o1 − t1) · out_o1(1 − out_o1) · out_h1" in text
+    assert "∂E_total/∂w₅ = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w₅" in text
+    assert "= (out_o1 − t₁) · out_o1(1 − out_o1) · out_h1" in text
     assert "= 0.74136507 · 0.186815602 · 0.593269992" in text
 
 
@@ -190,7 +190,7 @@ def test_all_parameters_and_a_summary_for_the_big_network():
     assert math.fsum(h["product"] for h in big["hops"]) == pytest.approx(big["value"], abs=TOLERANCE)
     assert math.fsum(p["product"] for p in big["paths"]) == pytest.approx(big["value"], abs=TOLERANCE)
     code, text = run_cli("derive", "quadratic-5-layer", "--param", "W1[0,3]")
-    assert "16000 paths" in text and "δ(z1[3])" in text and "∂z1[3]/∂W1[0,3] = x" in text
+    assert "16000 paths" in text and "δ(z₁[3])" in text and "∂z₁[3]/∂W₁[0,3] = x" in text
     assert len(text.splitlines()) < 80
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from ..core import ops, symbolic
+from ..core import infix, ops, symbolic
 from ..core.node import Node
 from ..core.symbolic import Expr
 from ..engines.scalar import BatchGraph, Exercise, StepRecord
@@ -192,7 +192,7 @@ class _Unwritten(dict):
         self.child = child
 
     def __missing__(self, parent: str) -> Expr:
-        return symbolic.Sym(f"∂{self.child}/∂{parent}")
+        return symbolic.Sym(infix.partial(self.child, parent))
 
 
 class _Example:
