@@ -67,7 +67,7 @@ def _taken_as(factor: str, wrong: str, right: str) -> str:
 
 
 def _num(v: float) -> str:
-    return f"{v:.4g}".replace("-", "−")
+    return f"{v + 0.0:.4g}".replace("-", "−")  # + 0.0: never −0
 
 
 def _listed(parts: list[str], most: int = 4) -> str:

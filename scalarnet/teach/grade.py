@@ -23,7 +23,7 @@ from ..engines.quantities import SIG, agrees, default_asked, describe, step_quan
 from ..engines.scalar import Exercise
 from ..i18n import _, ngettext, pgettext
 from ..views.render import write_atomic
-from ..views.table import aligned_rows, number
+from ..views.table import aligned_rows, number, shown
 
 HEADER = ["student", "variant", "quantity", "value"]
 MOST_COMMON = len(diagnose.MISTAKES)  # mistakes listed in the class summary, most common first
@@ -136,7 +136,7 @@ def read_answers(path: Path) -> list[tuple[int, str, int, str, float]]:
         except ValueError:
             raise GradeError(where + _("variant {value} is not a whole number").format(value=repr(variant))) from None
         try:
-            got = float(value)
+            got = float(value.replace("−", "-"))  # the minus sign the answer keys print, copied
         except ValueError:
             raise GradeError(where + _("value {value} is not a number (write 0.123, not 0,123)").format(
                 value=repr(value))) from None
@@ -210,13 +210,13 @@ def _asked(folder: Path) -> list[str] | None:
 def student_report(s: Student, loss: str) -> str:
     out = ["# " + _("{student} · variant {k} · {right} of {n} right").format(
         student=s.id, k=s.variant, right=s.right, n=len(s.quantities)), ""]
-    rows = [[q, describe(q, loss), number(a.expected, 6), number(a.got, 6),
+    rows = [[q, shown(describe(q, loss)), number(a.expected, 6), number(a.got, 6),
              pgettext("grade", "ok") if a.ok else pgettext("grade", "WRONG"), ", ".join(a.diagnosis)]
             for q, a in s.quantities.items()]
     header = [_("quantity"), _("what"), pgettext("grade", "expected"), pgettext("grade", "got"), "", _("mistake")]
     out += aligned_rows(header, rows, indent="    ")
     if s.mistakes:
-        out += ["", _("What went wrong:"), ""] + [f"    {line}" for line in s.mistakes]
+        out += ["", _("What went wrong:"), ""] + [f"    {shown(line)}" for line in s.mistakes]
     elif s.right < len(s.quantities):
         out += ["", _("No mistake of the catalogue reproduces the wrong answers: compare with the key's derivation.")]
     return "\n".join(out) + "\n"
@@ -226,7 +226,7 @@ def class_report(g: Grades) -> str:
     summary = g.summary()
     out = ["# " + _("Class summary · {n} students · right to {sig} significant figures").format(
         n=summary["students"], sig=g.sig), ""]
-    rows = [[q, describe(q, g.loss), f"{e['right']}/{e['answered']}"] for q, e in summary["quantities"].items()]
+    rows = [[q, shown(describe(q, g.loss)), f"{e['right']}/{e['answered']}"] for q, e in summary["quantities"].items()]
     out += aligned_rows([_("quantity"), _("what"), _("right")], rows, indent="    ")
     out += ["", _("Most common mistakes:"), ""]
     out += ["    " + ngettext("{id}: {n} student ({what})", "{id}: {n} students ({what})", m["students"]).format(
