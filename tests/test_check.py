@@ -38,7 +38,7 @@ def test_the_seed003_backprop_is_wrong_exactly_for_w1_to_w4(name, step):
     for p in ("w5", "w6", "w7", "w8"):
         assert result.params[p].abs_err <= 1e-15
     assert result.params["w1"].sign_flip  # (d_w5 + d_w6) has the wrong sign at step 1
-    assert "path 1: E → out_o1" in result.derivation and "w5" in result.derivation
+    assert "path 1: E → out_o1" in result.derivation and "w₅" in result.derivation
 
 
 @pytest.mark.parametrize("step", [1, 3])
@@ -134,7 +134,7 @@ def test_cli_json_contract_and_exit_statuses(capsys, tmp_path):
     assert doc["first_wrong"] == "w1" and doc["derivation"]["param"] == "w1"
     assert main(["check", "sigmoid-2-2-2", "--against", AGAINST]) == 1
     out, err = capsys.readouterr()
-    assert "4 wrong: w1, w2, w3, w4" in out and "WRONG, sign flipped" in out
+    assert "4 wrong: w₁, w₂, w₃, w₄" in out and "WRONG, sign flipped" in out
     assert "the correct derivation of w1" in err
     good = tmp_path / "good.py"
     good.write_text("from test_check import correct_backprop as f\n")

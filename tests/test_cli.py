@@ -26,7 +26,7 @@ def test_step_prints_ten_rounds_of_the_seed003_exercise(capsys):
         assert f"step {k} · epoch {k} · example 0" in out
     assert "step 11" not in out
     assert out.count("loss E = ") == 10
-    assert "w8" in out and "out_o1" in out
+    assert "w₈" in out and "out_o1" in out
 
 
 def test_step_json_is_the_only_thing_on_stdout(capsys):

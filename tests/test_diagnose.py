@@ -49,8 +49,8 @@ def test_check_names_partial_wrt_weight_alone_on_the_seed003_backprop(capsys):
         assert result.params[name].diagnosis == ["partial_wrt_weight"]
     assert all(result.params[n].diagnosis == [] for n in ("w5", "w6", "w7", "w8"))
     text = check.report(result)
-    assert "diagnosis: partial_wrt_weight explains w1, w2, w3, w4" in text
-    assert "∂in_o1/∂out_h1 taken as ∂in_o1/∂w5 = out_h1 where w5 = 0.1 belongs" in text
+    assert "diagnosis: partial_wrt_weight explains w₁, w₂, w₃, w₄" in text
+    assert "∂in_o1/∂out_h1 taken as ∂in_o1/∂w₅ = out_h1 where w₅ = 0.1 belongs" in text
     assert main(["check", "sigmoid-2-2-2", "--against", SEED003, "--json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert {n: p["diagnosis"] for n, p in doc["params"].items()} == {

@@ -10,11 +10,14 @@ with every font installed would draw exactly the reference picture, and the test
 from __future__ import annotations
 
 import io
+import json
 import logging
 import math
+import os
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 import warnings
 from pathlib import Path
@@ -269,6 +272,25 @@ def test_plot_draws_the_chinese_title_without_missing_glyphs(tmp_path, monkeypat
     assert any("Glyph" in c and "missing" in c for c in complaints)  # the check above can fail
     assert err.count(fonts.INSTALL) == 1 and "no CJK font is installed, so it shows as empty boxes" in err
     assert differing(png, tofu, rows=40) > 300  # the title, at the top
+
+
+def test_the_chinese_plot_draws_its_glyphs_whatever_matplotlibs_font_cache_holds(tmp_path):
+    """A font cache made before the CJK font was installed (simulated: a fresh cache with the CJK
+    fonts taken out) must not make the plot tofu: the font fontconfig finds is handed to
+    matplotlib by its file."""
+    pytest.importorskip("matplotlib", reason="needs matplotlib")
+    needs_cjk_font()
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "SCALARNET_LANG": "zh", "PYTHONWARNINGS": "always"}
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=True)
+    [cache] = (tmp_path / "mpl").glob("fontlist-*.json")
+    doc = json.loads(cache.read_text())
+    doc["ttflist"] = [f for f in doc["ttflist"] if not any(w in f["name"] for w in fonts._CJK_WORDS)]
+    cache.write_text(json.dumps(doc))
+    assert "CJK" not in cache.read_text()  # matplotlib, left to itself, knows no CJK font now
+    done = subprocess.run([sys.executable, "-m", "scalarnet", "train", str(EXAMPLE), "--epochs", "5", "--plot",
+                           str(tmp_path / "plot.png")], env=env, capture_output=True, text=True, check=True)
+    assert "missing from font" not in done.stderr and fonts.INSTALL not in done.stderr, done.stderr
+    assert (tmp_path / "plot.png").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])

@@ -120,7 +120,7 @@ def test_the_partial_wrt_weight_student_is_explained_by_that_mistake_alone(quiz_
     wrong = [a for a in g.students[sid].quantities.values() if not a.ok]
     assert wrong and all(a.diagnosis == ["partial_wrt_weight"] for a in wrong)
     report = grade.student_report(g.students[sid], g.loss)
-    assert "partial_wrt_weight explains" in report and "where w5 =" in report
+    assert "partial_wrt_weight explains" in report and "where w₅ =" in report
     assert "partial_wrt_weight" in grade.class_report(g)
 
 
@@ -159,8 +159,8 @@ def test_the_readmes_graded_example(tmp_path):
     assert g.students["ben"].right == 9 and g.students["ana"].right == 17
     report = grade.student_report(g.students["ben"], g.loss)
     assert "partial_wrt_weight explains all 8 wrong answers" in report
-    assert "∂in_o1/∂out_h1 taken as ∂in_o1/∂w5 = out_h1 where w5 = 0.64 belongs" in report
-    assert "    grad:w1   ∂E/∂w1               0.0179784    -0.01069   WRONG  partial_wrt_weight" in report
+    assert "∂in_o1/∂out_h1 taken as ∂in_o1/∂w₅ = out_h1 where w₅ = 0.64 belongs" in report
+    assert "    grad:w1   ∂E/∂w₁               0.0179784    −0.01069   WRONG  partial_wrt_weight" in report
     assert "    E         the loss E           4/5" in grade.class_report(g)
 
 

@@ -336,3 +336,39 @@ def test_a_chinese_locale_without_the_flag(tmp_path: Path) -> None:
                           env=env, cwd=tmp_path, check=False, text=True, encoding="utf-8")
     assert done.returncode == 0 and done.stdout.startswith("用法：scalarnet compare")
     assert "两个引擎结果不一致时退出状态为1。" in "".join(done.stdout.split())  # the description, wrapped
+
+
+# -- README.zh's own example ------------------------------------------------------------------
+def readme_zh_example(tmp_path: Path) -> Path:
+    """The exercise file README.zh.md writes out (一个神经元.toml), as a reader would save it."""
+    text = (ROOT / "README.zh.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if '"损失"' in b)
+    path = tmp_path / "一个神经元.toml"
+    path.write_text(block, encoding="utf-8")
+    return path
+
+
+def test_a_loss_called_loss_is_not_named_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run(capsys, "step", str(readme_zh_example(tmp_path)))
+    assert code == 0
+    assert "损失 = 0.0227660288" in lines(out) and "损失 损失" not in out
+
+
+def test_derive_lines_up_its_equals_signs_by_display_width(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from scalarnet.views.table import display_width
+
+    example = str(readme_zh_example(tmp_path))
+    for extra in ([], ["--delta"]):
+        code, out, _err = run(capsys, "derive", example, "--param", "权重", *extra)
+        assert code == 0
+        rows = [line for line in lines(out) if line.startswith("  ") and line.lstrip().startswith(("∂", "="))]
+        assert len(rows) >= 3
+        columns = {display_width(row[:row.index("=")]) for row in rows}
+        assert len(columns) == 1, rows  # every "=" in one column, though 损失 and 权重 are two columns wide
+
+
+def test_the_numeric_check_says_how_far_apart_not_error(capsys: pytest.CaptureFixture[str]) -> None:
+    _code, out, _err = run(capsys, "derive", "sigmoid-2-2-2", "--param", "w1")
+    check = lines(out)[-1]
+    assert "相差 0：" in check and "误差" not in check  # 误差 is the error E itself

@@ -73,7 +73,7 @@ def test_the_chinese_derivation_reads_as_the_english_one(capsys):
     assert "  = (out_o1 − y1) · out_o1(1 − out_o1) · w5 · out_h1(1 − out_h1) · x1" in out
     assert "∂E/∂w1 = 0.000758156828 + (-0.00917963729) = -0.00842148046" in out
     assert out[-1] == ("与引擎核对：引擎算出的梯度 ∂E/∂w1 = -0.00842148046；各路径之和 = -0.00842148046，"
-                       "误差 0：在 1e-12 以内相等 ✓")
+                       "相差 0：在 1e-12 以内相等 ✓")
     latex = run(capsys, "derive", "sigmoid-2-2-2", "--param", "w1", "--format", "latex")
     assert r"\usepackage{amsmath}" in latex and "ctex" in latex  # what a Chinese document needs
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import LANGUAGES, N_, _, normal_language
@@ -132,8 +135,36 @@ def open_engine_of(args: argparse.Namespace, default: str | None = None) -> Engi
         ex, note = CompiledExercise(spec, args.lr), _("engine: {name}").format(name="compiled")
     else:
         ex, note = open_engine(spec, args.engine or default, args.lr)
-    print(f"scalarnet: {note}", file=sys.stderr)
+    chosen_for_size = args.engine is None and default is None and ex.name != "scalar"  # the note says why
+    if args.json or args.verbose or chosen_for_size:
+        print(f"scalarnet: {note}", file=sys.stderr)
+    note_pure_build()
     return ex
+
+
+def note_pure_build() -> None:
+    """Once per installation, on standard error: the engine runs as Python because there was no
+    C compiler at install (``pip -q`` hides the build's own note), and how to get the native one."""
+    from ..core import native
+
+    if native.ACTIVE or any(path.exists() for path in native._compiled_files()):
+        return  # the native build runs, or it exists but was set aside (SCALARNET_PURE, an edit): said elsewhere
+    if os.environ.get("SCALARNET_PURE", "").strip() not in ("", "0"):
+        return
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scalarnet"
+    marker = cache / ("pure-build-noted-" + hashlib.sha256(str(native.HERE).encode()).hexdigest()[:12])
+    if marker.exists():
+        return
+    print(_("scalarnet: note: the engine runs as Python (the pure-Python build: there was no C compiler when "
+            "scalarnet was installed); the numbers are the same, only slower. For the native build, install a C "
+            "compiler (apt-get install build-essential, or xcode-select --install on macOS) and install scalarnet "
+            "again: pip install --force-reinstall --no-deps scalarnet (in a clone: pip install -e .). This note "
+            "is shown once."), file=sys.stderr)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:  # a read-only home: the note comes again next time, which is harmless
+        pass
 
 
 def unknown_param(ex: Exercise, name: str | None) -> bool:
@@ -160,15 +191,15 @@ def command(sub: argparse._SubParsersAction, name: str, help: str, description: 
     return p
 
 
-def exercise_command(sub: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
-    """A command that runs an exercise on an engine (step, train): FILE, --lr, --json, --engine."""
+def exercise_command(sub: argparse._SubParsersAction, name: str, help: str, engine_help: str
+                     ) -> argparse.ArgumentParser:
+    """A command that runs an exercise on an engine (step, train): FILE, --lr, --json, --engine
+    (described by ``engine_help``: each command has its own default), -v."""
     p = command(sub, name, help)
     lr_argument(p)
     json_argument(p)
-    p.add_argument("--engine", choices=ENGINES, help=_(
-        "scalar (nodes), matrix (numpy, [network] files) or compiled (the scalar graph replayed over numpy, any "
-        "file); default: scalar for step; for train the matrix engine when a [network] file has more than 2000 "
-        "scalar nodes per batch"))
+    p.add_argument("--engine", choices=ENGINES, help=engine_help)
+    p.add_argument("-v", "--verbose", action="store_true", help=_("say on standard error which engine runs"))
     return p
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..i18n import _
+from .common import command, note_pure_build
 
 
 def examples(args: argparse.Namespace) -> int:
@@ -27,6 +28,7 @@ def demo(args: argparse.Namespace) -> int:
     from ..engines.scalar import Exercise
     from ..views.table import step_table
 
+    note_pure_build()
     for name in DEMO:
         ex = Exercise.load(name)
         print(f"$ scalarnet step {name}")
@@ -39,5 +41,11 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("examples", help=_("list the bundled exercises")).set_defaults(run=examples)
-    sub.add_parser("demo", help=_("step through every bundled exercise")).set_defaults(run=demo)
+    listing = command(sub, "examples", _("list the bundled exercises"), _(
+        "List the bundled exercises by name, with their titles, then the exercises on data files; every command "
+        "takes such a name in place of an exercise file (scalarnet step NAME)."), exercise=False)
+    listing.set_defaults(run=examples)
+    command(sub, "demo", _("step once through the five textbook exercises"), _(
+        "Run the first training step of the five textbook exercises ({names}) and print the tables of each: the "
+        "forward values, the loss, every gradient and the updated weights. `scalarnet examples` lists all the "
+        "bundled exercises.").format(names=", ".join(DEMO)), exercise=False).set_defaults(run=demo)

@@ -75,7 +75,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = command(sub, "render", _("draw the diagram of a training step (values, gradients, partials)"), _(
         "Draw the node graph of one example at one training step with Graphviz: every value, every gradient "
         "and every local partial. Prints the paths written."))
-    p.add_argument("--step", type=positive, default=1, help=_("the training step, as `step --json` numbers them"))
+    p.add_argument("--step", type=positive, default=1, help=_("the training step, as `step --json` numbers them "
+                                                               "(default 1)"))
     p.add_argument("--example", type=int, default=0, help=_("which example of the step's batch (default 0)"))
     p.add_argument("--phase", choices=("forward", "backward", "update"), default="backward",
                    help=_("forward: values; backward: and gradients (default); update: and the updated params"))

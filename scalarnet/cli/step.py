@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = exercise_command(sub, "step", _("run training steps and show every value and gradient of each"))
+    p = exercise_command(sub, "step", _("run training steps and show every value and gradient of each"), _(
+        "scalar (nodes; the default), matrix (numpy, [network] files) or compiled (the scalar graph replayed over "
+        "numpy; any file)"))
     p.add_argument("--steps", type=positive, default=1, help=_("how many steps (default 1)"))
     p.add_argument("--html", metavar="OUT.html", help=_("write a self-contained step-through viewer of the steps"))
     p.add_argument("--param", help=_("with --html: the parameter whose derivation the viewer shows first"))

@@ -13,11 +13,9 @@ object`` on the operators, so that a wrong operand reaches ``_real``'s message.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import math
 import numbers
-import os
 from collections.abc import Callable, Iterable
 
 try:
@@ -29,32 +27,6 @@ except ImportError:  # its hints speak only to mypyc (setup.py), so without it t
 from ..i18n import N_, _
 from . import ops
 from .ops import DomainError, Op
-
-# -- the garbage collector ---------------------------------------------------------
-# An eager loop (micrograd's: a new graph every step) makes tens of thousands of nodes a step.
-# They form no reference cycles, so reference counting alone frees each step's graph; but
-# CPython's cyclic collector also runs every 700 new container objects (allocations minus
-# frees): it scans the live graph again and again, promotes it to the older generations, and
-# full collections then walk every live object of the process (numpy's, torch's ...). That was
-# 40-70 % of an eager step. So, on import, scalarnet raises the threshold of the youngest
-# generation to GC_THRESHOLD: a step's graph of up to 100,000 nodes (a node and its tuple of
-# parents are two tracked objects) is made, used and freed between two collections, and
-# cyclic garbage made by other code is still collected, a little later. A threshold the
-# user set higher, or 0 (automatic collection off), is left alone; SCALARNET_GC=default
-# leaves the collector exactly as Python set it.
-GC_THRESHOLD = 200_000
-PYTHON_GC_THRESHOLD = gc.get_threshold()  # as Python (or the user) had set it, before the change
-
-
-def _tune_collector() -> None:
-    if os.environ.get("SCALARNET_GC", "").lower() == "default":
-        return
-    first, *older = gc.get_threshold()
-    if 0 < first < GC_THRESHOLD:
-        gc.set_threshold(GC_THRESHOLD, *older)
-
-
-_tune_collector()
 
 
 @mypyc_attr(native_class=False)  # an exception: a plain Python class, compiled or not

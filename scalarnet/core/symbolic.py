@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..i18n import _
-from . import ops
+from . import infix, ops
 
 
 class Expr:
@@ -382,9 +382,9 @@ def latex_exponent(number: str) -> str:
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def text(e: Expr) -> str:
-    """Plain text with Unicode: ``out_o1(1 − out_o1)``."""
-    return _show(e, _Style(False, lambda n: n, "−", "·", "(", ")"))
+def text(e: Expr, name: Callable[[str], str] = lambda n: n) -> str:
+    """Plain text with Unicode, each name written by ``name``: ``out_o1(1 − out_o1)``."""
+    return _show(e, _Style(False, name, "−", "·", "(", ")"))
 
 
 def latex(e: Expr, name: Callable[[str], str] = lambda n: n) -> str:
@@ -415,6 +415,8 @@ def _show_sum(e: Sum, s: _Style) -> str:
     for k, t in enumerate(terms):
         c, factors = split(t)
         body = _show_product(abs(c), factors, s)
+        if c < 0 and not s.latex and infix.precedence_of(body) == infix.SUM:  # a name that is a sum: − (a + b)
+            body = f"{s.open}{body}{s.close}"
         if k == 0:
             out = (s.minus if c < 0 else "") + body
         else:
@@ -431,10 +433,11 @@ def _show_product(coeff: float, factors: tuple[Expr, ...], s: _Style) -> str:
             top.append(f)
     sign = s.minus if coeff < 0 else ""
     magnitude = abs(coeff)
-    numerator = _chain(([] if magnitude == 1.0 and top else [s.number(magnitude)]) + [_factor(f, s) for f in top], s)
+    numbered = [] if magnitude == 1.0 and top else [Num(magnitude)]
+    numerator = _chain(numbered + top, [s.number(magnitude) for _n in numbered] + [_factor(f, s) for f in top], s)
     if not bottom:
         return sign + numerator
-    denominator = _chain([_factor(f, s) for f in bottom], s)
+    denominator = _chain(bottom, [_factor(f, s) for f in bottom], s)
     if s.latex:  # \frac needs no brackets around a lone sum
         if len(top) == 1 and magnitude == 1.0:
             numerator = _show(top[0], s)
@@ -446,18 +449,47 @@ def _show_product(coeff: float, factors: tuple[Expr, ...], s: _Style) -> str:
     return f"{sign}{numerator} / {denominator}"
 
 
-def _chain(parts: list[str], s: _Style) -> str:
-    """Factors side by side: juxtaposed before a bracket (``x(1 − x)``), else with a dot."""
+def _chain(factors: list[Expr], parts: list[str], s: _Style) -> str:
+    """Factors side by side (``parts``: each factor as written): juxtaposed before a bracket
+    after a number or a bracket (``2(y − t)``), and after a name the bracket holds
+    (``x(1 − x)``, the textbook's σ′); else with a dot, so that ``w5·(1 − h1²)`` does not read
+    as a function call."""
     out = parts[0]
-    for part in parts[1:]:
-        out += part if part.startswith(s.open) else s.dot + part
+    for before, factor, part in zip(factors, factors[1:], parts[1:]):
+        out += part if part.startswith(s.open) and _juxtaposed(before, factor) else s.dot + part
     return out
+
+
+def _juxtaposed(before: Expr, factor: Expr) -> bool:
+    if isinstance(before, (Num, Sum)):
+        return True
+    return isinstance(before, Sym) and before in _symbols(factor)
+
+
+def _symbols(e: Expr) -> set[Expr]:
+    """The names an expression holds."""
+    if isinstance(e, Sym):
+        return {e}
+    if isinstance(e, Sum):
+        parts: tuple[Expr, ...] = e.terms
+    elif isinstance(e, Product):
+        parts = e.factors
+    elif isinstance(e, Power):
+        parts = (e.base, e.exponent)
+    elif isinstance(e, Call):
+        parts = e.args
+    elif isinstance(e, Positive):
+        parts = (e.arg,)
+    else:
+        return set()
+    return set().union(*(_symbols(p) for p in parts))
 
 
 def _factor(f: Expr, s: _Style) -> str:
     if isinstance(f, Power):
         base = _show(f.base, s)
-        if isinstance(f.base, (Sum, Product, Power)) or (isinstance(f.base, Num) and f.base.value < 0):
+        if isinstance(f.base, (Sum, Product, Power)) or (isinstance(f.base, Num) and f.base.value < 0) or (
+                isinstance(f.base, Sym) and not s.latex and not infix.is_atom(base)):  # a name that is a formula
             base = f"{s.open}{base}{s.close}"
         exponent = f.exponent
         if s.latex:
@@ -467,4 +499,5 @@ def _factor(f: Expr, s: _Style) -> str:
         shown = _show(exponent, s)
         return f"{base}^{shown}" if isinstance(exponent, (Num, Sym)) else f"{base}^({shown})"
     shown = _show(f, s)
-    return f"{s.open}{shown}{s.close}" if isinstance(f, Sum) else shown
+    named_formula = isinstance(f, Sym) and not s.latex and infix.precedence_of(shown) in (infix.SUM, infix.SIGN)
+    return f"{s.open}{shown}{s.close}" if isinstance(f, Sum) or named_formula else shown

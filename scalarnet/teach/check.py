@@ -559,7 +559,7 @@ def diagnose_result(result: CheckResult, ex: Exercise, record: StepRecord, batch
 
 def report(result: CheckResult) -> str:
     """The check as a table, with the messages; the derivation goes to standard error."""
-    from ..views.table import aligned_rows, number, printable
+    from ..views.table import aligned_rows, number, printable, shown
 
     where = which_examples(result.examples) + ("" if len(result.examples) == 1
                                                else " " + _("(the gradient of the batch mean)"))
@@ -569,17 +569,17 @@ def report(result: CheckResult) -> str:
     for name, c in result.params.items():
         wrong_note = _("WRONG, sign flipped") if c.sign_flip else _("WRONG")
         note = _("ok") if c.ok else (wrong_note if not c.problem else c.problem_shown())
-        rows.append([name, number(c.expected), "—" if c.got is None else number(c.got),
+        rows.append([shown(name), number(c.expected), "—" if c.got is None else number(c.got),
                      "—" if c.got is None else f"{c.abs_err:.2g}", "—" if c.got is None else f"{c.rel_err:.2g}", note])
     out += aligned_rows([_("param"), _("expected"), _("got"), _("abs err"), _("rel err"), ""], rows)
     out += ["", _("tolerance: |got − expected| ≤ max({atol}, {rtol}·|expected|)").format(
         atol=f"{result.atol:g}", rtol=f"{result.rtol:g}")]
     out += [_("note: {message}").format(message=m) for m in (result.notes or result.messages)]
-    out += [_("diagnosis: {mistake}").format(mistake=line) if not line.startswith(" ") else "  " + line
+    out += [_("diagnosis: {mistake}").format(mistake=shown(line)) if not line.startswith(" ") else "  " + shown(line)
             for line in result.mistake_lines]
     wrong = result.wrong
     out.append("" if not wrong else _("{n} wrong: {names}; the derivation of {first} is on standard error").format(
-        n=len(wrong), names=", ".join(wrong), first=wrong[0]))
+        n=len(wrong), names=", ".join(map(shown, wrong)), first=shown(wrong[0])))
     if not wrong:
         out.append(_("all {n} gradients agree").format(n=len(result.params)))
     return "\n".join(out) + "\n"

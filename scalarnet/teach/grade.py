@@ -29,7 +29,7 @@ from ..engines.scalar import Exercise
 from ..i18n import _, ngettext, pgettext
 from ..views.derivation import markdown_text
 from ..views.render import write_atomic
-from ..views.table import aligned_rows, number, printable
+from ..views.table import aligned_rows, number, printable, shown
 from . import quiz
 
 HEADER = ["student", "variant", "quantity", "value"]
@@ -183,6 +183,7 @@ def _answer(path: Path, line: int, row: list[str]) -> tuple[int, str, int, str, 
         raise GradeError(where + _("expected 4 fields ({header}), got {n}").format(header=",".join(HEADER),
                                                                                   n=len(row)))
     student, variant, quantity, value = (c.strip() for c in row)
+    value = value.replace("−", "-")  # the minus sign the answer keys print, copied
     if not student:
         raise GradeError(where + _("the student is empty; give an id such as s01"))
     if any(unicodedata.category(c)[0] == "C" for c in student):
@@ -283,13 +284,13 @@ def student_report(s: Student, loss: str, markdown: bool = True) -> str:
     sid = markdown_text(s.id) if markdown else printable(s.id)
     out = ["# " + _("{student} · variant {k} · {right} of {n} right").format(
         student=sid, k=s.variant, right=s.right, n=len(s.quantities)), ""]
-    rows = [[q, describe(q, loss), number(a.expected, 6), number(a.got, 6),
+    rows = [[q, shown(describe(q, loss)), number(a.expected, 6), number(a.got, 6),
              pgettext("grade", "ok") if a.ok else pgettext("grade", "WRONG"), ", ".join(a.diagnosis)]
             for q, a in s.quantities.items()]
     header = [_("quantity"), _("what"), pgettext("grade", "expected"), pgettext("grade", "got"), "", _("mistake")]
     out += aligned_rows(header, rows, indent="    ")
     if s.mistakes:
-        out += ["", _("What went wrong:"), ""] + [f"    {line}" for line in s.mistakes]
+        out += ["", _("What went wrong:"), ""] + [f"    {shown(line)}" for line in s.mistakes]
     elif s.right < len(s.quantities):
         out += ["", _("No mistake of the catalogue reproduces the wrong answers: compare with the key's derivation.")]
     return "\n".join(out) + "\n"
@@ -299,7 +300,7 @@ def class_report(g: Grades) -> str:
     summary = g.summary()
     out = ["# " + _("Class summary · {n} students · right to {sig} significant figures").format(
         n=summary["students"], sig=g.sig), ""]
-    rows = [[q, describe(q, g.loss), f"{e['right']}/{e['answered']}"] for q, e in summary["quantities"].items()]
+    rows = [[q, shown(describe(q, g.loss)), f"{e['right']}/{e['answered']}"] for q, e in summary["quantities"].items()]
     out += aligned_rows([_("quantity"), _("what"), _("right")], rows, indent="    ")
     out += ["", _("Most common mistakes:"), ""]
     out += ["    " + ngettext("{id}: {n} student ({what})", "{id}: {n} students ({what})", m["students"]).format(

@@ -48,7 +48,8 @@ from ..spec.bundled import resolve
 from ..views import derivation
 from ..views.derivation import markdown_text
 from ..views.render import write_atomic
-from ..views.table import number, one_line
+from ..views.table import number, one_line, shown
+from ..views.typography import partial
 
 DECIMALS = 2
 PARAM_RANGE = (-1.0, 1.0)
@@ -342,7 +343,8 @@ def _picture(exercise: Path, computed: set[str], given: set[str], folder: Path) 
 
 
 # a label line "name = number" or "name = formula = number" (after a line break \n or \l, or the opening quote)
-_VALUE = re.compile(r'(\\[ln]|")([^\s=\\"]+) = ((?:[^\\"=]+ = )?)(-?\d[\d.]*(?:e[-+]?\d+)?)')
+# (numbers as pictures write them: the true minus sign, 3.64 × 10⁻⁵)
+_VALUE = re.compile(r'(\\[ln]|")([^\s=\\"]+) = ((?:[^\\"=]+ = )?)([−-]?\d[\d.]*(?:e[-+]?\d+| × 10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?)')
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
@@ -371,8 +373,9 @@ def formula_exprs(steps: StepDerivations) -> list[tuple[str, symbolic.Expr]]:
 
 
 def formula_lines(steps: StepDerivations) -> list[tuple[str, str]]:
-    """(name, formula) of each [graph] node, written as a textbook does (σ, superscripts)."""
-    return [(name, symbolic.text(expr)) for name, expr in formula_exprs(steps)]
+    """(name, formula) of each [graph] node, written as a textbook does (σ, superscripts, names as every
+    view writes them: views/typography.py); the name as in the file."""
+    return [(name, symbolic.text(expr, shown)) for name, expr in formula_exprs(steps)]
 
 
 def _given_rows(steps: StepDerivations, v: Variant) -> list[tuple[str, str, str]]:
@@ -409,10 +412,10 @@ def sheet_markdown(steps: StepDerivations, v: Variant, asked: list[str], picture
         out += [_("The picture's Graphviz source is {file} (render it with {command}).").format(
             file=f"`{picture['picture_dot'].name}`", command=f"`dot -Tsvg {picture['picture_dot'].name}`"), ""]
     out += ["## " + _("Given"), ""] + _md_table(_header(N_("name"), N_("what"), N_("value")),
-                                                 [list(r) for r in _given_rows(steps, v)])
-    out += ["", "## " + _("The formulas"), ""] + [f"- {name} = {text}" for name, text in formula_lines(steps)]
+                                                 [[shown(n), *r] for n, *r in _given_rows(steps, v)])
+    out += ["", "## " + _("The formulas"), ""] + [f"- {shown(name)} = {text}" for name, text in formula_lines(steps)]
     out += ["", "## " + _("Questions"), "", _run_one_step("η"), ""]
-    out += [_("{k}. {what} ({quantity}) = ________").format(k=k, what=describe(q, loss), quantity=f"`{q}`")
+    out += [_("{k}. {what} ({quantity}) = ________").format(k=k, what=shown(describe(q, loss)), quantity=f"`{q}`")
             for k, q in enumerate(asked, start=1)]
     out += ["", _("Hand in each answer as a CSV row {row}, e.g. {example}.").format(
         row="`student,variant,quantity,value`", example=f"`s01,{v.id},{asked[0]},0.123`"), ""]
@@ -426,25 +429,27 @@ def _update_line(name: str, record: StepRecord, lr: float, latex: bool) -> str:
         return (rf"{n}^{{+}} &= {n} - \eta \cdot \frac{{\partial {derivation.latex_name(record.loss_name)}}}"
                 rf"{{\partial {n}}} = {derivation.latex_number(before)} - {derivation.latex_number(lr)} \cdot "
                 rf"{_paren(derivation.latex_number(g))} = {derivation.latex_number(after)}")
-    return (f"{name}⁺ = {name} − η·∂{record.loss_name}/∂{name} = {number(before)} − {number(lr)}·"
+    w = shown(name)
+    return (f"{w}⁺ = {w} − η·{partial(record.loss_name, name)} = {number(before)} − {number(lr)}·"
             f"{_paren(number(g))} = {number(after)}")
 
 
 def _paren(text: str) -> str:
-    return f"({text})" if text.startswith("-") else text
+    """A negative number in a product, bracketed: 1·(−0.0157) (LaTeX's minus is -, the text's −)."""
+    return f"({text})" if text.startswith(("-", "−")) else text
 
 
 def key_markdown(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
     ex, record = steps.exercise, steps.record
     loss = ex.loss_name
     out = ["# " + _("Answer key · {title}").format(title=markdown_text(ex.title)), "", "## " + _("Answers"), ""]
-    out += _md_table(_header(N_("quantity"), N_("what"), N_("answer")), [[f"`{q}`", describe(q, loss), number(a)]
+    out += _md_table(_header(N_("quantity"), N_("what"), N_("answer")), [[f"`{q}`", shown(describe(q, loss)), number(a)]
                                                               for q, a in v.answers.items()])
     out += ["", "## " + _("Given"), ""] + _md_table(_header(N_("name"), N_("what"), N_("value")),
-                                                     [list(r) for r in _given_rows(steps, v)])
+                                                     [[shown(n), *r] for n, *r in _given_rows(steps, v)])
     out += ["", "## " + _("Forward pass"), ""]
     values = {n: vals[0] for n, vals in record.values.items()}
-    out += [f"- {name} = {text} = {number(values[name])}" for name, text in formula_lines(steps)]
+    out += [f"- {shown(name)} = {text} = {number(values[name])}" for name, text in formula_lines(steps)]
     out += ["", _("The loss: {loss} = {value}").format(loss=loss, value=number(record.loss)), "",
             "## " + _("Backward pass"), ""]
     for name in ex.trainable:

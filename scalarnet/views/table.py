@@ -7,16 +7,15 @@ import re
 import textwrap
 import unicodedata
 
+from ..engines.quantities import is_the_word_loss
 from ..engines.record import StepRecord, which_examples
 from ..i18n import _
+from .typography import name as shown
+from .typography import number
+
+__all__ = ["aligned_rows", "display_width", "number", "pad", "printable", "shown", "step_table", "update_rows"]
 
 MAX_COLUMNS = 6  # examples shown side by side; a bigger batch shows the first ones
-
-
-def number(v: float, digits: int = 9) -> str:
-    """Up to ``digits`` significant digits (trailing zeros dropped), scientific notation for very
-    small or large values."""
-    return f"{v:.{digits}g}"
 
 
 def printable(text: str) -> str:
@@ -55,7 +54,7 @@ def step_table(record: StepRecord, title: str = "", rows: int | None = None, col
     """The step as text. ``rows``: at most this many nodes and parameters listed (a summary
     line says how many more); ``columns``: examples side by side; ``width``: wrap the heading."""
     examples = record.examples
-    shown = examples[:columns]
+    side_by_side = examples[:columns]
     head = _("step {step} · epoch {epoch} · {examples}").format(step=record.step, epoch=record.epoch,
                                                                 examples=which_examples(examples))
     title = printable(title)
@@ -64,36 +63,39 @@ def step_table(record: StepRecord, title: str = "", rows: int | None = None, col
         heading = "\n".join([*textwrap.wrap(f"══ {title}", width), f"   {head} ══"])
     out = [heading, "", _("forward")]
     names = [n for n in record.values if n not in record.grads]
-    loss = "L" if len(examples) > 1 else record.loss_name
+    loss = "L" if len(examples) > 1 else shown(record.loss_name)
     grads = record.node_grads
     listed = names[:rows]
     if len(examples) == 1:  # value and gradient side by side
-        table = [[name, number(record.values[name][0]), *([number(grads[name][0])] if name in grads else [])]
+        table = [[shown(name), number(record.values[name][0]), *([number(grads[name][0])] if name in grads else [])]
                  for name in listed]
         out += aligned_rows([_("node"), _("value"), *([_("∂{loss}/∂node").format(loss=loss)] if grads else [])],
                             table)
     else:
-        headers = [_("example {n}").format(n=e) for e in shown]
-        table = [[name, *(number(v) for v in record.values[name][: len(shown)])] for name in listed]
+        headers = [_("example {n}").format(n=e) for e in side_by_side]
+        table = [[shown(name), *(number(v) for v in record.values[name][: len(side_by_side)])] for name in listed]
         out += aligned_rows([_("node"), *headers], table)
         if grads:
             out += ["", _("∂{loss}/∂node, the share of each example's node (inputs and targets included)").format(
                 loss=loss)]
-            out += aligned_rows([_("node"), *headers], [[name, *(number(v) for v in grads[name][: len(shown)])]
-                                                     for name in listed if name in grads])
+            out += aligned_rows([_("node"), *headers],
+                                [[shown(name), *(number(v) for v in grads[name][: len(side_by_side)])]
+                                 for name in listed if name in grads])
     if len(names) > len(listed):
         out.append("  " + _("(+{n} more nodes; `scalarnet step` lists them all)").format(n=len(names) - len(listed)))
-    if len(examples) > len(shown):
+    if len(examples) > len(side_by_side):
         out.append("  " + _("(+{n} more examples in this batch; --json shows them all)").format(
-            n=len(examples) - len(shown)))
+            n=len(examples) - len(side_by_side)))
     out.append("")
-    if len(examples) == 1:
-        out.append(_("loss {name} = {value}").format(name=record.loss_name, value=number(record.loss)))
+    if len(examples) == 1 and is_the_word_loss(record.loss_name):
+        out.append(f"{shown(record.loss_name)} = {number(record.loss)}")
+    elif len(examples) == 1:
+        out.append(_("loss {name} = {value}").format(name=shown(record.loss_name), value=number(record.loss)))
     else:
         out.append(_("batch loss = mean of {name} over {n} examples = {value}").format(
-            name=record.loss_name, n=len(examples), value=number(record.loss)))
+            name=shown(record.loss_name), n=len(examples), value=number(record.loss)))
     out += ["", _("backward and update (learning rate {rate})").format(rate=number(record.learning_rate))]
-    out += update_rows(record, "L" if len(examples) > 1 else record.loss_name, rows)
+    out += update_rows(record, "L" if len(examples) > 1 else shown(record.loss_name), rows)
     if rows is not None and len(record.grads) > rows:
         out.append("  " + _("(+{n} more parameters; `scalarnet step` lists them all)").format(
             n=len(record.grads) - rows))
@@ -104,7 +106,7 @@ def update_rows(record: StepRecord, loss: str, limit: int | None = None) -> list
     """The table of the first ``limit`` parameters' values, gradients and updated values."""
     before = record.params_before()
     trained = set(record.trainable)  # a set: one lookup per parameter, not a scan of the list
-    rows = [[name, number(before[name]), number(g), number(record.params[name]),
+    rows = [[shown(name), number(before[name]), number(g), number(record.params[name]),
              "" if name in trained else _("not trained")]
             for name, g in list(record.grads.items())[:limit]]
     return aligned_rows([_("param"), _("value"), _("∂{loss}/∂param").format(loss=loss), _("after update"), _("note")],

@@ -33,7 +33,7 @@ from .diagram import DiagramError, Sizing, pictures, sizing
 from .diagram.subject import Subject, from_exercise
 from .narration import Narrator, num
 from .svg_patch import TOKEN_JS, PatchSet
-from .table import number
+from .table import number, shown
 
 WALK_LIMIT = 60  # named nodes up to which a step gets a frame per node
 MAX_DERIVED = 40  # parameters whose derivations the page carries (the chosen one first)
@@ -164,12 +164,13 @@ def _step_frames(index: int, subject: Subject, narrator: Narrator, forward: list
     where = _("step {step}").format(step=subject.step) + " · " if subject.step is not None else ""
     per_node = bool(walk)
     given = [n for n in narrator.slot if n not in narrator.uses]
-    first = ", ".join(f"{n} = {num(narrator.slot[n].value)}" for n in given[:12]) + (" …" if len(given) > 12 else "")
+    first = ", ".join(f"{shown(n)} = {num(narrator.slot[n].value)}" for n in given[:12])
+    first += " …" if len(given) > 12 else ""
     yield Frame(index, "forward", "", where + _("forward pass: the given numbers"),
                 _("given: {values}").format(values=first), 0), shots["forward"][0]
     if per_node:
         for j, name in enumerate(forward, start=1):
-            yield Frame(index, "forward", name, where + _("forward pass: {name}").format(name=name),
+            yield Frame(index, "forward", name, where + _("forward pass: {name}").format(name=shown(name)),
                         narrator.forward(name), j), shots["forward"][0]
     else:
         top = subject.top
@@ -179,7 +180,7 @@ def _step_frames(index: int, subject: Subject, narrator: Narrator, forward: list
                     len(forward)), shots["forward"][0]
     if per_node:
         for j, (name, picture) in enumerate(zip(walk, shots["backward"]), start=1):
-            yield Frame(index, "backward", name, where + _("backward walk: at {name}").format(name=name),
+            yield Frame(index, "backward", name, where + _("backward walk: at {name}").format(name=shown(name)),
                         narrator.backward(name), j), picture
     else:
         yield Frame(index, "backward", "", where + _("backward pass"),
@@ -194,7 +195,7 @@ def _step_frames(index: int, subject: Subject, narrator: Narrator, forward: list
         node = narrator.slot[name]
         trained = name in subject.updated
         line = narrator.update(name, node.value, node.grad, subject.updated.get(name, node.value), rate, trained)
-        yield Frame(index, "update", name, _("{update}: {name}").format(update=update, name=name), line,
+        yield Frame(index, "update", name, _("{update}: {name}").format(update=update, name=shown(name)), line,
                     len(walk)), shots["update"][0]
     if not params:
         yield Frame(index, "update", "", update, _("update: every trained parameter moves against its gradient, "
@@ -245,7 +246,7 @@ def _table(subject: Subject, slot: dict[str, Node], forward: list[str], walk: li
     rows = []
     for name, node in slot.items():
         grad = number(node.grad) if node.requires_grad else ""
-        cells = [f"<td>{html.escape(name)}</td>", f'<td class="v">{number(node.value)}</td>',
+        cells = [f"<td>{html.escape(shown(name))}</td>", f'<td class="v">{number(node.value)}</td>',
                  f'<td class="g">{grad}</td>']
         if subject.updated:
             cells.append(f'<td class="a">{number(subject.updated[name]) if name in subject.updated else ""}</td>')
