@@ -148,12 +148,13 @@ def test_asked_quantities_by_name(tmp_path, capsys):
 def test_without_a_renderer_the_sheet_points_to_the_dot_source(tmp_path, monkeypatch):
     from scalarnet.views import diagram
 
-    def no_renderer(graph, path, *args, **kwargs):
-        dot = Path(path).with_suffix(".dot")
-        dot.write_text(graph.source)
-        raise diagram.NotRendered("no renderer here", [dot])
+    def no_renderer(graphs, paths, *args, **kwargs):
+        dots = [Path(path).with_suffix(".dot") for path in paths]
+        for graph, dot in zip(graphs, dots):
+            dot.write_text(graph.source)
+        raise diagram.NotRendered("no renderer here", dots)
 
-    monkeypatch.setattr(diagram, "save", no_renderer)
+    monkeypatch.setattr(diagram, "save_all", no_renderer)
     v = quiz.make("sigmoid-2-2-2", 1, tmp_path, seed=2, pdf=False)[0]
     assert v.files["picture_dot"].read_text().startswith("digraph")
     assert "`network.dot`" in v.files["sheet"].read_text() and "network.svg" not in v.files["sheet"].read_text()
@@ -220,14 +221,14 @@ def test_a_folder_holding_a_quiz_is_refused_and_force_replaces_it_whole(tmp_path
 
 
 def test_an_interrupted_quiz_leaves_nothing_behind(tmp_path, monkeypatch):
-    real = quiz._variant
+    real = quiz._draw_variant
 
     def interrupted(spec, k, *args):
         if k == 2:
             raise KeyboardInterrupt
         return real(spec, k, *args)
 
-    monkeypatch.setattr(quiz, "_variant", interrupted)
+    monkeypatch.setattr(quiz, "_draw_variant", interrupted)
     with pytest.raises(KeyboardInterrupt):
         quiz.make("sigmoid-2-2-2", 3, tmp_path / "class", seed=1, pdf=False)
     assert list(tmp_path.iterdir()) == []

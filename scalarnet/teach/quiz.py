@@ -255,9 +255,11 @@ def _move_in(staging: Path, out: Path, old: list[Path]) -> None:
 def _write_variants(spec: ExerciseSpec, variants: int, seed: int, asked: list[str] | None, pdf: bool,
                     folder: Path) -> list[Variant]:
     width = max(2, len(str(variants)))
+    drawn = [_draw_variant(spec, k, seed, folder / f"variant-{k:0{width}d}") for k in range(1, variants + 1)]
+    pictures = _pictures(drawn)
     made: list[Variant] = []
-    for k in range(1, variants + 1):
-        made.append(_variant(spec, k, seed, folder / f"variant-{k:0{width}d}", asked))
+    for (exercise, given, record, steps), picture in zip(drawn, pictures):
+        made.append(_variant(len(made) + 1, exercise, given, record, steps, picture, asked))
         asked = asked or list(made[0].answers)  # the first variant's defaults for all
     if pdf and shutil.which("pdflatex"):
         _typeset(made)
@@ -265,15 +267,20 @@ def _write_variants(spec: ExerciseSpec, variants: int, seed: int, asked: list[st
 
 
 def _typeset(made: list[Variant]) -> None:
-    """The PDFs of every sheet and key (those in Chinese where pdflatex here can set Chinese)."""
-    no_chinese = []
+    """The PDFs of every sheet and key (those in Chinese where pdflatex here can set Chinese),
+    one pdflatex per core at a time: they are most of a quiz's time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    no_chinese, jobs = [], []
     for v in made:
         for kind in ("sheet", "key"):
             tex = v.files[f"{kind}_tex"]
             if _needs_cjk(tex.read_text(encoding="utf-8")) and cjk_package() is None:
                 no_chinese.append(tex)
-                continue
-            pdf_path = _pdflatex(tex)
+            else:
+                jobs.append((v, kind, tex))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for (v, kind, _tex), pdf_path in zip(jobs, pool.map(lambda job: _pdflatex(job[2]), jobs)):
             if pdf_path is not None:
                 v.files[f"{kind}_pdf"] = pdf_path
     if no_chinese:
@@ -290,7 +297,9 @@ def _record(path: Path) -> tuple[StepRecord, StepDerivations]:
     return steps.record, steps
 
 
-def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[str] | None) -> Variant:
+def _draw_variant(spec: ExerciseSpec, k: int, seed: int, folder: Path) -> tuple[Path, dict[str, float], StepRecord,
+                                                                                StepDerivations]:
+    """Variant ``k``'s numbers, its exercise file, and its step 1 (drawn again where it does not run)."""
     title = _("{title} · variant {k}").format(title=spec.title, k=k)
     exercise = folder / "exercise.toml"
     for attempt in range(ATTEMPTS):
@@ -300,18 +309,21 @@ def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[st
         write_atomic(exercise, text.encode("utf-8"))
         try:
             record, steps = _record(exercise)
-            break
+            return exercise, given, record, steps
         except (ExerciseError, SpecError) as err:  # overflow, log of a negative: draw again
             last = err
-            continue
-    else:
-        raise QuizError(f"{spec.path}: " + _("variant {k}: none of {n} draws from the [vary] ranges ran (the last "
-                                             "one: {error}); narrow the ranges").format(k=k, n=ATTEMPTS, error=last))
+    raise QuizError(f"{spec.path}: " + _("variant {k}: none of {n} draws from the [vary] ranges ran (the last "
+                                         "one: {error}); narrow the ranges").format(k=k, n=ATTEMPTS, error=last))
+
+
+def _variant(k: int, exercise: Path, given: dict[str, float], record: StepRecord, steps: StepDerivations,
+             picture: dict[str, Path], asked: list[str] | None) -> Variant:
+    """Variant ``k``'s answers, question sheet and answer key, beside its exercise file and picture."""
+    folder = exercise.parent
     asked = asked or default_asked(record)
     check_asked(asked, record)
     answers = {q: step_quantities(record)[q] for q in asked}
     v = Variant(k, folder, given, answers, {"exercise": exercise})
-    picture = _picture(exercise, {name for name, _ in formula_exprs(steps)}, set(given), folder)
     v.files.update(picture)
     sheet_md, key_md, sheet_tex, key_tex = (folder / n for n in ("sheet.md", "key.md", "sheet.tex", "key.tex"))
     write_atomic(sheet_md, sheet_markdown(steps, v, asked, picture).encode("utf-8"))
@@ -322,23 +334,35 @@ def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[st
     return v
 
 
-def _picture(exercise: Path, computed: set[str], given: set[str], folder: Path) -> dict[str, Path]:
-    """The network picture with the given numbers only: the computed values are hidden.
-    Rendered to SVG and PNG; where nothing renders, the DOT source is written instead."""
-    from ..views.diagram import NotRendered, diagram, save
+def _pictures(drawn: list[tuple[Path, dict[str, float], StepRecord, StepDerivations]]) -> list[dict[str, Path]]:
+    """Every variant's network picture with the given numbers only (the computed values are
+    hidden), all in one layout sized for the widest numbers of any variant (every variant has
+    the same boxes and arrows), rendered to SVG and PNG in one go per format; where nothing
+    renders, the DOT sources are written instead."""
+    from ..views.diagram import NotRendered, pictures, save_all, sizing, subject_of
 
-    graph = diagram(exercise, step=1, phase="forward", level="neuron")
-    if computed and not hide_values(graph, computed, {name.replace("_", "") for name in given}):
-        print("scalarnet: " + _("note: {file} may show computed values (no node of the picture was recognised to "
-                                "hide them); look at it before handing the sheet out").format(
-            file=folder / "network.svg"), file=sys.stderr)
-    out = {}
+    subjects = [subject_of(exercise, step=1) for exercise, *_rest in drawn]
+    shared = [sizing(s, level="neuron") for s in subjects]
+    pinned = pictures(subjects[0], phase="forward", level="neuron", size_with=shared)[0].layout
+    graphs = []
+    for subject, (exercise, given, _record, steps) in zip(subjects, drawn):
+        graph = pictures(subject, phase="forward", level="neuron", pinned=pinned)[0].graph
+        computed = {name for name, _ in formula_exprs(steps)}
+        if computed and not hide_values(graph, computed, {name.replace("_", "") for name in given}):
+            print("scalarnet: " + _("note: {file} may show computed values (no node of the picture was recognised "
+                                    "to hide them); look at it before handing the sheet out").format(
+                file=exercise.parent / "network.svg"), file=sys.stderr)
+        graphs.append(graph)
+    out: list[dict[str, Path]] = [{} for _ in drawn]
     for fmt in ("svg", "png"):
         try:
-            out[f"picture_{fmt}"] = save(graph, folder / f"network.{fmt}")[0]
+            paths = save_all(graphs, [exercise.parent / "network" for exercise, *_rest in drawn], fmt)
         except NotRendered as err:
-            out["picture_dot"] = err.written[0]
+            for files, dot in zip(out, err.written):
+                files["picture_dot"] = dot
             break
+        for files, path in zip(out, paths):
+            files[f"picture_{fmt}"] = path
     return out
 
 
