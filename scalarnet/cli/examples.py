@@ -48,4 +48,4 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     command(sub, "demo", _("step once through the five textbook exercises"), _(
         "Run the first training step of the five textbook exercises ({names}) and print the tables of each: the "
         "forward values, the loss, every gradient and the updated weights. `scalarnet examples` lists all the "
-        "bundled exercises.").format(names=", ".join(DEMO)), exercise=False).set_defaults(run=demo)
+        "bundled exercises.").format(names=", ".join(f"`{n}`" for n in DEMO)), exercise=False).set_defaults(run=demo)
