@@ -27,7 +27,7 @@ from scalarnet.spec import load
 from scalarnet.spec.bundled import bundled_names, dataset_names, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED003 = f"{ROOT / 'examples' / 'seed003_backprop.py'}:back_propagate"  # the learner test_check.py uses
+MOOC83 = f"{ROOT / 'examples' / 'mooc83_backprop.py'}:back_propagate"  # the learner test_check.py uses
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NETWORK = "sigmoid-2-2-2-network"
 COVERED = ["sigmoid-2-2-2", "mazur-2-2-2", "curve-fit-1-5-1", NETWORK, "quadratic-5-layer"]
@@ -167,8 +167,8 @@ def test_compare_names_kinks_and_a_difference_in_chinese(capsys: pytest.CaptureF
 
 
 # -- check --------------------------------------------------------------------------------
-def test_check_of_the_seed003_learner_is_chinese(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "check", "sigmoid-2-2-2", "--against", SEED003)
+def test_check_of_the_mooc83_learner_is_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", "sigmoid-2-2-2", "--against", MOOC83)
     assert code == 1
     rows = lines(out)
     assert rows[0].endswith(" · 第 1 步 · 样本 0 ══") and rows[0].startswith("══ 检查 · ")
@@ -273,7 +273,7 @@ def test_examples_and_demo_are_chinese(capsys: pytest.CaptureFixture[str]) -> No
     code, out, _err = run(capsys, "examples")
     assert code == 0
     assert words_left(out, names, [title_of(n) for n in bundled_names()]) == []
-    assert lines(out)[-1] == "种子教程规模的数据文件习题（scalarnet train 名称）：california-housing, diabetes, iris"
+    assert lines(out)[-1] == "教程规模的数据文件习题（scalarnet train 名称）：california-housing, diabetes, iris"
     code, out, _err = run(capsys, "demo")
     assert code == 0
     every_name = set().union(*(names_of(n) for n in DEMO))
