@@ -14,12 +14,12 @@ from scalarnet.spec import load
 from scalarnet.spec.bundled import resolve
 from scalarnet.teach.check import CheckError, check, load_function
 
-SEED003 = Path(__file__).resolve().parent.parent / "examples" / "seed003_backprop.py"
-AGAINST = f"{SEED003}:back_propagate"
+MOOC83 = Path(__file__).resolve().parent.parent / "examples" / "mooc83_backprop.py"
+AGAINST = f"{MOOC83}:back_propagate"
 
 
 def correct_backprop(v: dict) -> dict:
-    """seed 003's network done right: δ of each unit, then δ·input."""
+    """The MOOC 8.3 example's network done right: δ of each unit, then δ·input."""
     sig = lambda out: out * (1 - out)  # noqa: E731
     d_o1 = (v["out_o1"] - v["y1"]) * sig(v["out_o1"])
     d_o2 = (v["out_o2"] - v["y2"]) * sig(v["out_o2"])
@@ -31,7 +31,7 @@ def correct_backprop(v: dict) -> dict:
 
 @pytest.mark.parametrize("name", ["sigmoid-2-2-2", "sigmoid-2-2-2-network"])
 @pytest.mark.parametrize("step", [1, 4])
-def test_the_seed003_backprop_is_wrong_exactly_for_w1_to_w4(name, step):
+def test_the_mooc83_backprop_is_wrong_exactly_for_w1_to_w4(name, step):
     result = check(load(resolve(name)), load_function(AGAINST), step=step)
     assert result.wrong == ["w1", "w2", "w3", "w4"]
     assert not result.ok and result.step == step

@@ -19,7 +19,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_step_prints_ten_rounds_of_the_seed003_exercise(capsys):
+def test_step_prints_ten_rounds_of_the_mooc83_exercise(capsys):
     code, out, _ = run(capsys, "step", "sigmoid-2-2-2", "--steps", "10")
     assert code == 0
     for k in range(1, 11):

@@ -131,7 +131,7 @@ def test_a_bare_cjk_key_is_told_to_be_quoted(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name, shown", [("输入1", "输入₁"), ("h10", "h₁₀"), ("w1", "w₁"), ("α2", "α₂"),
-                                         ("out_h1", "out_h₁"), ("权重1*输入1 + 偏置1", "权重₁*输入₁ + 偏置₁"),
+                                         ("out_h1", "out_h1"), ("δ_h1", "δ_h1"), ("权重1*输入1 + 偏置1", "权重₁*输入₁ + 偏置₁"),
                                          ("W1[0,2]", "W₁[0,2]"), ("0.5", "0.5"), ("1e-05", "1e-05"),
                                          ("x1y", "x1y"), ("_1", "_1"), ("输入１", "输入１")])
 def test_trailing_digits_of_any_name_are_subscripts(name, shown):
@@ -211,7 +211,7 @@ def test_diagram_pdf_embeds_a_cjk_font_and_its_text_reads_back(backend, no_cjk_f
     text = pdf_text(tmp_path / "d.pdf")
     if text is None:
         pytest.skip("reading the text back needs mutool (apt-get install mupdf-tools)")
-    for line in ("∂误差/∂权重₁ = -0.00174975", "σ(净输入₃)", "2-2-1 S 型网络：中文命名的节点"):
+    for line in ("∂误差/∂权重₁ = −0.00174975", "σ(净输入₃)", "2-2-1 S 型网络：中文命名的节点"):
         assert line in text
 
 

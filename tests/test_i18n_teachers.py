@@ -46,7 +46,7 @@ def test_quiz_sheets_and_keys_in_chinese_have_no_english_interface_words(zh_quiz
     for k in (1, 2):
         folder = out / f"variant-0{k}"
         sheet, key = (folder / "sheet.md").read_text(), (folder / "key.md").read_text()
-        title = "误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（种子教程 003，MOOC 8.3）"
+        title = "误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（MOOC 8.3）"
         assert sheet.startswith(f"# {title} · 变体 {k}\n")
         assert "## 已知" in sheet and "| 名字 | 含义 | 值 |" in sheet and "| x₁ | 输入 |" in sheet
         assert "做一个训练步（正向传播、反向传播、以学习率 η 更新），至少保留 3 位有效数字，求：" in sheet

@@ -37,7 +37,7 @@ def test_ci_runs_the_readmes_test_command():
 
 
 def test_the_api_example_prints_the_same_first_round_as_the_exercise_file():
-    out = subprocess.run([sys.executable, str(ROOT / "examples" / "seed003_by_hand.py")],
+    out = subprocess.run([sys.executable, str(ROOT / "examples" / "mooc83_by_hand.py")],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     rounds = out.strip().splitlines()
     assert len(rounds) == 10

@@ -13,6 +13,7 @@ import pytest
 from conftest import load_bundled
 
 from scalarnet.views import render
+from scalarnet.views.typography import name as shown
 from scalarnet.views.viewer import build, show, to_html, write_html
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -48,7 +49,7 @@ def test_frames_follow_forward_walk_update(mazur_viewer):
     # w1's two paths are highlighted: 8 named boxes and the 8 arrows between them; w5's one: 4 and 3
     lit = mazur_viewer.highlights[walk[0].picture]
     assert len(lit["w1"]) == 16 and len(lit["w5"]) == 7
-    assert "∂E_total/∂w1" in mazur_viewer.steps[0].derivations["w1"]
+    assert "∂E_total/∂w₁" in mazur_viewer.steps[0].derivations["w1"]
     assert all(f.current for f in first_step if f.node)  # every frame at a node finds its box
 
 
@@ -59,8 +60,8 @@ def test_narration_says_what_happens_with_the_numbers(mazur_viewer):
                                           "= 0.741365 × 0.186816 = 0.138499")
     # where two edges meet, the sum of the shares: δ_o1·w5 + δ_o2·w7
     assert said["backward", "out_h1"].endswith("= 0.138499 × 0.4 + (−0.0380982) × 0.5 = 0.0363503")
-    assert said["update", "w5"] == "w5⁺ = w5 − η·∂E_total/∂w5 = 0.4 − 0.5 × 0.0821670 = 0.358916"
-    assert said["update", "b1"] == "b1 is not trained: it stays 0.35"
+    assert said["update", "w5"] == "w₅⁺ = w₅ − η·∂E_total/∂w₅ = 0.4 − 0.5 × 0.0821670 = 0.358916"
+    assert said["update", "b1"] == "b₁ is not trained: it stays 0.35"
 
 
 def test_frames_share_their_drawings(mazur_viewer):
@@ -142,10 +143,10 @@ def test_viewer_in_headless_chromium(mazur_page, tmp_path):
             assert frame() == stopped
             # the derivation beside the frame, and the highlighted paths, follow the parameter
             page.eval_on_selector("#slider", "(el) => { el.value = 15; el.dispatchEvent(new Event('input')); }")
-            assert "∂E_total/∂w1" in page.inner_text("#derivations pre:visible")
+            assert "∂E_total/∂w₁" in page.inner_text("#derivations pre:visible")
             on_w1 = page.locator("#canvas .hl").count()
             page.select_option("#param", "w5")
-            assert "∂E_total/∂w5" in page.inner_text("#derivations pre:visible")
+            assert "∂E_total/∂w₅" in page.inner_text("#derivations pre:visible")
             on_w5 = page.locator("#canvas .hl").count()
             assert on_w1 > on_w5 > 0
             assert page.locator("#tables tr.current:visible").count() == 1
@@ -172,7 +173,7 @@ def test_every_frame_narrates_its_node_with_its_numbers(mazur_page):
                 current = page.evaluate(
                     "document.querySelector('#tables > div:not([hidden]) tr.current')?.dataset.name")
                 if current:  # a frame at a node: the narration names it and shows a number
-                    assert current in said and current in label, (k, label, said)
+                    assert shown(current) in said and shown(current) in label, (k, label, said)
                     assert re.search(r"\d", said)
                 else:
                     assert said
@@ -252,10 +253,10 @@ def test_widget_steps_through_the_frames(mazur_viewer, monkeypatch):
     assert "step 1 · forward pass" in side.value and picture.value.count("<svg") == 1
     slider.value = 13
     frame = mazur_viewer.frames[13]
-    assert frame.label in side.value and "∂E_total/∂w1" in side.value
+    assert frame.label in side.value and "∂E_total/∂w₁" in side.value
     assert html.escape(frame.narration) in narration.value
     choose.value = "w5"
-    assert "∂E_total/∂w5" in side.value and "stroke: #d62728" in picture.value
+    assert "∂E_total/∂w₅" in side.value and "stroke: #d62728" in picture.value
 
 
 def test_without_ipywidgets_the_notebook_gets_the_static_page(mazur_viewer, monkeypatch):

@@ -69,7 +69,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "through the named nodes, each local derivative as a symbol, a formula and a number, and a check "
         "against the engine."))
     p.add_argument("--param", "--node", dest="param", metavar="NAME", help=_(
-        "the parameter, e.g. w1, or any named node: an input (CS231n's dx), a target, a hidden value"))
+        "the parameter, e.g. w1, or any named node: an input, a target, a hidden value"))
     p.add_argument("--all", action="store_true", help=_("every parameter"))
     p.add_argument("--step", type=positive, default=1, help=_("the training step, as `step --json` numbers them "
                                                                   "(default 1)"))

@@ -132,7 +132,7 @@ def _run_dot(source: str, fmt: str, timeout: float = TIMEOUT) -> bytes:
     dot = shutil.which("dot")
     assert dot is not None
     # Graphviz's text falls back, glyph by glyph, to the font fontconfig ranks first for the
-    # language: Chinese (the seeds' language) rather than the locale's, so 误 gets the Chinese
+    # language: Chinese (the tutorials' language) rather than the locale's, so 误 gets the Chinese
     # form, not the Japanese one; FC_LANG, when set, still decides
     env = {"FC_LANG": "zh-cn", **os.environ}
     try:
