@@ -42,3 +42,15 @@ def test_the_api_example_prints_the_same_first_round_as_the_exercise_file():
     rounds = out.strip().splitlines()
     assert len(rounds) == 10
     assert "loss = 0.209710" in rounds[0] and "dE/dw1 = -0.00842148" in rounds[0]
+
+
+def test_the_first_exercises_sample_output_is_what_the_command_prints(capsys):
+    """README "A first exercise" shows `scalarnet step mazur-2-2-2` as it prints, title and all."""
+    from scalarnet.cli import main
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## A first exercise"):]
+    start = section.index("```\n") + 4
+    shown = section[start:section.index("```\n", start)]
+    assert main(["step", "mazur-2-2-2", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.rstrip("\n") == shown.rstrip("\n")
