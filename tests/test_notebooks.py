@@ -56,4 +56,4 @@ def test_the_seed_notebook_shows_the_tutorials_numbers_and_names_the_wrong_gradi
     nb = _execute(ROOT / "examples" / "mooc83-2-2-2.ipynb")
     text = "".join(o.get("text", "") for o in _outputs(nb) if o.output_type == "stream")
     assert "0.209709" in text  # the loss of the first round
-    assert "w1" in text and "WRONG" in text.upper()
+    assert "w₁" in text and "WRONG" in text.upper()  # names as every view writes them (w1 → w₁)
