@@ -131,7 +131,8 @@ def test_a_bare_cjk_key_is_told_to_be_quoted(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name, shown", [("输入1", "输入₁"), ("h10", "h₁₀"), ("w1", "w₁"), ("α2", "α₂"),
-                                         ("out_h1", "out_h1"), ("δ_h1", "δ_h1"), ("权重1*输入1 + 偏置1", "权重₁*输入₁ + 偏置₁"),
+                                         ("out_h1", "out_h1"), ("δ_h1", "δ_h1"),
+                                         ("权重1*输入1 + 偏置1", "权重₁*输入₁ + 偏置₁"),
                                          ("W1[0,2]", "W₁[0,2]"), ("0.5", "0.5"), ("1e-05", "1e-05"),
                                          ("x1y", "x1y"), ("_1", "_1"), ("输入１", "输入１")])
 def test_trailing_digits_of_any_name_are_subscripts(name, shown):
