@@ -297,4 +297,4 @@ def test_no_message_lists_nothing(capsys):
 
 def test_an_exercise_of_inputs_only_steps_and_opens_in_the_viewer(tmp_path, capsys):
     assert cli.main(["step", CIRCUIT, "--html", str(tmp_path / "v.html")]) == 0  # no parameter to show first
-    assert "f = q·z" in (tmp_path / "v.html").read_text(encoding="utf-8")
+    assert "f = −12" in (tmp_path / "v.html").read_text(encoding="utf-8")
