@@ -293,3 +293,8 @@ def test_no_message_lists_nothing(capsys):
     assert "are ;" not in capsys.readouterr().err
     assert cli.main(["derive", CIRCUIT, "--all"]) == 2
     assert "--node NAME" in capsys.readouterr().err
+
+
+def test_an_exercise_of_inputs_only_steps_and_opens_in_the_viewer(tmp_path, capsys):
+    assert cli.main(["step", CIRCUIT, "--html", str(tmp_path / "v.html")]) == 0  # no parameter to show first
+    assert "f = −12" in (tmp_path / "v.html").read_text(encoding="utf-8")

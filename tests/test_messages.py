@@ -91,3 +91,8 @@ def test_the_in_process_renderer_asked_for_but_missing_says_what_to_install(tmp_
 def test_the_no_renderer_message_names_resvg_for_png():
     hint = render.install_hint("png")
     assert "resvg-py for PNG" in hint and "cairosvg for PDF" in hint and "cairosvg for PNG" not in hint
+
+
+def test_a_name_typed_as_the_views_write_it_is_the_files_name(capsys):
+    assert main(["derive", "mazur-2-2-2", "--param", "w₅"]) == 0  # the w₅ a table shows is w5
+    assert capsys.readouterr().out.startswith("∂E_total/∂w₅ at step 1")

@@ -52,7 +52,7 @@ def test_the_notebook_runs_and_ends_with_the_viewer(path):
         assert "text/html" in data  # the static page in an iframe
 
 
-def test_the_seed_notebook_shows_the_tutorials_numbers_and_names_the_wrong_gradients():
+def test_the_mooc83_notebook_shows_the_tutorials_numbers_and_names_the_wrong_gradients():
     nb = _execute(ROOT / "examples" / "mooc83-2-2-2.ipynb")
     text = "".join(o.get("text", "") for o in _outputs(nb) if o.output_type == "stream")
     assert "0.209709" in text  # the loss of the first round

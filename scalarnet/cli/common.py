@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -222,6 +223,12 @@ def lr_argument(p: argparse.ArgumentParser) -> None:
 def json_argument(p: argparse.ArgumentParser, help: str | None = None) -> None:
     p.add_argument("--json", action="store_true",
                    help=_("print JSON only on standard output") if help is None else help)
+
+
+def typed_name(text: str) -> str:
+    """A name typed on the command line, read as exercise files' names are read (NFKC): the w₁ a
+    table shows is w1."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def positive(text: str) -> int:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..i18n import _
-from .common import command, error, json_argument, load_exercise, lr_argument, positive, print_json
+from .common import command, error, json_argument, load_exercise, lr_argument, positive, print_json, typed_name
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +68,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "Write out the chain rule for a parameter's gradient at one training step: every path from the loss "
         "through the named nodes, each local derivative as a symbol, a formula and a number, and a check "
         "against the engine."))
-    p.add_argument("--param", "--node", dest="param", metavar="NAME", help=_(
+    p.add_argument("--param", "--node", dest="param", metavar="NAME", type=typed_name, help=_(
         "the parameter, e.g. w1, or any named node: an input, a target, a hidden value"))
     p.add_argument("--all", action="store_true", help=_("every parameter"))
     p.add_argument("--step", type=positive, default=1, help=_("the training step, as `step --json` numbers them "

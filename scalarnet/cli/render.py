@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..i18n import _
 from ..views.animation import ANIMATIONS
-from .common import command, error, load_exercise, lr_argument, positive
+from .common import command, error, load_exercise, lr_argument, positive, typed_name
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,7 +82,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=_("forward: values; backward: and gradients (default); update: and the updated params"))
     p.add_argument("--level", choices=("primitive", "named", "neuron", "layer"),
                    help=_("detail: every op node, named nodes, neurons or layers (default: the finest readable)"))
-    p.add_argument("--param", help=_("highlight every path from the loss to this parameter"))
+    p.add_argument("--param", type=typed_name, help=_("highlight every path from the loss to this parameter"))
     p.add_argument("--frames", action="store_true", help=_("one file per node of the backward walk, in its order"))
     p.add_argument("--symbolic", action="store_true", help=_("also write each partial as a formula"))
     p.add_argument("--format", choices=("svg", "png", "pdf", "dot", *ANIMATIONS), default="svg",

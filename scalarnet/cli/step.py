@@ -6,7 +6,16 @@ import argparse
 import sys
 
 from ..i18n import _
-from .common import error, exercise_command, load_exercise, open_engine_of, positive, print_json, unknown_param
+from .common import (
+    error,
+    exercise_command,
+    load_exercise,
+    open_engine_of,
+    positive,
+    print_json,
+    typed_name,
+    unknown_param,
+)
 
 
 def print_steps(args: argparse.Namespace) -> int:
@@ -59,5 +68,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "numpy; any file)"))
     p.add_argument("--steps", type=positive, default=1, help=_("how many steps (default 1)"))
     p.add_argument("--html", metavar="OUT.html", help=_("write a self-contained step-through viewer of the steps"))
-    p.add_argument("--param", help=_("with --html: the parameter whose derivation the viewer shows first"))
+    p.add_argument("--param", type=typed_name,
+                   help=_("with --html: the parameter whose derivation the viewer shows first"))
     p.set_defaults(run=run)

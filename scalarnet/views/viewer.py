@@ -82,8 +82,8 @@ def build(exercise: Exercise, steps: int = 1, param: str | None = None) -> Viewe
     names = list(exercise.params)
     if param is not None and param not in names:
         raise KeyError(f"{param!r} is not a parameter; the parameters are {', '.join(names)}")
-    chosen = param or names[0]
-    derived = [chosen] + [n for n in names if n != chosen][: MAX_DERIVED - 1]
+    chosen = param or (names[0] if names else None)  # an exercise of inputs only has no parameter to derive
+    derived = [] if chosen is None else [chosen] + [n for n in names if n != chosen][: MAX_DERIVED - 1]
 
     numbers = range(exercise.steps_done + 1, exercise.steps_done + steps + 1)
     # first the text every step will show, on a twin of the exercise, so that the steps of
