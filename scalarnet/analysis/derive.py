@@ -232,15 +232,44 @@ class _Example:
                 level[id(parent)] = max(level.get(id(parent), 0), level.get(id(node), 0) + 1)
         return level
 
+    @functools.cached_property
+    def rank(self) -> dict[int, int]:
+        """Each named node's place in ``order`` (parents before children)."""
+        return {id(n): k for k, n in enumerate(self.order)}
+
     def path_counts(self, param: Node) -> dict[str, int]:
         """How many paths lead from each named node down to ``param``, by name (nodes with none
-        left out). Every example's graph has the same shape, so one example's counts hold for all."""
+        left out). Every example's graph has the same shape, so one example's counts hold for all.
+        Only the nodes that use ``param``, found from it upwards, are counted: ``derive --all``
+        asks this of every parameter, and a walk over the whole graph each time was quadratic."""
+        above, stack = {id(param): param}, [param]
+        while stack:
+            for child, _ in self.users.get(id(stack.pop()), ()):
+                if id(child) not in above:
+                    above[id(child)] = child
+                    stack.append(child)
         count = {param.name: 1}
-        for node in self.order:
-            n = sum(count.get(p.name, 0) for p, _ in self.edges.get(id(node), ()))
-            if n:
-                count[node.name] = n
+        rank = self.rank
+        for node in sorted(above.values(), key=lambda n: rank.get(id(n), -1)):  # param first
+            n = count[node.name]
+            for child, _ in self.users.get(id(node), ()):  # forward: each edge of the stretch once
+                count[child.name] = count.get(child.name, 0) + n
         return count
+
+    @functools.cached_property
+    def edge_place(self) -> dict[int, dict[str, int]]:
+        """Each named node's parents by name → their place in its ``edges``."""
+        return {k: {p.name: j for j, (p, _) in enumerate(parents)} for k, parents in self.edges.items()}
+
+    def edges_within(self, node: Node, names: dict[str, int]) -> list[tuple[Node, float]]:
+        """``node``'s edges to the parents named in ``names``, in the order of its edges: looked
+        up by name where ``node`` has more parents than there are names (the output of a wide
+        layer has thousands, and a path to one weight passes through one of them)."""
+        parents = self.edges.get(id(node), [])
+        if len(parents) <= len(names):
+            return [(p, v) for p, v in parents if p.name in names]
+        place = self.edge_place[id(node)]
+        return [parents[j] for j in sorted(place[name] for name in names if name in place)]
 
 
 class StepSource(Protocol):
@@ -435,15 +464,15 @@ class StepDerivations:
                 if node is param:
                     yield Path(e, tuple(([self.loss] if start else []) + names), tuple(factors))
                     continue
-                for parent, v in reversed(ex.edges.get(id(node), ())):
-                    if parent.name in counts:
-                        stack.append((parent, names + [parent.name], factors + [self.factor(node, parent, v)]))
+                for parent, v in reversed(ex.edges_within(node, counts)):
+                    stack.append((parent, names + [parent.name], factors + [self.factor(node, parent, v)]))
 
     def _net_deltas(self, param: Node, counts: dict[str, int]) -> dict[str, float]:
         """δ = ∂L/∂net of each net input (a named sum) on the paths, summed over the batch."""
-        first = self.examples[0]
-        nets = [n for n in first.order if n.name in counts and n is not param and n.op in (ops.ADD, ops.SUM)]
-        nets.sort(key=lambda n: first.level[id(n)])
+        first, slot = self.examples[0], self.source.slots[0]
+        nets = [slot[name] for name in counts if name in slot and slot[name] is not param
+                and slot[name].op in (ops.ADD, ops.SUM)]
+        nets.sort(key=lambda n: (first.level[id(n)], first.rank[id(n)]))  # by layer, then as the file has them
         return {n.name: math.fsum(ex.delta.get(id(slot[n.name]), 0.0) for ex, slot in
                                   zip(self.examples, self.source.slots)) for n in nets}
 

@@ -18,14 +18,22 @@ from ..i18n import LANGUAGES, N_, _, normal_language
 if TYPE_CHECKING:  # the engines load when a command runs, not when the parser is built
     from ..engines.record import Engine
     from ..engines.scalar import Exercise
+    from ..spec import ExerciseSpec
 
 ENGINES = ("scalar", "matrix", "compiled")
 
 
-def load_exercise(args: argparse.Namespace) -> Exercise:
+def load_exercise(args: argparse.Namespace, limit: Callable[[ExerciseSpec, str], None] | None = None) -> Exercise:
+    """The exercise of FILE on the scalar engine; ``limit`` (one of spec.limits' checks) refuses
+    it, with the command's name, before its graph is built."""
     from ..engines.scalar import Exercise
+    from ..spec import load
+    from ..spec.bundled import resolve
 
-    return Exercise.load(args.file, learning_rate=args.lr)
+    spec = load(resolve(args.file))
+    if limit is not None:
+        limit(spec, args.command + (" --html" if getattr(args, "html", None) else ""))
+    return Exercise(spec, args.lr)
 
 
 def error(message: str, status: int = 2) -> int:

@@ -12,9 +12,10 @@ from .common import command, error, json_argument, load_exercise, lr_argument, p
 def run(args: argparse.Namespace) -> int:
     """Write out the chain rule for one parameter's gradient (or every one's) at one step."""
     from ..analysis.derive import StepDerivations
+    from ..spec.limits import check_analysable
     from ..views import derivation
 
-    ex = load_exercise(args)
+    ex = load_exercise(args, check_analysable)
     if args.all and args.param is not None:
         return error(_("give --param NAME or --all, not both"))
     if args.all and not ex.params:

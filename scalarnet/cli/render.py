@@ -13,9 +13,10 @@ from .common import command, error, load_exercise, lr_argument, positive, typed_
 
 def run(args: argparse.Namespace) -> int:
     """Write the diagram(s) of one training step and print their paths."""
+    from ..spec.limits import check_drawable
     from ..views import diagram
 
-    ex = load_exercise(args)
+    ex = load_exercise(args, check_drawable)  # refused before the graph and its diagram are built
     try:
         subject = diagram.subject_of(ex, args.step, args.example)
         pics = diagram.pictures(subject, phase=args.phase, level=args.level, param=args.param,

@@ -43,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
         return print_steps(args)
     if args.json:
         return error(_("--html writes the viewer and --json prints the steps: give one of them"))
+    from ..spec.limits import check_drawable
     from ..views.diagram import DiagramError
     from ..views.viewer import write_html
 
-    ex = load_exercise(args)
+    ex = load_exercise(args, check_drawable)
     if unknown_param(ex, args.param):
         return 2
     from ..views import render

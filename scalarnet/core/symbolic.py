@@ -16,7 +16,7 @@ Printing: ``text(e)`` for terminals (Unicode), ``latex(e, name)`` for LaTeX and 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..i18n import _
@@ -205,16 +205,24 @@ def product(coeff: float, factors: list[Expr]) -> Expr:
 
 
 def add(a: Expr, b: Expr) -> Expr:
-    terms: list[list] = []  # [coefficient, factors], equal factors merged: x + x is 2·x
-    for t in (a.terms if isinstance(a, Sum) else (a,)) + (b.terms if isinstance(b, Sum) else (b,)):
-        c, factors = split(t)
-        key = sorted(factors, key=repr)
-        same = next((s for s in terms if sorted(s[1], key=repr) == key), None)
-        if same is None:
-            terms.append([c, factors])
-        else:
-            same[0] += c
-    kept = [product(c, list(f)) for c, f in terms if c != 0.0]
+    return add_all([a, b])
+
+
+def add_all(exprs: Iterable[Expr]) -> Expr:
+    """The sum of ``exprs``, in one pass (a neuron's net input can have thousands of terms,
+    and adding them one at a time rebuilt the sum each time)."""
+    # [coefficient, factors] by the factors in a canonical order, equal factors merged: x + x is 2·x
+    terms: dict[tuple[Expr, ...], list] = {}
+    for e in exprs:
+        for t in e.terms if isinstance(e, Sum) else (e,):
+            c, factors = split(t)
+            key = tuple(sorted(factors, key=repr))
+            same = terms.get(key)
+            if same is None:
+                terms[key] = [c, factors]
+            else:
+                same[0] += c
+    kept = [product(c, list(f)) for c, f in terms.values() if c != 0.0]
     if not kept:
         return ZERO
     return kept[0] if len(kept) == 1 else Sum(tuple(kept))
@@ -245,10 +253,7 @@ def call(op: ops.Op, *args: Expr) -> Expr:
 def apply(op: ops.Op, args: list[Expr]) -> Expr:
     """The expression of ``op`` applied to ``args``: what a node made by ``op`` stands for."""
     if op is ops.ADD or op is ops.SUM:
-        total = args[0]
-        for a in args[1:]:
-            total = add(total, a)
-        return total
+        return add_all(args)
     if op is ops.SUB:
         return args[0] - args[1]
     if op is ops.NEG:
@@ -271,9 +276,7 @@ def substitute(e: Expr, table: Mapping[Expr, Expr], rule: Callable[[Expr], Expr 
     if e in table:
         return table[e]
     if isinstance(e, Sum):
-        out = ZERO
-        for t in e.terms:
-            out = add(out, substitute(t, table, rule))
+        out = add_all([substitute(t, table, rule) for t in e.terms])
     elif isinstance(e, Product):
         out = Num(e.coeff)
         for f in e.factors:
@@ -313,7 +316,7 @@ def together(e: Expr) -> Expr:
             else:
                 top.append(f)
         parts.append((coeff, top, bottom))
-    rebuilt = _add_all(terms)
+    rebuilt = add_all(terms)
     if not common or not all(k.is_integer() for k in common.values()):
         return rebuilt
     numerator = ZERO
@@ -326,13 +329,6 @@ def together(e: Expr) -> Expr:
     return joined if len(text(joined)) < len(text(rebuilt)) else rebuilt
 
 
-def _add_all(terms: list[Expr]) -> Expr:
-    out = ZERO
-    for t in terms:
-        out = add(out, t)
-    return out
-
-
 MAX_EXPAND = 4  # (a + b)ⁿ is multiplied out up to this n
 
 
@@ -341,7 +337,7 @@ def _expand(e: Expr) -> Expr:
     terms: list[Expr] = [ONE]
     coeff, factors = split(e)
     if isinstance(e, Sum):
-        return _add_all([_expand(t) for t in e.terms])
+        return add_all([_expand(t) for t in e.terms])
     for f in factors:
         if isinstance(f, Sum):
             parts = list(f.terms)
@@ -353,7 +349,7 @@ def _expand(e: Expr) -> Expr:
         else:
             parts = [f]
         terms = [mul(a, b) for a in terms for b in parts]
-    return mul(Num(coeff), _add_all(terms))
+    return mul(Num(coeff), add_all(terms))
 
 
 # -- printing -----------------------------------------------------------------------------
