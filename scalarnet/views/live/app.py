@@ -13,6 +13,7 @@ a name of its own that resolves to 127.0.0.1)."""
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Sequence
 
 from starlette.applications import Starlette
@@ -79,6 +80,9 @@ def create_app(folder: Folder, hosts: Sequence[str] = LOCAL_HOSTS) -> Starlette:
             return JSONResponse({"error": str(err)}, status_code=400)
         except ExerciseError as err:  # e.g. a learning rate that makes the loss diverge: say so, keep the picture
             return JSONResponse({"error": cli_words(err), "version": live.version})
+        except Exception as err:  # a bug: one line on the page (which keeps its picture), the traceback here
+            traceback.print_exc()
+            return JSONResponse({"error": cli_words(RuntimeError(f"{type(err).__name__}: {err}"))}, status_code=500)
 
     def no_icon(request: Request) -> Response:
         return Response(status_code=204)

@@ -268,9 +268,10 @@ class Live:
                 value = float(raw)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 value = math.nan
-            if not math.isfinite(value) or (control.kind == "rate" and value <= 0):
-                raise LiveError(_("{key} = {value}: expected a finite number{rate}").format(
-                    key=key, value=raw, rate=_(" above 0") if control.kind == "rate" else ""))
+            if not math.isfinite(value):
+                raise LiveError(_("{key} = {value}: expected a finite number").format(key=key, value=raw))
+            if control.kind == "rate" and value <= 0:
+                raise LiveError(_("{key} = {value}: expected a learning rate above 0").format(key=key, value=raw))
             if value != control.value:
                 out[key] = value
         return out
