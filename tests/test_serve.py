@@ -138,6 +138,31 @@ def test_only_the_numbers_change_never_a_box(client):
         assert before[0::2] != after[0::2]  # the texts
 
 
+def test_new_numbers_patched_into_a_drawn_picture_read_as_graphviz_draws_them():
+    """The same picture at other values, by patching texts, is byte for byte what Graphviz draws;
+    a picture that differs in more than texts (another frame of the walk) is not patched."""
+    needs_renderer()
+    from scalarnet import Exercise
+    from scalarnet.views.diagram import pictures
+    from scalarnet.views.diagram.subject import from_exercise
+    from scalarnet.views.live.patch import Template, svg_text
+    from scalarnet.views.viewer import _inline
+
+    def drawn(source: str) -> str:
+        return _inline(render.render(source, "svg").decode("utf-8"))
+
+    first = pictures(from_exercise(Exercise.load(MAZUR), 1), frames=True)
+    moved = Exercise.load(MAZUR)
+    moved.load_params({"w5": -0.61, "w1": 3.25, "b2": -0.004})
+    again = pictures(from_exercise(moved, 1), frames=True, level=first[0].level, pinned=first[0].layout)
+    for k in (0, 4, 11):
+        template = Template(first[k].graph.source, drawn(first[k].graph.source))
+        assert template.usable
+        assert template.patch(again[k].graph.source) == drawn(again[k].graph.source)
+        assert template.patch(again[k + 1].graph.source) is None  # the walk is elsewhere: another picture
+    assert svg_text("a  -b <c> & 'd'") == "a &#160;&#45;b &lt;c&gt; &amp; &#39;d&#39;"
+
+
 def test_frames_steps_and_pictures(client):
     walk = state(client, step=1, frame=15)
     frame = walk["frames"][walk["frame"] - walk["first"]]
@@ -329,6 +354,11 @@ def test_the_live_page_in_headless_chromium(tmp_path, capsys):
             shown = page.inner_text("#tables tr[data-name='w5'] td.g")
             assert float(shown) == pytest.approx(grad, rel=1e-8)  # the table
             assert page.evaluate(BOXES) == boxes  # no box moved
+            page.click("#narration")  # the viewer's keys, once the slider has no focus
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function("location.hash.startsWith('#step=1&frame=2&')")
+            assert page.inner_text("#label") == "step 1 · forward pass: the given numbers"
+            page.keyboard.press("ArrowLeft")
             # saving the file reloads the page with its numbers
             with_value(path, "w6", 0.5)
             page.wait_for_function("document.body.dataset.version === '2'")

@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((args.host, args.port))
+        sock.listen(128)  # from now on a browser's connection waits for the server instead of being refused
     except OSError as err:
         return error(_("cannot listen on {host} port {port}: {reason}; try another --port, or --port 0 for a free "
                        "one").format(host=args.host, port=args.port, reason=err.strerror or err))

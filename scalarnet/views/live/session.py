@@ -6,7 +6,9 @@ shape the steps have (a shape per batch size: steps with as many examples share 
 and small caches. ``state`` gives everything the page shows for a set of values, as JSON:
 the frames of every step (the viewer's, after one overview frame per step), the tables, the
 derivation of the chosen parameter, and the picture of the frame on show; ``picture`` gives
-any other frame's. Only the picture asked for is drawn: text is cheap, Graphviz is not.
+any other frame's. Only the picture asked for is drawn: text is cheap, Graphviz is not, and
+once Graphviz has drawn a kind of picture (the update picture, a frame of the walk) the same
+kind at other values is its SVG with the new texts (``patch.py``).
 
 The layout is sized once for any number a box may show: a twin of the step with every value
 and gradient set to the widest number the diagrams write.
@@ -35,6 +37,7 @@ from ..diagram import DiagramError, Sizing, pictures, sizing
 from ..diagram.subject import Subject, from_exercise
 from ..narration import Narrator, num
 from ..viewer import WALK_LIMIT, Frame, _boxes, _forward_order, _inline, _on_paths, _step_frames, _table, frame_style
+from .patch import Template
 
 MAX_EXAMPLES = 12  # examples whose inputs and targets get a control each (a data set gets the first ones)
 CACHE = 24  # steps computed and pictures drawn that are kept (a slider dragged back and forth)
@@ -199,6 +202,7 @@ class Live:
         self._pictures: OrderedDict = OrderedDict()  # (version, values, key) -> {"key", "svg"}
         self._walks: OrderedDict = OrderedDict()  # the DOT of every frame of a walk, drawn one by one
         self._keys: dict[int, list[list[str]]] = {}  # per version of the file: each step's picture keys
+        self._templates: dict[tuple[int, str], Template] = {}  # pictures drawn, to take other numbers
         self.relaid: list[int] = []  # the shapes the last reload laid out again
         self.param = ""
         self._set_up(param)
@@ -234,7 +238,7 @@ class Live:
         with self._lock:
             if self.source is not None and self.source.poll():
                 old = self._shapes
-                for cache in (self._texts, self._pictures, self._walks, self._keys):
+                for cache in (self._texts, self._pictures, self._walks, self._keys, self._templates):
                     cache.clear()
                 self._shapes = {}
                 self._set_up(None)
@@ -438,7 +442,8 @@ class Live:
     def _start_picture(self, values: Mapping[str, float], index: int, key: str,
                        subject: Subject | None = None) -> Callable[[], dict | None]:
         """Start drawing picture ``key`` of step ``index`` (from 0) in its shape's layout; the
-        function returned waits for it (Graphviz runs in another process meanwhile)."""
+        function returned waits for it. A picture of a kind drawn before takes the new texts
+        into that drawing (``patch``); else Graphviz draws it, in another process meanwhile."""
         cache_key = (self.version, tuple(sorted(values.items())), key)
         if cache_key in self._pictures:
             return lambda: self._pictures[cache_key]
@@ -456,6 +461,13 @@ class Live:
             source = self._walks[walk_key][int(key.split(":")[2])]
         else:
             source = pictures(subject, phase=kind, **one)[0].graph.source
+        kind_key = (id(shape), key.partition(":")[2])  # "update", "walk:3": one template each per shape
+        template = self._templates.get(kind_key)
+        svg = template.patch(source) if template is not None else None
+        if svg is not None:  # only texts changed: into the SVG Graphviz drew before (patch.py)
+            found = self._pictures[cache_key] = {"key": key, "svg": svg}
+            _trim(self._pictures)
+            return lambda: found
         drawing = _drawer().submit(render.render, source, "svg")
 
         def finish() -> dict | None:
@@ -464,6 +476,7 @@ class Live:
             except render.RenderError as err:
                 shape.note = _("No diagrams: {error}.").format(error=err)
                 return None
+            self._templates[kind_key] = Template(source, svg)
             found = self._pictures[cache_key] = {"key": key, "svg": svg}
             _trim(self._pictures)
             return found
