@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import warnings
@@ -373,6 +374,10 @@ def test_the_live_page_in_headless_chromium(tmp_path, capsys):
             assert page.inner_html("#canvas") == picture
             assert errors == []
             browser.close()
+        server.send_signal(signal.SIGINT)  # Ctrl-C: one line, status 130
+        assert server.wait(timeout=20) == 130
+        assert server.stderr.read().splitlines()[-1] == "scalarnet: interrupted"
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)

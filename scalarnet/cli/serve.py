@@ -54,6 +54,9 @@ def _serve(app, sock: socket.socket) -> None:
 
     config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
     uvicorn.Server(config).run(sockets=[sock])  # Ctrl-C: uvicorn stops, then raises KeyboardInterrupt
+    # only a signal stops the server; where SIGINT was ignored (a job started in the background)
+    # uvicorn's re-raise does nothing and it returns: stopped all the same
+    raise KeyboardInterrupt
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
