@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 
 from ...i18n import N_, _, language
-from ..viewer import script_json
+from ..viewer import page_assets, script_json
 from .session import Live
 
 ASSETS = Path(__file__).with_name("assets")
@@ -27,7 +27,7 @@ def words() -> dict[str, str]:
 def page(live: Live, file: str, files: list[str]) -> str:
     """The page of one exercise file (``file``: its name in the folder; ``files``: the others)."""
     esc = html.escape
-    css = (ASSETS / "live.css").read_text(encoding="utf-8")
+    css = page_assets()[0] + (ASSETS / "live.css").read_text(encoding="utf-8")  # the viewer's style, then ours
     js = (ASSETS / "live.js").read_text(encoding="utf-8")
     data = {"file": file, "poll": POLL_MS, "words": words(), **live.file_json()}
     chooser = ""
