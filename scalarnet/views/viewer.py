@@ -398,13 +398,20 @@ def write_html(exercise: Exercise, steps: int, path: str | Path, param: str | No
 
 
 # -- Jupyter ---------------------------------------------------------------------------------------
-def show(exercise: Exercise | str | Path, steps: int = 1, param: str | None = None) -> object:
+def show(exercise: Exercise | str | Path, steps: int = 1, param: str | None = None, live: bool = False) -> object:
     """Step through the frames in a notebook: a widget where ipywidgets is installed, else
     the static page in an iframe. ``exercise``: a loaded one, a file, or a bundled name.
+    ``live=True``: a slider for every parameter, input, target and the learning rate, the
+    step recomputed as they move (ipywidgets needed; see ``views/live``).
 
         >>> from scalarnet.views.viewer import show
         >>> show("mazur-2-2-2", steps=2, param="w1")
+        >>> show("mazur-2-2-2", live=True)
     """
+    if live:  # the live widget: views/live/notebook.py
+        from .live.notebook import live_widget
+
+        return live_widget(exercise, steps, param)
     if not isinstance(exercise, Exercise):
         exercise = Exercise.load(exercise)
     return display(build(exercise, steps, param))
