@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import load_bundled
@@ -83,6 +84,30 @@ def test_a_bundled_name_with_or_without_toml(capsys):
     _, a, _ = run(capsys, "step", "sigmoid-2-2-2.toml", "--json")
     _, b, _ = run(capsys, "step", "sigmoid-2-2-2", "--json")
     assert a == b
+
+
+def test_a_bundled_name_wins_over_a_folder_of_that_name(capsys, tmp_path, monkeypatch):
+    """`render iris` beside a folder `iris` said "is a folder"; the bare name is the bundled
+    exercise, the folder is asked for by its path and told how to choose."""
+    from scalarnet.spec.bundled import bundled_dir, dataset_dir, resolve
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("iris", "sigmoid-2-2-1", "mine"):
+        (tmp_path / name).mkdir()
+    assert resolve("iris") == dataset_dir() / "iris.toml"
+    assert resolve("sigmoid-2-2-1") == resolve("sigmoid-2-2-1.toml") == bundled_dir() / "sigmoid-2-2-1.toml"
+    code, out, err = run(capsys, "render", "sigmoid-2-2-1", "--format", "dot", "--out", "drawn")
+    assert code == 0 and err == "" and out.strip() == "drawn/sigmoid-2-2-1-step1-backward-named.dot"
+    assert "2-2-1 sigmoid network" in (tmp_path / out.strip()).read_text(encoding="utf-8")
+    code, _, err = run(capsys, "step", "./iris")
+    assert code == 2 and err == ("scalarnet: error: ./iris: is a folder; write iris for the bundled exercise, or a "
+                                 "file in the folder (./iris/FILE.toml)\n")
+    (tmp_path / "iris" / "FILE.toml").write_text(resolve("sigmoid-2-2-1").read_text(encoding="utf-8"))
+    assert resolve("./iris/FILE.toml") == Path("iris/FILE.toml")
+    (tmp_path / "sigmoid-2-2-1.toml").write_text("[params]\n")  # a file written out still wins
+    assert resolve("sigmoid-2-2-1.toml") == Path("sigmoid-2-2-1.toml")
+    code, _, err = run(capsys, "step", "mine")  # a folder that is no bundled name: as before
+    assert code == 2 and "mine: is a folder; give an exercise file (TOML) or a bundled exercise's name" in err
 
 
 def test_bad_input_gets_a_message_and_exit_status_2(capsys, tmp_path):

