@@ -125,7 +125,7 @@ def test_a_change_recomputes_the_step_as_step_json_does(client, tmp_path, capsys
     said = moved["frames"][0]["narration"]
     assert said.startswith("E_total = ") and said.endswith(f"= {grad:#.6g}")
     assert f"∂E_total/∂w₅ = {grad:.6g}" in box_texts(moved["picture"]["svg"], "w5")
-    assert "∂E_total/∂w5" in moved["derivation"] and f"{grad:.9g}" in moved["derivation"]
+    assert "∂E_total/∂w₅ at step 1" in moved["derivation"] and f"{grad:.9g}" in moved["derivation"]
     assert moved["values"]["w5"] == 0.7 and moved["values"]["w6"] == 0.45
 
 
@@ -137,6 +137,34 @@ def test_only_the_numbers_change_never_a_box(client):
         after = tokens(state(client, {"w5": -0.9876, "i1": 0.731, "@lr": 0.01}, **where)["picture"]["svg"])
         assert before[1::2] == after[1::2]  # the tags
         assert before[0::2] != after[0::2]  # the texts
+
+
+def test_a_change_on_a_frame_of_the_walk_draws_only_that_frame(client, monkeypatch):
+    """The walk's frames are planned once per change of values, and only the frame on show
+    becomes DOT (the others when the page goes there): a change costs one picture, not 19.
+    That picture is the one the viewer's walk draws at these values, in the pinned layout."""
+    from scalarnet import Exercise
+    from scalarnet.views.diagram import dot, pictures
+    from scalarnet.views.diagram.subject import from_exercise
+    from scalarnet.views.viewer import _inline
+
+    made = []
+    real = dot.to_digraph
+    monkeypatch.setattr(dot, "to_digraph", lambda scene, where: made.append(scene) or real(scene, where))
+    state(client, step=1, frame=15)  # the walk at net_o1: its picture drawn, its template kept
+    made.clear()
+    moved = state(client, {"w5": -0.3}, step=1, frame=15)
+    assert len(made) == 1
+    made.clear()
+    after = client.post("/api/picture", json={"values": {"w5": -0.3}, "key": "1:walk:4"}).json()
+    assert len(made) == 1  # the next frame: one more picture, from the scenes planned already
+    ex = Exercise.load(MAZUR)
+    ex.load_params({"w5": -0.3})
+    live = client.folder.open(None)
+    shape = live._shapes[1]
+    walk = pictures(from_exercise(ex, 1), frames=True, level=shape.level, pinned=shape.layout)
+    for k, svg in ((3, moved["picture"]["svg"]), (4, after["svg"])):
+        assert svg == _inline(render.render(walk[k].graph.source, "svg").decode("utf-8"))
 
 
 def test_new_numbers_patched_into_a_drawn_picture_read_as_graphviz_draws_them():
@@ -297,7 +325,7 @@ def test_the_notebook_widget_recomputes_in_place(capsys, tmp_path):
     frame.value = 14
     assert "backward walk: at net_o1" in side.value
     choose.value = "w1"
-    assert "∂E_total/∂w1 at step 1" in side.value
+    assert "∂E_total/∂w₁ at step 1" in side.value
     sliders["η"].value = 0.0  # refused: the last good picture stays, with the reason
     assert "expected a learning rate above 0" in problem.value and f"{grad:.6g}" in picture.value
 
