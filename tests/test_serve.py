@@ -405,7 +405,8 @@ def test_the_live_page_in_headless_chromium(tmp_path, capsys, renderer):
             for _ in range(25):
                 page.keyboard.press("ArrowRight")
             w5 = float(page.input_value("#range-w5"))
-            assert w5 == pytest.approx(0.425) and page.input_value("#values [data-key=w5] input[type=number]") == "0.425"
+            number_box = "#values [data-key=w5] input[type=number]"
+            assert w5 == pytest.approx(0.425) and page.input_value(number_box) == "0.425"
             page.wait_for_function(f"location.hash.includes('v.w5={w5}')")  # the address holds the state
             grad = step_json(with_value(MAZUR, "w5", w5, tmp_path / "at-w5.toml"), capsys)["grads"]["w5"]
             page.wait_for_function(f"{narration}.endsWith('= {grad:#.6g}')")  # the narration
@@ -431,8 +432,7 @@ def test_the_live_page_in_headless_chromium(tmp_path, capsys, renderer):
             page.wait_for_function("document.querySelector('#canvas .now') !== null")
             assert page.evaluate(BOXES) == boxes
             # a number typed into w5's box, on this frame of the walk: new numbers, the same boxes
-            box = page.locator("#values [data-key=w5] input[type=number]")
-            box.fill("-0.3")
+            page.fill(number_box, "-0.3")
             page.wait_for_function("location.hash.includes('v.w5=-0.3')")
             assert page.input_value("#range-w5") == "-0.3"
             at = step_json(with_value(MAZUR, "w5", -0.3, tmp_path / "at-minus.toml"), capsys)
@@ -470,6 +470,14 @@ def test_the_live_page_in_headless_chromium(tmp_path, capsys, renderer):
             page.wait_for_selector("#error[hidden]", state="attached")
             page.wait_for_function("document.querySelector('#tables tr[data-name=\"w6\"] td.v').textContent === '0.25'")
             assert page.evaluate(BOXES) == boxes
+            if renderer == "dot":  # (the in-process renderer takes seconds per new layout's pictures)
+                # one more arrow (i1 into net_o1): a new layout, drawn with it
+                arrows = page.locator("#canvas g.edge").count()
+                path.write_text(good.replace('net_o1 = "w5*out_h1 + w6*out_h2 + b2"',
+                                             'net_o1 = "w5*out_h1 + w6*out_h2 + b2 + i1"'), encoding="utf-8")
+                page.wait_for_function("document.body.dataset.version === '4'")
+                page.wait_for_function(f"document.querySelectorAll('#canvas g.edge').length > {arrows}")
+                assert page.is_hidden("#error")
             assert errors == []
             browser.close()
         server.send_signal(signal.SIGINT)  # Ctrl-C: one line, status 130
