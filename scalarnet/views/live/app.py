@@ -12,6 +12,7 @@ a name of its own that resolves to 127.0.0.1)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import traceback
 from collections.abc import Sequence
@@ -76,6 +77,8 @@ def create_app(folder: Folder, hosts: Sequence[str] = LOCAL_HOSTS) -> Starlette:
             answer = await run_in_threadpool(work, live, body)
             spent = (time.perf_counter() - started) * 1000  # for the page's timings (Server-Timing)
             return JSONResponse(answer, headers={"Server-Timing": f"compute;dur={spent:.1f}"})
+        except asyncio.CancelledError:  # Ctrl-C while this was computed: uvicorn stopped waiting for it,
+            return Response(status_code=503)  # so the page hears the server is gone, and no traceback is printed
         except LiveError as err:
             return JSONResponse({"error": str(err)}, status_code=400)
         except ExerciseError as err:  # e.g. a learning rate that makes the loss diverge: say so, keep the picture
