@@ -323,6 +323,18 @@ def test_a_request_cut_short_by_ctrl_c_ends_without_a_traceback(tmp_path, monkey
 
     asyncio.run(request())
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 503
+    # and uvicorn's ERROR line about the request it cancelled is not shown either
+    import inspect
+    import logging
+
+    import uvicorn.server
+
+    from scalarnet.cli import serve
+
+    assert f'"{serve.SHUTDOWN_CANCEL}"' in inspect.getsource(uvicorn.server)  # uvicorn's very words
+    said = logging.LogRecord("uvicorn.error", logging.ERROR, "server.py", 1, serve.SHUTDOWN_CANCEL, (1,), None)
+    other = logging.LogRecord("uvicorn.error", logging.ERROR, "server.py", 1, "Exception in ASGI application", (), None)
+    assert not serve._quiet_shutdown(said) and serve._quiet_shutdown(other)
 
 
 def test_without_the_extra_serve_says_what_to_install(monkeypatch, capsys):
