@@ -287,7 +287,8 @@ def test_serve_prints_its_address_and_stops_on_ctrl_c(monkeypatch, capsys):
     assert "--param w99: not a parameter" in capsys.readouterr().err
 
 
-def test_a_request_cut_short_by_ctrl_c_ends_without_a_traceback(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("method", "where", "work"), [("POST", "/api/state", "state"), ("GET", "/api/file", "poll")])
+def test_a_request_cut_short_by_ctrl_c_ends_without_a_traceback(tmp_path, monkeypatch, method, where, work):
     """Ctrl-C while a picture is drawn: uvicorn waits a second, then cancels the request; the
     app answers 503 (the page says the server is gone) instead of raising, which uvicorn
     would print as a traceback."""
@@ -297,7 +298,7 @@ def test_a_request_cut_short_by_ctrl_c_ends_without_a_traceback(tmp_path, monkey
     folder = Folder(copy_of(tmp_path, "sigmoid-2-2-1"), steps=1)
     app = create_app(folder)
     started, release = threading.Event(), threading.Event()
-    monkeypatch.setattr(Live, "state", lambda *args: started.set() or release.wait(10) or {})
+    monkeypatch.setattr(Live, work, lambda *args: started.set() or release.wait(10) or {})
     sent = []
 
     async def request() -> None:
@@ -309,7 +310,7 @@ def test_a_request_cut_short_by_ctrl_c_ends_without_a_traceback(tmp_path, monkey
         async def send(message: dict) -> None:
             sent.append(message)
 
-        scope = {"type": "http", "method": "POST", "path": "/api/state", "query_string": b"", "root_path": "",
+        scope = {"type": "http", "method": method, "path": where, "query_string": b"", "root_path": "",
                  "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")],
                  "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1)}
         task = asyncio.ensure_future(app(scope, receive, send))
