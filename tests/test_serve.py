@@ -238,7 +238,7 @@ def test_only_the_exercises_folder_is_served(client, tmp_path):
         assert other.get("/").status_code == 400  # another host name: refused
 
 
-def test_saving_the_file_reloads_and_a_broken_file_keeps_the_last_good_one(tmp_path, capsys):
+def test_saving_the_file_reloads_and_a_broken_file_keeps_the_last_good_one(tmp_path, capsys, monkeypatch):
     needs_renderer()
     path = copy_of(tmp_path)
     live = Live(path, steps=1, param="w5")
@@ -247,7 +247,11 @@ def test_saving_the_file_reloads_and_a_broken_file_keeps_the_last_good_one(tmp_p
     with_value(path, "w6", 0.5)
     polled = live.poll()
     assert polled["version"] == 2 and polled["error"] == "" and live.relaid == []  # same boxes: same layout
+    drawn = []
+    real_render = render.render
+    monkeypatch.setattr(render, "render", lambda *args: drawn.append(args) or real_render(*args))
     after = live.state({}, "w5", 0)
+    assert drawn == []  # the same layout, so its drawings: the file's new numbers need no Graphviz
     assert cell(after["table"], "w6", "v") == 0.5
     assert tokens(after["picture"]["svg"])[1::2] == tokens(before["picture"]["svg"])[1::2]
     path.write_text(path.read_text(encoding="utf-8").replace("w5 = 0.40", "w5 = "), encoding="utf-8")
@@ -261,6 +265,7 @@ def test_saving_the_file_reloads_and_a_broken_file_keeps_the_last_good_one(tmp_p
     fixed = live.poll()
     assert fixed["version"] == 3 and fixed["error"] == "" and live.relaid == [1]  # one more arrow: a new layout
     assert len(tokens(live.state({}, "w5", 0)["picture"]["svg"])) > len(tokens(after["picture"]["svg"]))
+    assert drawn  # drawn anew
 
 
 def test_serve_prints_its_address_and_stops_on_ctrl_c(monkeypatch, capsys):

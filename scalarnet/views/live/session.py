@@ -239,7 +239,7 @@ class Live:
         with self._lock:
             if self.source is not None and self.source.poll():
                 old = self._shapes
-                for cache in (self._texts, self._pictures, self._walks, self._keys, self._templates):
+                for cache in (self._texts, self._pictures, self._walks, self._keys):
                     cache.clear()
                 self._shapes = {}
                 self._set_up(None)
@@ -253,6 +253,8 @@ class Live:
                         self._shapes[size] = shape
                     else:
                         self.relaid.append(size)
+                kept = {id(shape) for shape in self._shapes.values()}  # a kept layout keeps its drawings:
+                self._templates = {k: t for k, t in self._templates.items() if k[0] in kept}  # no Graphviz
             return self.file_json()
 
     def file_json(self) -> dict:
