@@ -125,7 +125,7 @@ def test_a_change_recomputes_the_step_as_step_json_does(client, tmp_path, capsys
     said = moved["frames"][0]["narration"]
     assert said.startswith("E_total = ") and said.endswith(f"= {grad:#.6g}")
     assert f"∂E_total/∂w₅ = {grad:.6g}" in box_texts(moved["picture"]["svg"], "w5")
-    assert "∂E_total/∂w₅" in moved["derivation"] and f"{grad:.9g}" in moved["derivation"]
+    assert "∂E_total/∂w₅ at step 1" in moved["derivation"] and f"{grad:.9g}" in moved["derivation"]
     assert moved["values"]["w5"] == 0.7 and moved["values"]["w6"] == 0.45
 
 
@@ -137,6 +137,34 @@ def test_only_the_numbers_change_never_a_box(client):
         after = tokens(state(client, {"w5": -0.9876, "i1": 0.731, "@lr": 0.01}, **where)["picture"]["svg"])
         assert before[1::2] == after[1::2]  # the tags
         assert before[0::2] != after[0::2]  # the texts
+
+
+def test_a_change_on_a_frame_of_the_walk_draws_only_that_frame(client, monkeypatch):
+    """The walk's frames are planned once per change of values, and only the frame on show
+    becomes DOT (the others when the page goes there): a change costs one picture, not 19.
+    That picture is the one the viewer's walk draws at these values, in the pinned layout."""
+    from scalarnet import Exercise
+    from scalarnet.views.diagram import dot, pictures
+    from scalarnet.views.diagram.subject import from_exercise
+    from scalarnet.views.viewer import _inline
+
+    made = []
+    real = dot.to_digraph
+    monkeypatch.setattr(dot, "to_digraph", lambda scene, where: made.append(scene) or real(scene, where))
+    state(client, step=1, frame=15)  # the walk at net_o1: its picture drawn, its template kept
+    made.clear()
+    moved = state(client, {"w5": -0.3}, step=1, frame=15)
+    assert len(made) == 1
+    made.clear()
+    after = client.post("/api/picture", json={"values": {"w5": -0.3}, "key": "1:walk:4"}).json()
+    assert len(made) == 1  # the next frame: one more picture, from the scenes planned already
+    ex = Exercise.load(MAZUR)
+    ex.load_params({"w5": -0.3})
+    live = client.folder.open(None)
+    shape = live._shapes[1]
+    walk = pictures(from_exercise(ex, 1), frames=True, level=shape.level, pinned=shape.layout)
+    for k, svg in ((3, moved["picture"]["svg"]), (4, after["svg"])):
+        assert svg == _inline(render.render(walk[k].graph.source, "svg").decode("utf-8"))
 
 
 def test_new_numbers_patched_into_a_drawn_picture_read_as_graphviz_draws_them():
@@ -210,7 +238,7 @@ def test_only_the_exercises_folder_is_served(client, tmp_path):
         assert other.get("/").status_code == 400  # another host name: refused
 
 
-def test_saving_the_file_reloads_and_a_broken_file_keeps_the_last_good_one(tmp_path, capsys):
+def test_saving_the_file_reloads_and_a_broken_file_keeps_the_last_good_one(tmp_path, capsys, monkeypatch):
     needs_renderer()
     path = copy_of(tmp_path)
     live = Live(path, steps=1, param="w5")
@@ -219,7 +247,11 @@ def test_saving_the_file_reloads_and_a_broken_file_keeps_the_last_good_one(tmp_p
     with_value(path, "w6", 0.5)
     polled = live.poll()
     assert polled["version"] == 2 and polled["error"] == "" and live.relaid == []  # same boxes: same layout
+    drawn = []
+    real_render = render.render
+    monkeypatch.setattr(render, "render", lambda *args: drawn.append(args) or real_render(*args))
     after = live.state({}, "w5", 0)
+    assert drawn == []  # the same layout, so its drawings: the file's new numbers need no Graphviz
     assert cell(after["table"], "w6", "v") == 0.5
     assert tokens(after["picture"]["svg"])[1::2] == tokens(before["picture"]["svg"])[1::2]
     path.write_text(path.read_text(encoding="utf-8").replace("w5 = 0.40", "w5 = "), encoding="utf-8")
@@ -233,6 +265,7 @@ def test_saving_the_file_reloads_and_a_broken_file_keeps_the_last_good_one(tmp_p
     fixed = live.poll()
     assert fixed["version"] == 3 and fixed["error"] == "" and live.relaid == [1]  # one more arrow: a new layout
     assert len(tokens(live.state({}, "w5", 0)["picture"]["svg"])) > len(tokens(after["picture"]["svg"]))
+    assert drawn  # drawn anew
 
 
 def test_serve_prints_its_address_and_stops_on_ctrl_c(monkeypatch, capsys):
@@ -251,8 +284,63 @@ def test_serve_prints_its_address_and_stops_on_ctrl_c(monkeypatch, capsys):
     host, port = served[0][:2]
     assert host == "127.0.0.1" and port > 0 and out == f"http://127.0.0.1:{port}/\n"
     assert err.splitlines()[-1] == "scalarnet: interrupted"
+    opened = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    assert cli.main(["serve", "sigmoid-2-2-1", "--port", "0", "--steps", "1", "--open"]) == 130
+    assert opened == [capsys.readouterr().out.strip()] and opened[0].startswith("http://127.0.0.1:")  # --open
     assert cli.main(["serve", "sigmoid-2-2-1", "--param", "w99"]) == 2
     assert "--param w99: not a parameter" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("method", "where", "work"), [("POST", "/api/state", "state"), ("GET", "/api/file", "poll")])
+def test_a_request_cut_short_by_ctrl_c_ends_without_a_traceback(tmp_path, monkeypatch, method, where, work):
+    """Ctrl-C while a picture is drawn: uvicorn waits a second, then cancels the request; the
+    app answers 503 (the page says the server is gone) instead of raising, which uvicorn
+    would print as a traceback."""
+    import asyncio
+    import threading
+
+    folder = Folder(copy_of(tmp_path, "sigmoid-2-2-1"), steps=1)
+    app = create_app(folder)
+    started, release = threading.Event(), threading.Event()
+    monkeypatch.setattr(Live, work, lambda *args: started.set() or release.wait(10) or {})
+    sent = []
+
+    async def request() -> None:
+        body = json.dumps({"values": {}}).encode()
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": method, "path": where, "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")],
+                 "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1)}
+        task = asyncio.ensure_future(app(scope, receive, send))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        task.cancel()  # what uvicorn does when its graceful shutdown has waited long enough
+        try:
+            await task
+        finally:
+            release.set()
+
+    asyncio.run(request())
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 503
+    # and uvicorn's ERROR line about the request it cancelled is not shown either
+    import inspect
+    import logging
+
+    import uvicorn.server
+
+    from scalarnet.cli import serve
+
+    assert f'"{serve.SHUTDOWN_CANCEL}"' in inspect.getsource(uvicorn.server)  # uvicorn's very words
+    said = logging.LogRecord("uvicorn.error", logging.ERROR, "server.py", 1, serve.SHUTDOWN_CANCEL, (1,), None)
+    other = logging.LogRecord("uvicorn.error", logging.ERROR, "server.py", 1, "Exception in ASGI application", (), None)
+    assert not serve._quiet_shutdown(said) and serve._quiet_shutdown(other)
 
 
 def test_without_the_extra_serve_says_what_to_install(monkeypatch, capsys):
@@ -312,25 +400,45 @@ W5_BOX = """() => [...document.querySelectorAll('#canvas g.node')].find((g) =>
   g.querySelector('a') && g.querySelector('a').getAttribute('xlink:title') === 'w5').textContent"""
 
 
-def start_server(path: Path) -> tuple[subprocess.Popen, str]:
+RENDERERS = [pytest.param("dot", marks=pytest.mark.skipif("dot" not in render.available_backends(),
+                                                         reason="no system Graphviz")),
+             pytest.param("wasm", marks=pytest.mark.skipif("wasm" not in render.available_backends(),
+                                                          reason="no in-process renderer"))]
+
+
+def readme_command(path: Path) -> list[str]:
+    """The README's command for one's own file, on a free port (as the README says too)."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    live = readme[readme.index("## Live: scalarnet serve"):]
+    assert "scalarnet serve my-exercise.toml" in live and "`--port 0` takes any free port" in live
+    return [sys.executable, "-m", "scalarnet", "serve", str(path), "--port", "0"]
+
+
+def start_server(path: Path, renderer: str) -> tuple[subprocess.Popen, str]:
     """`scalarnet serve FILE --port 0` as the README says; the address is its first line."""
-    server = subprocess.Popen([sys.executable, "-m", "scalarnet", "serve", str(path), "--port", "0", "--steps", "1"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(readme_command(path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "SCALARNET_RENDERER": renderer})
     url = server.stdout.readline().strip()
     assert url.startswith("http://127.0.0.1:"), server.stderr.read() if server.poll() is not None else url
     return server, url
 
 
-def test_the_live_page_in_headless_chromium(tmp_path, capsys):
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_the_live_page_in_headless_chromium(tmp_path, capsys, renderer):
+    """The issue's "Done when", in a real browser on a server started as the README says:
+    w5's slider moved, the new ∂E/∂w5 (step --json's) in the diagram, the table, the
+    narration and the derivation, no box moved, on the overview and on a frame of the walk;
+    the address holds the state; the file saved, reloaded; broken, the CLI's message with the
+    last good picture; fixed, back; Ctrl-C ends it."""
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         pytest.skip("no Chromium here (apt-get install chromium)")
-    needs_renderer()
     from playwright.sync_api import sync_playwright
 
     path = copy_of(tmp_path)
-    server, url = start_server(path)
+    server, url = start_server(path, renderer)
+    narration = "document.getElementById('narration').textContent"
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
@@ -340,43 +448,98 @@ def test_the_live_page_in_headless_chromium(tmp_path, capsys):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(url + "#param=w5")
             page.wait_for_function("document.body.dataset.state >= 1")
+            # a slider and a number box for every parameter, input, target and the learning rate
+            names = page.eval_on_selector_all("#values .value label", "(ls) => ls.map((l) => l.textContent)")
+            assert names == ["w1", "w2", "w3", "w4", "b1", "w5", "w6", "w7", "w8", "b2", "i1", "i2", "t1", "t2", "η"]
+            assert page.locator("#values input[type=range]").count() == page.locator(
+                "#values input[type=number]").count() == 15
             boxes = page.evaluate(BOXES)
             assert len(boxes) > 20 and f"{GRAD_W5:.6g}" in page.evaluate(W5_BOX)
+            assert f"{GRAD_W5:.9g}" in page.inner_text("#derivation")
             # move w5's slider with the keyboard, as a person would: each key press is a change
             page.focus("#range-w5")
             for _ in range(25):
                 page.keyboard.press("ArrowRight")
             w5 = float(page.input_value("#range-w5"))
-            assert w5 == pytest.approx(0.425)
+            number_box = "#values [data-key=w5] input[type=number]"
+            assert w5 == pytest.approx(0.425) and page.input_value(number_box) == "0.425"
             page.wait_for_function(f"location.hash.includes('v.w5={w5}')")  # the address holds the state
             grad = step_json(with_value(MAZUR, "w5", w5, tmp_path / "at-w5.toml"), capsys)["grads"]["w5"]
-            page.wait_for_function(f"document.getElementById('narration').textContent.endsWith('= {grad:#.6g}')")
+            page.wait_for_function(f"{narration}.endsWith('= {grad:#.6g}')")  # the narration
             assert f"∂E_total/∂w₅ = {grad:.6g}" in page.evaluate(W5_BOX)  # the diagram
             shown = page.inner_text("#tables tr[data-name='w5'] td.g")
             assert float(shown) == pytest.approx(grad, rel=1e-8)  # the table
+            assert f"∂E_total/∂w₅ = {grad:.9g}" in page.inner_text("#derivation")  # the derivation
             assert page.evaluate(BOXES) == boxes  # no box moved
-            page.click("#narration")  # the viewer's keys, once the slider has no focus
+            # the viewer's keys, once the slider has no focus; then an address typed in: frame 15
+            page.click("#narration")
             page.keyboard.press("ArrowRight")
             page.wait_for_function("location.hash.startsWith('#step=1&frame=2&')")
             assert page.inner_text("#label") == "step 1 · forward pass: the given numbers"
-            page.keyboard.press("ArrowLeft")
-            # saving the file reloads the page with its numbers
+            page.keyboard.press("End")
+            page.wait_for_function("location.hash.startsWith('#step=3&frame=40&')")
+            assert page.inner_text("#label").startswith("step 3 · ")
+            page.keyboard.press("Home")
+            page.wait_for_function("location.hash.startsWith('#step=1&frame=1&')")
+            state_count = int(page.evaluate("document.body.dataset.state"))
+            page.evaluate("location.hash = location.hash.replace('frame=1&', 'frame=15&')")
+            page.wait_for_function(f"document.body.dataset.state > {state_count}")
+            assert page.inner_text("#label") == "step 1 · backward walk: at net_o1"
+            page.wait_for_function("document.querySelector('#canvas .now') !== null")
+            assert page.evaluate(BOXES) == boxes
+            # a number typed into w5's box, on this frame of the walk: new numbers, the same boxes
+            page.fill(number_box, "-0.3")
+            page.wait_for_function("location.hash.includes('v.w5=-0.3')")
+            assert page.input_value("#range-w5") == "-0.3"
+            at = step_json(with_value(MAZUR, "w5", -0.3, tmp_path / "at-minus.toml"), capsys)
+            page.wait_for_function(f"{narration}.includes('{at['node_grads']['net_o1']:#.6g}')")
+            assert page.evaluate(BOXES) == boxes
+            # the address opens that state in another tab
+            address = page.url
+            other = browser.new_page(viewport={"width": 1400, "height": 900})
+            other.goto(address)
+            other.wait_for_function("document.body.dataset.state >= 1")
+            assert other.inner_text("#label") == "step 1 · backward walk: at net_o1"
+            assert other.inner_text("#narration") == page.inner_text("#narration")
+            assert other.input_value("#range-w5") == "-0.3"
+            other.close()
+            page.click("#reset")
+            page.wait_for_function("!location.hash.includes('v.w5')")
+            page.keyboard.press("Home")
+            page.wait_for_function(f"{narration}.endsWith('= {GRAD_W5:#.6g}')")
+            # saving the file reloads the page with its numbers, in the same layout
             with_value(path, "w6", 0.5)
             page.wait_for_function("document.body.dataset.version === '2'")
             page.wait_for_function("document.querySelector('#tables tr[data-name=\"w6\"] td.v').textContent === '0.5'")
-            assert page.input_value("#range-w5") == "0.4" and page.evaluate(BOXES) == boxes
+            assert page.input_value("#range-w6") == "0.5" and page.evaluate(BOXES) == boxes
+            assert "reloaded" in page.inner_text("#status")
             picture = page.inner_html("#canvas")
             # a broken file: the command line's message, the last good picture kept
-            path.write_text(path.read_text(encoding="utf-8").replace("w5 = 0.4", "w5 = ?"), encoding="utf-8")
+            good = path.read_text(encoding="utf-8")
+            path.write_text(good.replace("w5 = 0.4", "w5 = ?"), encoding="utf-8")
             said = cli_error(["step", str(path)], capsys)
             page.wait_for_selector("#error:not([hidden])")
-            assert page.inner_text("#error") == said
+            assert page.inner_text("#error") == said and said.startswith("scalarnet: error: ")
             assert page.inner_html("#canvas") == picture
+            # mended: the message goes, the numbers follow the file again
+            path.write_text(good.replace("w6 = 0.5", "w6 = 0.25"), encoding="utf-8")
+            page.wait_for_selector("#error[hidden]", state="attached")
+            page.wait_for_function("document.querySelector('#tables tr[data-name=\"w6\"] td.v').textContent === '0.25'")
+            assert page.evaluate(BOXES) == boxes
+            if renderer == "dot":  # (the in-process renderer takes seconds per new layout's pictures)
+                # one more arrow (i1 into net_o1): a new layout, drawn with it
+                arrows = page.locator("#canvas g.edge").count()
+                path.write_text(good.replace('net_o1 = "w5*out_h1 + w6*out_h2 + b2"',
+                                             'net_o1 = "w5*out_h1 + w6*out_h2 + b2 + i1"'), encoding="utf-8")
+                page.wait_for_function("document.body.dataset.version === '4'")
+                page.wait_for_function(f"document.querySelectorAll('#canvas g.edge').length > {arrows}")
+                assert page.is_hidden("#error")
             assert errors == []
             browser.close()
         server.send_signal(signal.SIGINT)  # Ctrl-C: one line, status 130
         assert server.wait(timeout=20) == 130
-        assert server.stderr.read().splitlines()[-1] == "scalarnet: interrupted"
+        said = server.stderr.read()
+        assert said.splitlines()[-1] == "scalarnet: interrupted" and "Traceback" not in said
     finally:
         if server.poll() is None:
             server.kill()

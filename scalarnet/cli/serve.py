@@ -4,6 +4,7 @@ move and as its file is saved (Starlette and uvicorn: ``pip install 'scalarnet[s
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import sys
 
@@ -11,6 +12,7 @@ from ..i18n import _, language, using_language
 from .common import command, error, load_exercise, lr_argument, positive, unknown_param
 
 LOCAL = "127.0.0.1"
+SHUTDOWN_CANCEL = "Cancel %s running task(s), timeout graceful shutdown exceeded"  # uvicorn's words
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,10 +55,17 @@ def _serve(app, sock: socket.socket) -> None:
     import uvicorn
 
     config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
+    logging.getLogger("uvicorn.error").addFilter(_quiet_shutdown)  # after the Config: it sets the loggers up
     uvicorn.Server(config).run(sockets=[sock])  # Ctrl-C: uvicorn stops, then raises KeyboardInterrupt
     # only a signal stops the server; where SIGINT was ignored (a job started in the background)
     # uvicorn's re-raise does nothing and it returns: stopped all the same
     raise KeyboardInterrupt
+
+
+def _quiet_shutdown(record: logging.LogRecord) -> bool:
+    """Ctrl-C while a request is computed: uvicorn cancels it after a second and logs an ERROR
+    saying so. The page is answered (503: the server is gone); whoever pressed Ctrl-C asked for it."""
+    return record.msg != SHUTDOWN_CANCEL
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -12,9 +12,10 @@ a name of its own that resolves to 127.0.0.1)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -39,7 +40,7 @@ def create_app(folder: Folder, hosts: Sequence[str] = LOCAL_HOSTS) -> Starlette:
     def session(name: str | None) -> Live:
         return folder.open(name or None)
 
-    def home(request: Request) -> HTMLResponse:
+    def home_page(request: Request) -> HTMLResponse:
         name = request.query_params.get("file")
         try:
             live = session(name)
@@ -47,11 +48,17 @@ def create_app(folder: Folder, hosts: Sequence[str] = LOCAL_HOSTS) -> Starlette:
             return HTMLResponse(refused(str(err)), status_code=403)
         return HTMLResponse(page(live, name or folder.default, folder.names()))
 
-    def file_state(request: Request) -> JSONResponse:
+    def file_answer(request: Request) -> JSONResponse:
         try:
             return JSONResponse(session(request.query_params.get("file")).poll())
         except Refused as err:
             return JSONResponse({"error": str(err)}, status_code=403)
+
+    async def home(request: Request) -> Response:
+        return await run_in_threadpool(home_page, request)
+
+    async def file_state(request: Request) -> Response:  # waits while a picture is drawn (the session's lock)
+        return await run_in_threadpool(file_answer, request)
 
     async def state(request: Request) -> JSONResponse:
         return await _answer(request, lambda live, body: live.state(
@@ -87,9 +94,23 @@ def create_app(folder: Folder, hosts: Sequence[str] = LOCAL_HOSTS) -> Starlette:
     def no_icon(request: Request) -> Response:
         return Response(status_code=204)
 
-    routes = [Route("/", home), Route("/favicon.ico", no_icon), Route("/api/file", file_state),
-              Route("/api/state", state, methods=["POST"]), Route("/api/picture", picture, methods=["POST"])]
+    routes = [Route("/", cut_short(home)), Route("/favicon.ico", no_icon), Route("/api/file", cut_short(file_state)),
+              Route("/api/state", cut_short(state), methods=["POST"]),
+              Route("/api/picture", cut_short(picture), methods=["POST"])]
     return Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))])
+
+
+def cut_short(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint, answering 503 when Ctrl-C stops the server while it works: uvicorn waits a
+    second, then cancels the request, and a cancellation left to it is printed as a traceback."""
+
+    async def answered(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except asyncio.CancelledError:
+            return Response(status_code=503)  # the page says the server does not answer
+
+    return answered
 
 
 def _position(body: dict) -> int | tuple[int, int]:

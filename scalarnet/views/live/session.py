@@ -33,7 +33,8 @@ from ...engines.scalar import Exercise
 from ...i18n import _
 from ...spec import ExerciseSpec, SpecError, load
 from .. import derivation, render
-from ..diagram import DiagramError, Sizing, pictures, sizing
+from ..diagram import DiagramError, Sizing, dot, pictures, sizing
+from ..diagram.plan import plan
 from ..diagram.subject import Subject, from_exercise
 from ..narration import Narrator, num
 from ..viewer import WALK_LIMIT, Frame, _boxes, _forward_order, _inline, _on_paths, _step_frames, _table, frame_style
@@ -200,7 +201,7 @@ class Live:
         self._shapes: dict[int, Shape] = {}
         self._texts: OrderedDict = OrderedDict()  # (version, values, param, step) -> StepText
         self._pictures: OrderedDict = OrderedDict()  # (version, values, key) -> {"key", "svg"}
-        self._walks: OrderedDict = OrderedDict()  # the DOT of every frame of a walk, drawn one by one
+        self._walks: OrderedDict = OrderedDict()  # the scenes of a walk's frames, each drawn when shown
         self._keys: dict[int, list[list[str]]] = {}  # per version of the file: each step's picture keys
         self._templates: dict[tuple[int, str], Template] = {}  # pictures drawn, to take other numbers
         self.relaid: list[int] = []  # the shapes the last reload laid out again
@@ -238,7 +239,7 @@ class Live:
         with self._lock:
             if self.source is not None and self.source.poll():
                 old = self._shapes
-                for cache in (self._texts, self._pictures, self._walks, self._keys, self._templates):
+                for cache in (self._texts, self._pictures, self._walks, self._keys):
                     cache.clear()
                 self._shapes = {}
                 self._set_up(None)
@@ -252,6 +253,8 @@ class Live:
                         self._shapes[size] = shape
                     else:
                         self.relaid.append(size)
+                kept = {id(shape) for shape in self._shapes.values()}  # a kept layout keeps its drawings:
+                self._templates = {k: t for k, t in self._templates.items() if k[0] in kept}  # no Graphviz
             return self.file_json()
 
     def file_json(self) -> dict:
@@ -452,15 +455,15 @@ class Live:
         if shape.layout is None:
             return lambda: None
         kind = key.split(":")[1]
-        one = {"level": shape.level, "pinned": shape.layout}
-        if kind == "walk":  # every frame of the walk is made at once: keep them for the next frames
-            walk_key = (*cache_key[:2], index)
+        if kind == "walk":  # the plan makes every frame's scene at once (once per change of values);
+            walk_key = (*cache_key[:2], index)  # only the frame shown becomes DOT, the others when shown
             if walk_key not in self._walks:
-                self._walks[walk_key] = [p.graph.source for p in pictures(subject, frames=True, **one)]
+                self._walks[walk_key] = [scene for scene, _name in
+                                         plan(subject, frames=True, level=shape.level, sized=False).shown]
                 _trim(self._walks)
-            source = self._walks[walk_key][int(key.split(":")[2])]
+            source = dot.to_digraph(self._walks[walk_key][int(key.split(":")[2])], shape.layout).source
         else:
-            source = pictures(subject, phase=kind, **one)[0].graph.source
+            source = pictures(subject, phase=kind, level=shape.level, pinned=shape.layout)[0].graph.source
         kind_key = (id(shape), key.partition(":")[2])  # "update", "walk:3": one template each per shape
         template = self._templates.get(kind_key)
         svg = template.patch(source) if template is not None else None
