@@ -261,12 +261,12 @@ def test_ctrl_c_during_check_is_scalarnets_interrupt(tmp_path):
                        "def f(v):\n    while True:\n        pass\n")
     run = subprocess.Popen([sys.executable, "-m", "scalarnet", "check", "sigmoid-2-2-2", "--against",
                             f"{learner}:f", "--timeout", "60"], stderr=subprocess.PIPE, text=True,
-                           env={**os.environ, "SCALARNET_LANG": "en"})
+                           env={**os.environ, "SCALARNET_LANG": "en"}, start_new_session=True)
     for _ in range(400):
         if pidfile.exists() and pidfile.read_text():
             break
         time.sleep(0.05)
-    run.send_signal(signal.SIGINT)
+    os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: to the whole foreground group, not one process
     assert run.wait(timeout=30) == 130
     assert run.stderr.read().strip().endswith("scalarnet: interrupted")
     worker = int(pidfile.read_text())

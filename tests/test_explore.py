@@ -14,29 +14,12 @@ import graphviz
 import numpy as np
 import pytest
 from conftest import central_difference, load_bundled
+from lecture import lecture_neuron
 
 import scalarnet
 from scalarnet import Node
 from scalarnet.core import nn
 from scalarnet.micrograd.engine import Value
-
-
-def lecture_neuron(V=Value):
-    """The lecture's neuron: o = tanh(x1·w1 + x2·w2 + b), every node labelled."""
-    x1, x2 = V(2.0, label="x1"), V(0.0, label="x2")
-    w1, w2 = V(-3.0, label="w1"), V(1.0, label="w2")
-    b = V(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    s = x1w1 + x2w2
-    s.label = "x1*w1 + x2*w2"
-    n = s + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b}
 
 
 def torch_grads(torch, values: dict[str, float], f) -> dict[str, float]:

@@ -89,3 +89,22 @@ def test_no_readme_calls_a_tutorial_a_seed():
     for name in ("README.md", "README.zh.md"):
         text = (ROOT / name).read_text(encoding="utf-8")
         assert not re.search(r"seed ?00\d|seeds'|种子教程", text), name  # "seed" is for random seeds
+
+
+def test_the_readmes_chinese_paragraph_says_what_is_translated_and_it_is(capsys):
+    """README.md's 中文 paragraph (issue 22): derivations, diagrams and errors are translated, and
+    the paragraph says so; only JSON, flags, names and formulas stay as they are."""
+    from scalarnet.cli import main
+    from scalarnet.i18n import using_language
+    from scalarnet.views.diagram import diagram
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = " ".join(text[text.index("**中文.**"):].split("\n\n")[0].split())
+    assert "Derivations, diagrams and the viewer" in paragraph and "every error message are in Chinese too" in paragraph
+    assert "only JSON keys and values, flags, names and formulas stay as they are" in paragraph
+    assert main(["derive", "sigmoid-2-2-2", "--param", "w1", "--lang", "zh"]) == 0
+    assert "相差" in capsys.readouterr().out
+    with using_language("zh"):
+        assert "第 1 步" in diagram("sigmoid-2-2-2").source
+    assert main(["derive", "sigmoid-2-2-2", "--param", "nope", "--lang", "zh"]) == 2
+    assert re.search(r"[\u4e00-\u9fff]", capsys.readouterr().err)

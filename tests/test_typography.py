@@ -9,6 +9,7 @@ import re
 
 import pytest
 from conftest import load_bundled
+from lecture import lecture_neuron
 
 import scalarnet
 from scalarnet import Node
@@ -83,17 +84,8 @@ def test_every_view_writes_a_formula_with_the_one_printer(capsys):
 
 
 def test_derive_on_a_micrograd_graph_brackets_the_names_that_are_formulas(capsys):
-    x1, x2, w1, w2 = Value(2.0, label="x1"), Value(0.0, label="x2"), Value(-3.0, label="w1"), Value(1.0, label="w2")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    s = x1w1 + x2w2
-    s.label = "x1*w1 + x2*w2"
-    n = s + Value(6.8813735870195432, label="b")
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    o, leaves = lecture_neuron()
+    w1 = leaves["w1"]
     text = str(scalarnet.derive(o, w1))
     assert "∂n/∂(x₁*w₁ + x₂*w₂) · ∂(x₁*w₁ + x₂*w₂)/∂(x₁*w₁) · ∂(x₁*w₁)/∂w₁" in text
     assert "∂n/∂x1*w1" not in text

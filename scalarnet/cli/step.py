@@ -27,14 +27,15 @@ def print_steps(args: argparse.Namespace) -> int:
         records = [r.to_json() for r in ex.steps(args.steps)]
         print_json({"engine": ex.name, "steps": records}, ensure_ascii=True)
         return 0
-    for _step in range(args.steps):
+    for step in range(args.steps):
         record, trace = ex.run_step()
+        sys.stdout.write("\n" if step else "")  # a blank line between steps, none after the last
         if isinstance(ex, MatrixExercise):
             from ..views.matrix_table import matrix_step_table
 
-            sys.stdout.write(matrix_step_table(record, trace, ex) + "\n")
+            sys.stdout.write(matrix_step_table(record, trace, ex))
         else:
-            sys.stdout.write(step_table(record, ex.title) + "\n")
+            sys.stdout.write(step_table(record, ex.title))
     return 0
 
 def run(args: argparse.Namespace) -> int:

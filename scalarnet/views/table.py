@@ -3,6 +3,7 @@ the loss, then each parameter's value, gradient and updated value."""
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 import unicodedata
@@ -35,7 +36,13 @@ def display_width(text: str) -> int:
     combining marks none, the rest one."""
     if text.isascii():  # nearly every cell: one column a character (a 300,000-row table is 9 M characters)
         return len(text)
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(map(char_width, text))
+
+
+@functools.cache
+def char_width(c: str) -> int:
+    """Terminal columns of one character (cached: a table's cells share a few dozen, −, ₁, 权 …)."""
+    return 0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
 
 
 def pad(text: str, width: int) -> str:
