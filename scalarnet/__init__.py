@@ -17,11 +17,12 @@ _WHERE = {"Exercise": "engines.scalar", "StepRecord": "engines.record", "Graph":
           "backward": "core.graph", "topological_order": "core.graph", "zero_grad": "core.graph",
           "Node": "core.node", "NumericError": "core.node", "SpecError": "spec.model",
           "derive": "teach.explore", "draw": "teach.explore", "viewer": "teach.explore", "walk": "teach.explore",
-          "native": "core.native"}
+          "native": "core.native", "fast_gc": "core.collector"}
 __all__ = ["Exercise", "Graph", "Node", "NumericError", "SpecError", "StepRecord", "backward", "derive", "draw",
-           "topological_order", "viewer", "walk", "zero_grad"]
+           "fast_gc", "topological_order", "viewer", "walk", "zero_grad"]
 
 if TYPE_CHECKING:
+    from .core.collector import fast_gc
     from .core.graph import Graph, backward, topological_order, zero_grad
     from .core.node import Node, NumericError
     from .engines.record import StepRecord

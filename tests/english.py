@@ -58,7 +58,9 @@ def exercise_names(exercise: str) -> set[str]:
     for formula in (spec.formulas or {}).values():
         names |= set(WORD.findall(formula))
     names |= set(spec.graph or {})
-    return names
+    from scalarnet.views.typography import name as shown  # the views write w1 as w₁, alpha1 as alpha₁
+
+    return names | {w for name in names for w in WORD.findall(shown(name))}
 
 
 # text quoted in a message: a value or key from the file, a formula, the reason another

@@ -62,7 +62,7 @@ def test_the_walk_gif_has_one_frame_per_node_all_of_one_size(tmp_path, capsys):
     path = tmp_path / "sigmoid-2-2-2-step1-frames-named.gif"
     assert capsys.readouterr().out.strip() == str(path)
     pics = backward_frames("sigmoid-2-2-2")
-    assert len(pics) == 17  # every node of the seed 003 network's walk: E … w4
+    assert len(pics) == 17  # every node of the MOOC 8.3 network's walk: E … w4
     im = Image.open(path)
     assert im.n_frames == len(pics) and im.info["duration"] == 250
     # the frames as rendered, before any padding: one layout per step means one size (the

@@ -14,12 +14,12 @@ from scalarnet.spec import load
 from scalarnet.spec.bundled import resolve
 from scalarnet.teach.check import CheckError, check, load_function
 
-SEED003 = Path(__file__).resolve().parent.parent / "examples" / "seed003_backprop.py"
-AGAINST = f"{SEED003}:back_propagate"
+MOOC83 = Path(__file__).resolve().parent.parent / "examples" / "mooc83_backprop.py"
+AGAINST = f"{MOOC83}:back_propagate"
 
 
 def correct_backprop(v: dict) -> dict:
-    """seed 003's network done right: δ of each unit, then δ·input."""
+    """The MOOC 8.3 example's network done right: δ of each unit, then δ·input."""
     sig = lambda out: out * (1 - out)  # noqa: E731
     d_o1 = (v["out_o1"] - v["y1"]) * sig(v["out_o1"])
     d_o2 = (v["out_o2"] - v["y2"]) * sig(v["out_o2"])
@@ -31,14 +31,14 @@ def correct_backprop(v: dict) -> dict:
 
 @pytest.mark.parametrize("name", ["sigmoid-2-2-2", "sigmoid-2-2-2-network"])
 @pytest.mark.parametrize("step", [1, 4])
-def test_the_seed003_backprop_is_wrong_exactly_for_w1_to_w4(name, step):
+def test_the_mooc83_backprop_is_wrong_exactly_for_w1_to_w4(name, step):
     result = check(load(resolve(name)), load_function(AGAINST), step=step)
     assert result.wrong == ["w1", "w2", "w3", "w4"]
     assert not result.ok and result.step == step
     for p in ("w5", "w6", "w7", "w8"):
         assert result.params[p].abs_err <= 1e-15
     assert result.params["w1"].sign_flip  # (d_w5 + d_w6) has the wrong sign at step 1
-    assert "path 1: E → out_o1" in result.derivation and "w5" in result.derivation
+    assert "path 1: E → out_o1" in result.derivation and "w₅" in result.derivation
 
 
 @pytest.mark.parametrize("step", [1, 3])
@@ -134,7 +134,7 @@ def test_cli_json_contract_and_exit_statuses(capsys, tmp_path):
     assert doc["first_wrong"] == "w1" and doc["derivation"]["param"] == "w1"
     assert main(["check", "sigmoid-2-2-2", "--against", AGAINST]) == 1
     out, err = capsys.readouterr()
-    assert "4 wrong: w1, w2, w3, w4" in out and "WRONG, sign flipped" in out
+    assert "4 wrong: w₁, w₂, w₃, w₄" in out and "WRONG, sign flipped" in out
     assert "the correct derivation of w1" in err
     good = tmp_path / "good.py"
     good.write_text("from test_check import correct_backprop as f\n")
@@ -161,3 +161,117 @@ def test_the_learners_prints_do_not_reach_the_json(tmp_path, capsys):
     code = main(["check", "sigmoid-2-2-2", "--against", f"{user}:quits", "--json"])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and "sys.exit(3)" in err
+
+
+# -- issue 23: check is a time limit that nothing outlives, with an answer the learner cannot forge --
+FORKS = """import os, sys, time
+def f(v):
+    child = os.fork()
+    if child == 0:  # a child of the learner that keeps the pipes open, and would outlive the check
+        time.sleep(60)
+        os._exit(0)
+    open(sys.argv[0] if False else {pidfile!r}, "w").write(str(child))
+    return {{f"w{{k}}": 0.0 for k in range(1, 9)}}
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state not in "ZX"  # a zombie is dead: it waits only to be reaped
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_a_learners_child_neither_delays_the_answer_nor_outlives_the_check(tmp_path, capsys):
+    import time
+
+    pidfile = tmp_path / "child.pid"
+    learner = tmp_path / "forks.py"
+    learner.write_text(FORKS.format(pidfile=str(pidfile)))
+    start = time.monotonic()
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{learner}:f", "--json", "--timeout", "20"]) == 1
+    assert time.monotonic() - start < 15  # answered, not "did not finish within 20 s" (no timing beyond that)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["params"]["w1"]["got"] == 0.0
+    child = int(pidfile.read_text())
+    for _ in range(100):
+        if not alive(child):
+            break
+        time.sleep(0.05)
+    assert not alive(child)
+
+
+FORGES = """import os
+FORGED = b'{"gradients": {"w1": 123.0, "w2": 123.0}}\\n'
+def at_import():
+    for fd in range(64):
+        try:
+            os.write(fd, FORGED)
+        except OSError:
+            pass
+if os.environ.get("FORGE_AT_IMPORT"):
+    at_import()
+    os._exit(0)
+def f(v):
+    at_import()
+    return {f"w{k}": 0.5 for k in range(1, 9)}
+"""
+
+
+def test_an_answer_written_by_the_learners_code_is_not_taken_as_the_answer(tmp_path, capsys, monkeypatch):
+    learner = tmp_path / "forges.py"
+    learner.write_text(FORGES)
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{learner}:f", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert {p["got"] for p in doc["params"].values()} == {0.5}  # what the function returned, not the forgery
+    monkeypatch.setenv("FORGE_AT_IMPORT", "1")
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{learner}:f", "--json"]) == 2
+    assert "the check stopped without an answer" in capsys.readouterr().err
+
+
+def test_a_learners_flood_of_output_is_cut_and_a_huge_dict_is_summed_up(tmp_path, capsys):
+    learner = tmp_path / "loud.py"
+    learner.write_text("import sys\n"
+                       "def f(v):\n"
+                       "    sys.stderr.write('x' * 5_000_000)\n"
+                       "    g = {f'w{k}': 0.0 for k in range(1, 9)}\n"
+                       "    g.update({f'key{k}': 1.0 for k in range(200_000)})\n"
+                       "    return g\n")
+    assert main(["check", "sigmoid-2-2-2", "--against", f"{learner}:f", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert 1_000_000 <= len(err) < 1_100_000 and "[4,000,000 more bytes of your code's output not shown]" in err
+    messages = [m for m in json.loads(out)["messages"] if "extra key" in m]
+    assert len(messages) == 11 and messages[-1] == ("and 199,990 more extra keys, none of them a parameter; they "
+                                                    "are ignored")
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_ctrl_c_during_check_is_scalarnets_interrupt(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pidfile = tmp_path / "worker.pid"
+    learner = tmp_path / "slow.py"
+    learner.write_text(f"import os\nopen({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+                       "def f(v):\n    while True:\n        pass\n")
+    run = subprocess.Popen([sys.executable, "-m", "scalarnet", "check", "sigmoid-2-2-2", "--against",
+                            f"{learner}:f", "--timeout", "60"], stderr=subprocess.PIPE, text=True,
+                           env={**os.environ, "SCALARNET_LANG": "en"})
+    for _ in range(400):
+        if pidfile.exists() and pidfile.read_text():
+            break
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    assert run.wait(timeout=30) == 130
+    assert run.stderr.read().strip().endswith("scalarnet: interrupted")
+    worker = int(pidfile.read_text())
+    for _ in range(100):
+        if not alive(worker):
+            break
+        time.sleep(0.05)
+    assert not alive(worker)

@@ -20,14 +20,14 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_step_prints_ten_rounds_of_the_seed003_exercise(capsys):
+def test_step_prints_ten_rounds_of_the_mooc83_exercise(capsys):
     code, out, _ = run(capsys, "step", "sigmoid-2-2-2", "--steps", "10")
     assert code == 0
     for k in range(1, 11):
         assert f"step {k} · epoch {k} · example 0" in out
     assert "step 11" not in out
     assert out.count("loss E = ") == 10
-    assert "w8" in out and "out_o1" in out
+    assert "w₈" in out and "out_o1" in out
 
 
 def test_step_json_is_the_only_thing_on_stdout(capsys):

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 from contextlib import redirect_stdout
+from pathlib import Path
 
 import pytest
 from conftest import load_bundled
@@ -18,6 +19,7 @@ from strategies import build_nodes, recipes
 
 from scalarnet import cli
 from scalarnet.analysis.derive import TOLERANCE, StepDerivations, fold, numeric_partials, symbolic_fold
+from scalarnet.analysis.derive import delta_form as derive_delta
 from scalarnet.core import symbolic
 from scalarnet.engines.scalar import Exercise
 from scalarnet.spec import from_dict
@@ -66,8 +68,8 @@ def test_mazur_w5_reads_like_the_textbook_with_the_published_numbers():
     assert [f.value for f in path.factors] == pytest.approx(published, abs=1e-8)
     assert path.product == pytest.approx(0.082167041, abs=1e-9)
     text = derivation.text(d)
-    assert "∂E_total/∂w5 = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5" in text
-    assert "= (out_o1 − t1) · out_o1(1 − out_o1) · out_h1" in text
+    assert "∂E_total/∂w₅ = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w₅" in text
+    assert "= (out_o1 − t₁) · out_o1(1 − out_o1) · out_h1" in text
     assert "= 0.74136507 · 0.186815602 · 0.593269992" in text
 
 
@@ -122,12 +124,13 @@ def test_symbolic_rules_match_the_numeric_ones_on_random_graphs(recipe):
     nodes = build_nodes(recipe)
     root = nodes[-1]
     root.name = "f"
-    numeric = {p.name: v for p, v in fold(root, numeric_partials, 1.0)}
-    exprs = symbolic_fold(root)
-    assert set(exprs) == set(numeric)
     values = {n.name: n.value for n in nodes if n.name is not None}
-    for name, expr in exprs.items():
-        assert expr.evaluate(values) == pytest.approx(numeric[name], rel=1e-9, abs=1e-12), symbolic.text(expr)
+    for constants in (False, True):  # True: the named constants' partials too (an input's dx)
+        numeric = {p.name: v for p, v in fold(root, numeric_partials, 1.0, constants)}
+        exprs = symbolic_fold(root, constants)
+        assert set(exprs) == set(numeric)
+        for name, expr in exprs.items():
+            assert expr.evaluate(values) == pytest.approx(numeric[name], rel=1e-9, abs=1e-12), symbolic.text(expr)
 
 
 BATCH_EXERCISE = {
@@ -187,7 +190,7 @@ def test_all_parameters_and_a_summary_for_the_big_network():
     assert math.fsum(h["product"] for h in big["hops"]) == pytest.approx(big["value"], abs=TOLERANCE)
     assert math.fsum(p["product"] for p in big["paths"]) == pytest.approx(big["value"], abs=TOLERANCE)
     code, text = run_cli("derive", "quadratic-5-layer", "--param", "W1[0,3]")
-    assert "16000 paths" in text and "δ(z1[3])" in text and "∂z1[3]/∂W1[0,3] = x" in text
+    assert "16000 paths" in text and "δ(z₁[3])" in text and "∂z₁[3]/∂W₁[0,3] = x" in text
     assert len(text.splitlines()) < 80
 
 
@@ -259,3 +262,39 @@ def test_a_summarised_json_derivation_still_sums_to_the_gradient(capsys):
     assert all(p["nodes"][0] == doc["loss"] and p["nodes"][-1] == "W1[0,3]" for p in doc["paths"])
     assert all(p["product"] == pytest.approx(math.prod(f["value"] for f in p["factors"])) for p in doc["paths"])
     assert math.fsum(p["product"] for p in doc["paths"]) == pytest.approx(doc["value"], abs=1e-12)
+
+
+CIRCUIT = str(Path(__file__).resolve().parent.parent / "examples" / "cs231n-circuit.toml")
+
+
+def test_the_gradient_of_an_input_is_derived_path_by_path(capsys):
+    """CS231n's f = (x + y)·z at (−2, 5, −4): every leaf is an input, and dx = −4, dy = −4, dz = 3."""
+    for flag, name, expected in (("--param", "x", -4.0), ("--node", "y", -4.0), ("--node", "z", 3.0),
+                                 ("--node", "q", -4.0)):
+        assert cli.main(["derive", CIRCUIT, flag, name, "--json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert (doc["value"], doc["sum"], doc["agrees"]) == (expected, expected, True)
+    assert cli.main(["derive", CIRCUIT, "--node", "x"]) == 0
+    text = capsys.readouterr().out
+    assert "f → q → x" in text and "∂f/∂x = ∂f/∂q · ∂q/∂x" in text and "= z · 1" in text
+
+
+def test_an_input_of_a_network_in_the_delta_form():
+    steps = derivations("mazur-2-2-2")
+    form = derive_delta(steps, "i1")
+    assert form.agrees and form.gradient == pytest.approx(0.00380426688, abs=1e-11)  # the step table's ∂E/∂i1
+
+
+def test_no_message_lists_nothing(capsys):
+    assert cli.main(["derive", CIRCUIT]) == 2
+    err = capsys.readouterr().err
+    assert "the parameters are" not in err and "there are no parameters" in err and "x, y, z, q, f" in err
+    assert cli.main(["derive", CIRCUIT, "--param", "w"]) == 2
+    assert "are ;" not in capsys.readouterr().err
+    assert cli.main(["derive", CIRCUIT, "--all"]) == 2
+    assert "--node NAME" in capsys.readouterr().err
+
+
+def test_an_exercise_of_inputs_only_steps_and_opens_in_the_viewer(tmp_path, capsys):
+    assert cli.main(["step", CIRCUIT, "--html", str(tmp_path / "v.html")]) == 0  # no parameter to show first
+    assert "f = −12" in (tmp_path / "v.html").read_text(encoding="utf-8")

@@ -1,5 +1,6 @@
 """Naming the chain-rule mistake behind a wrong gradient: the catalogue evaluated with the
-engine's numbers, against published mistakes (seed 003's backprop, Mazur's follow-up numbers)."""
+engine's numbers, against published mistakes (the MOOC 8.3 example's backprop, Mazur's follow-up
+numbers)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from scalarnet.spec.bundled import resolve
 from scalarnet.teach import check
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED003 = str(ROOT / "examples" / "seed003_backprop.py") + ":back_propagate"
+MOOC83 = str(ROOT / "examples" / "mooc83_backprop.py") + ":back_propagate"
 
 
 def catalogue(name: str) -> tuple[list[diagnose.Mistake], dict[str, float]]:
@@ -41,23 +42,23 @@ def test_every_catalogue_mistake_is_there_and_changes_some_answer():
         assert any(abs(v - expected[q]) > 1e-9 for q, v in m.values.items()), m.text
 
 
-def test_check_names_partial_wrt_weight_alone_on_the_seed003_backprop(capsys):
+def test_check_names_partial_wrt_weight_alone_on_the_mooc83_backprop(capsys):
     spec = load(resolve("sigmoid-2-2-2"))
-    result = check.check(spec, check.load_function(SEED003))
+    result = check.check(spec, check.load_function(MOOC83))
     assert result.wrong == ["w1", "w2", "w3", "w4"]
     for name in ("w1", "w2", "w3", "w4"):
         assert result.params[name].diagnosis == ["partial_wrt_weight"]
     assert all(result.params[n].diagnosis == [] for n in ("w5", "w6", "w7", "w8"))
     text = check.report(result)
-    assert "diagnosis: partial_wrt_weight explains w1, w2, w3, w4" in text
-    assert "∂in_o1/∂out_h1 taken as ∂in_o1/∂w5 = out_h1 where w5 = 0.1 belongs" in text
-    assert main(["check", "sigmoid-2-2-2", "--against", SEED003, "--json"]) == 1
+    assert "diagnosis: partial_wrt_weight explains w₁, w₂, w₃, w₄" in text
+    assert "∂in_o1/∂out_h1 taken as ∂in_o1/∂w₅ = out_h1 where w₅ = 0.1 belongs" in text
+    assert main(["check", "sigmoid-2-2-2", "--against", MOOC83, "--json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert {n: p["diagnosis"] for n, p in doc["params"].items()} == {
         **{f"w{k}": ["partial_wrt_weight"] for k in range(1, 5)}, **{f"w{k}": [] for k in range(5, 9)}}
 
 
-def test_the_partial_wrt_weight_mistake_is_the_seed003_code_computed_by_hand():
+def test_the_partial_wrt_weight_mistake_is_the_mooc83_code_computed_by_hand():
     """δ_o·out_h (the weight's partial) where δ_o·w belongs, written out independently."""
     mistakes, expected = catalogue("sigmoid-2-2-2")
     found = [m for m in mistakes if m.id == "partial_wrt_weight" and len(m.places) == 4][0]

@@ -37,8 +37,8 @@ def test_mazur_first_step_matches_the_published_numbers():
     assert record.grads["b1"] != 0.0 and record.grads["b2"] != 0.0
 
 
-def seed003_correct_backprop(w, x1=0.5, x2=0.3, y1=0.23, y2=-0.07):
-    """The seed 003 network's gradients, derived by hand independently of scalarnet
+def mooc83_correct_backprop(w, x1=0.5, x2=0.3, y1=0.23, y2=-0.07):
+    """The MOOC 8.3 example network's gradients, derived by hand independently of scalarnet
     (hidden weights sum over both output paths, which the seed's own code forgets)."""
     w1, w2, w3, w4, w5, w6, w7, w8 = w
     h1, h2 = sigmoid(w1 * x1 + w3 * x2), sigmoid(w2 * x1 + w4 * x2)
@@ -51,12 +51,12 @@ def seed003_correct_backprop(w, x1=0.5, x2=0.3, y1=0.23, y2=-0.07):
     return loss, (o1, o2), grads
 
 
-def test_seed003_ten_rounds_match_an_independent_hand_derivation():
+def test_mooc83_ten_rounds_match_an_independent_hand_derivation():
     ex = load_bundled("sigmoid-2-2-2")
     w = [0.2, -0.4, 0.5, 0.6, 0.1, -0.5, -0.3, 0.8]
     names = [f"w{k}" for k in range(1, 9)]
     for round_ in range(10):
-        loss, (o1, o2), grads = seed003_correct_backprop(w)
+        loss, (o1, o2), grads = mooc83_correct_backprop(w)
         record = ex.step()
         assert record.step == round_ + 1
         assert record.loss == pytest.approx(loss, rel=1e-13)
@@ -70,7 +70,7 @@ def test_seed003_ten_rounds_match_an_independent_hand_derivation():
     assert loss < 0.2097097937078311  # it learns
 
 
-def test_seed003_first_round_forward_values():
+def test_mooc83_first_round_forward_values():
     v = load_bundled("sigmoid-2-2-2").step().values
     assert v["in_h1"][0] == pytest.approx(0.25)
     assert v["in_h2"][0] == pytest.approx(-0.02)

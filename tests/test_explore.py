@@ -104,7 +104,7 @@ def test_walk_applies_each_local_rule_once_and_ends_at_torchs_gradients(torch):
     assert first.grad == 1.0 and first.sent[0][0] == "n"
     assert first.sent[0][2] == pytest.approx(1 - math.tanh(0.8813735870195432) ** 2)  # ∂o/∂n = 0.5
     text = str(steps[-1])
-    assert "x1.grad += 0.5 × ∂(x1*w1)/∂x1 [w1 = -3] = -1.5" in text and "w1.grad += 0.5" in text
+    assert "x₁.grad += 0.5 × ∂(x₁*w₁)/∂x₁ [w₁ = −3] = −1.5" in text and "w₁.grad += 0.5" in text
     # each share is the child's gradient times the local partial
     for s in steps:
         for _, _, local, share, _ in s.sent:
@@ -145,7 +145,7 @@ def test_derive_names_unnamed_nodes_from_their_formula(torch):
     a, b, c = Value(2.0), Value(-3.0), Value(10.0)
     L = (a * b + c) * Value(-2.0)
     names = scalarnet.teach.explore.formula_names(L)
-    assert names[id(L)] == "((v1·v2) + v3)·v4"
+    assert names[id(L)] == "(v1·v2 + v3)·v4"  # brackets exactly where precedence needs them
     d = scalarnet.derive(L, a)
     assert d.value == pytest.approx(6.0) and d.derivation.param == "v1"
     with pytest.raises(ValueError, match="not in the graph"):
@@ -169,7 +169,7 @@ def test_draw_shows_names_values_gradients_and_partials_of_the_neuron(torch):
     assert isinstance(graph, graphviz.Digraph)
     text = _labels(graph.source)
     expected = torch_grads(torch, {k: v.data for k, v in leaves.items()}, neuron_torch)
-    assert f"∂o/∂w₁ = {expected['w1']:.6g}" in text and f"∂o/∂x₁ = {expected['x1']:.6g}" in text
+    assert f"∂o/∂w₁ = {expected['w1']:.6g}" in text and f"∂o/∂x₁ = {expected['x1']:.6g}".replace("-", "−") in text
     assert "∂o/∂n = 0.5" in text and "value = 0.707107" in text
     assert all(v.grad == 0.0 for v in leaves.values())
     anonymous = scalarnet.draw(Value(2.0) * Value(-3.0) + Value(10.0))
@@ -185,7 +185,7 @@ def test_viewer_page_has_a_frame_per_walk_step(tmp_path):
     assert phases.count("forward") == 1 + 5 and phases.count("backward") >= 5 and "update" not in phases
     said = {f["node"]: f["narration"] for f in data["frames"] if f["phase"] == "backward"}
     assert said["o"] == "∂o/∂o = 1" and said["n"].endswith("= 0.5")  # 1 − tanh²(n) = 1 − 0.7071² = 0.5
-    assert "∂o/∂w1 at the current values" in page.html
+    assert "∂o/∂w₁ at the current values" in page.html
     assert '<option value="w1" selected>w1</option>' in page.html  # w1's red paths from the start
     assert '<option value="" selected>none</option>' in scalarnet.viewer(o).html  # none until picked
     path = page.save(tmp_path / "neuron.html")

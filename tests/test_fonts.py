@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import logging
 import math
+import os
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 import warnings
 from pathlib import Path
@@ -130,7 +133,8 @@ def test_a_bare_cjk_key_is_told_to_be_quoted(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name, shown", [("输入1", "输入₁"), ("h10", "h₁₀"), ("w1", "w₁"), ("α2", "α₂"),
-                                         ("out_h1", "out_h₁"), ("权重1*输入1 + 偏置1", "权重₁*输入₁ + 偏置₁"),
+                                         ("out_h1", "out_h1"), ("δ_h1", "δ_h1"),
+                                         ("权重1*输入1 + 偏置1", "权重₁*输入₁ + 偏置₁"),
                                          ("W1[0,2]", "W₁[0,2]"), ("0.5", "0.5"), ("1e-05", "1e-05"),
                                          ("x1y", "x1y"), ("_1", "_1"), ("输入１", "输入１")])
 def test_trailing_digits_of_any_name_are_subscripts(name, shown):
@@ -210,7 +214,7 @@ def test_diagram_pdf_embeds_a_cjk_font_and_its_text_reads_back(backend, no_cjk_f
     text = pdf_text(tmp_path / "d.pdf")
     if text is None:
         pytest.skip("reading the text back needs mutool (apt-get install mupdf-tools)")
-    for line in ("∂误差/∂权重₁ = -0.00174975", "σ(净输入₃)", "2-2-1 S 型网络：中文命名的节点"):
+    for line in ("∂误差/∂权重₁ = −0.00174975", "σ(净输入₃)", "2-2-1 S 型网络：中文命名的节点"):
         assert line in text
 
 
@@ -271,6 +275,25 @@ def test_plot_draws_the_chinese_title_without_missing_glyphs(tmp_path, monkeypat
     assert any("Glyph" in c and "missing" in c for c in complaints)  # the check above can fail
     assert err.count(fonts.INSTALL) == 1 and "no CJK font is installed, so it shows as empty boxes" in err
     assert differing(png, tofu, rows=40) > 300  # the title, at the top
+
+
+def test_the_chinese_plot_draws_its_glyphs_whatever_matplotlibs_font_cache_holds(tmp_path):
+    """A font cache made before the CJK font was installed (simulated: a fresh cache with the CJK
+    fonts taken out) must not make the plot tofu: the font fontconfig finds is handed to
+    matplotlib by its file."""
+    pytest.importorskip("matplotlib", reason="needs matplotlib")
+    needs_cjk_font()
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "SCALARNET_LANG": "zh", "PYTHONWARNINGS": "always"}
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=True)
+    [cache] = (tmp_path / "mpl").glob("fontlist-*.json")
+    doc = json.loads(cache.read_text())
+    doc["ttflist"] = [f for f in doc["ttflist"] if not any(w in f["name"] for w in fonts._CJK_WORDS)]
+    cache.write_text(json.dumps(doc))
+    assert "CJK" not in cache.read_text()  # matplotlib, left to itself, knows no CJK font now
+    done = subprocess.run([sys.executable, "-m", "scalarnet", "train", str(EXAMPLE), "--epochs", "5", "--plot",
+                           str(tmp_path / "plot.png")], env=env, capture_output=True, text=True, check=True)
+    assert "missing from font" not in done.stderr and fonts.INSTALL not in done.stderr, done.stderr
+    assert (tmp_path / "plot.png").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])

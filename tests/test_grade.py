@@ -120,7 +120,7 @@ def test_the_partial_wrt_weight_student_is_explained_by_that_mistake_alone(quiz_
     wrong = [a for a in g.students[sid].quantities.values() if not a.ok]
     assert wrong and all(a.diagnosis == ["partial_wrt_weight"] for a in wrong)
     report = grade.student_report(g.students[sid], g.loss)
-    assert "partial_wrt_weight explains" in report and "where w5 =" in report
+    assert "partial_wrt_weight explains" in report and "where w₅ =" in report
     assert "partial_wrt_weight" in grade.class_report(g)
 
 
@@ -159,6 +159,108 @@ def test_the_readmes_graded_example(tmp_path):
     assert g.students["ben"].right == 9 and g.students["ana"].right == 17
     report = grade.student_report(g.students["ben"], g.loss)
     assert "partial_wrt_weight explains all 8 wrong answers" in report
-    assert "∂in_o1/∂out_h1 taken as ∂in_o1/∂w5 = out_h1 where w5 = 0.64 belongs" in report
-    assert "    grad:w1   ∂E/∂w1               0.0179784    -0.01069   WRONG  partial_wrt_weight" in report
+    assert "∂in_o1/∂out_h1 taken as ∂in_o1/∂w₅ = out_h1 where w₅ = 0.64 belongs" in report
+    assert "    grad:w1   ∂E/∂w₁               0.0179784    −0.01069   WRONG  partial_wrt_weight" in report
     assert "    E         the loss E           4/5" in grade.class_report(g)
+
+
+# -- issue 23: every student's report kept, graded against the quiz as written -------------------
+def answers_file(tmp_path, rows: list[tuple[str, int, str, float]]):
+    path = tmp_path / "answers.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(grade.HEADER)
+        w.writerows(rows)
+    return path
+
+
+COLLIDING = ["张三", "李四", "王五", "a b", "a_b", "a/b", "class", "CLASS", ".", "..", ".hidden", "Ana", "ana",
+             "x" * 300, "权" * 300]
+
+
+def test_every_student_gets_a_report_of_its_own(quiz_dir, tmp_path, capsys):
+    answers = answers_file(tmp_path, [(sid, 1, "E", 0.1) for sid in COLLIDING])
+    assert main(["grade", str(quiz_dir), "--answers", str(answers)]) == 0
+    err = capsys.readouterr().err
+    folder = quiz_dir / "grades"
+    files = sorted(p.name for p in folder.iterdir())
+    assert f"wrote {len(COLLIDING) + 2} files" in err and len(files) == len(COLLIDING) + 2
+    assert len({f.casefold() for f in files}) == len(files)  # unique where case does not count either
+    assert {"张三.md", "李四.md", "王五.md", "a_b.md", "class.md", "grades.json"} <= set(files)
+    assert not any(f.startswith(".") for f in files)
+    assert all(len(f.encode()) <= grade.MAX_NAME_BYTES + 3 for f in files)
+    doc = json.loads((folder / "grades.json").read_text(encoding="utf-8"))
+    reports = {sid: doc["summary"]["per_student"][sid]["report"] for sid in COLLIDING}
+    assert len(set(reports.values())) == len(COLLIDING) and reports["a_b"] == "grades/a_b.md"
+    assert reports["class"] != "grades/class.md"
+    from scalarnet.views.derivation import markdown_text
+
+    for sid, report in reports.items():  # each file is its own student's
+        heading = (quiz_dir / report).read_text(encoding="utf-8").splitlines()[0]
+        assert heading == f"# {markdown_text(sid)} · variant 1 · 0 of 1 right"
+    assert (folder / "class.md").read_text(encoding="utf-8").startswith("# Class summary · 15 students")
+
+
+def test_a_new_grading_replaces_the_grades_folder_whole(quiz_dir, tmp_path):
+    grade.write_reports(grade.grade(quiz_dir, answers_file(tmp_path, [("old", 1, "E", 0.1)])))
+    grade.write_reports(grade.grade(quiz_dir, answers_file(tmp_path, [("new", 1, "E", 0.1)])))
+    assert sorted(p.name for p in (quiz_dir / "grades").iterdir()) == ["class.md", "grades.json", "new.md"]
+
+
+def test_grade_reads_the_variants_the_manifest_lists_and_only_as_written(tmp_path, capsys):
+    import shutil
+
+    out = tmp_path / "class"
+    v = quiz.make("sigmoid-2-2-2", 2, out, seed=4, pdf=False)[0]
+    stale = out / "variant-001"  # a stale folder that also reads as variant 1, sorted after variant-01
+    shutil.copytree(out / "variant-02", stale)
+    answers = answers_file(tmp_path, [("ana", 1, "E", v.answers["E"]), ("ana", 1, "grad:w1", v.answers["grad:w1"])])
+    g = grade.grade(out, answers)
+    assert g.students["ana"].right == 2  # the key's own answers are right
+    exercise = out / "variant-01" / "exercise.toml"
+    exercise.write_text(exercise.read_text().replace("learning_rate = 1", "learning_rate = 2"))
+    assert main(["grade", str(out), "--answers", str(answers)]) == 2
+    err = capsys.readouterr().err
+    assert "variant-01/exercise.toml: changed after the quiz wrote it" in err and err.count("\n") == 1
+    (out / "manifest.json").unlink()
+    assert main(["grade", str(out), "--answers", str(answers)]) == 2
+    assert "no manifest.json here" in capsys.readouterr().err
+
+
+HOSTILE = "<script>alert(1)</script>\n# heading<img src=x onerror=alert(2)>"
+
+
+def test_a_hostile_student_name_is_escaped_in_reports_and_on_the_terminal(quiz_dir, tmp_path, capsys):
+    from test_hardening import Tags
+
+    answers = answers_file(tmp_path, [(HOSTILE.replace("\n", " "), 1, "E", 0.1)])
+    assert main(["grade", str(quiz_dir), "--answers", str(answers)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("# <script>alert(1)</script> # heading<img")  # the terminal shows it as it is
+    report = next(p for p in (quiz_dir / "grades").glob("*.md") if p.name != "class.md").read_text()
+    tags = Tags()
+    tags.feed(report)
+    assert tags.tags == [] and report.count("\n# ") == 0 and "&lt;script&gt;" in report
+
+
+@pytest.mark.parametrize("row, message", [
+    ("s1,١,E,0.1", "line 2: variant '١' is not a whole number (digits 0-9)"),
+    ("s1,0_1,E,0.1", "line 2: variant '0_1' is not a whole number"),
+    ("s1,1,E,0.0_255", "line 2: value '0.0_255' is not a number"),
+    ("s1,1,E,inf", "line 2: value 'inf' is not a finite number"),
+    ('"s\n1",1,E,0.1', "line 2: the student 's\\n1' holds a line break"),
+    ("s\f1,1,E,0.1", "line 2: the student 's\\x0c1' holds a line break"),
+    ("s1," + "9" * 5000 + ",E,0.1", "line 2: there is no variant 999999…(5000 digits): a quiz has at most 1000"),
+    ("s1,1,E,0.1\n\x1b[2J,1,E,0.1", "line 3: the student '\\x1b[2J' holds a line break"),
+])
+def test_answers_that_only_look_like_numbers_or_ids_are_refused(quiz_dir, tmp_path, capsys, row, message):
+    (tmp_path / "a.csv").write_text("student,variant,quantity,value\n" + row + "\n", encoding="utf-8")
+    assert main(["grade", str(quiz_dir), "--answers", str(tmp_path / "a.csv")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and len(err) < 400, err
+
+
+def test_a_header_only_file_is_an_error_not_zero_students(quiz_dir, tmp_path, capsys):
+    (tmp_path / "a.csv").write_text("student,variant,quantity,value\n")
+    assert main(["grade", str(quiz_dir), "--answers", str(tmp_path / "a.csv")]) == 2
+    assert "no answers: the file holds the header line only" in capsys.readouterr().err

@@ -167,3 +167,32 @@ def test_lang_zh_from_the_command_line_in_a_fresh_process() -> None:
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 2
     assert "无效的选项" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("value", ["garbage", "fr", "C", "en:zh"])
+def test_an_unknown_scalarnet_lang_is_one_line_and_library_errors_still_work(value, capsys, monkeypatch):
+    from scalarnet import Node
+    from scalarnet.core.node import NumericError
+
+    monkeypatch.setenv("SCALARNET_LANG", value)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert main(["examples"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == (f"scalarnet: error: SCALARNET_LANG {value!r}: unknown language; use one of en, zh "
+                                 "(or zh_CN.UTF-8, en_US: the language is the part before _)\n")
+    with pytest.raises(NumericError, match="division by zero"):  # not RecursionError
+        Node(1.0) / Node(0.0)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")  # the message in the locale's language
+    assert main(["examples"]) == 2
+    assert capsys.readouterr().err == (f"scalarnet：错误：SCALARNET_LANG {value!r}：未知的语言；请用 en, zh 之一"
+                                       "（或 zh_CN.UTF-8、en_US：取 _ 之前的部分）\n")
+
+
+@pytest.mark.parametrize("flag", ["ZH", "zh_CN.UTF-8", "zh-Hans"])
+def test_lang_reads_what_the_variable_reads(flag, capsys, monkeypatch):
+    monkeypatch.delenv("SCALARNET_LANG", raising=False)
+    assert main(["step", "sigmoid-2-2-2", "--lang", flag]) == 0
+    assert "正向传播" in capsys.readouterr().out
+    monkeypatch.setenv("SCALARNET_LANG", flag)
+    assert main(["step", "sigmoid-2-2-2"]) == 0
+    assert "正向传播" in capsys.readouterr().out

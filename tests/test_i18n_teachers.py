@@ -46,13 +46,13 @@ def test_quiz_sheets_and_keys_in_chinese_have_no_english_interface_words(zh_quiz
     for k in (1, 2):
         folder = out / f"variant-0{k}"
         sheet, key = (folder / "sheet.md").read_text(), (folder / "key.md").read_text()
-        title = "误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（种子教程 003，MOOC 8.3）"
+        title = "误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（MOOC 8.3）"
         assert sheet.startswith(f"# {title} · 变体 {k}\n")
-        assert "## 已知" in sheet and "| 名字 | 含义 | 值 |" in sheet and "| x1 | 输入 |" in sheet
+        assert "## 已知" in sheet and "| 名字 | 含义 | 值 |" in sheet and "| x₁ | 输入 |" in sheet
         assert "做一个训练步（正向传播、反向传播、以学习率 η 更新），至少保留 3 位有效数字，求：" in sheet
-        assert "17. 更新后的 w8（`new:w8`）= ________" in sheet
+        assert "17. 更新后的 w₈（`new:w8`）= ________" in sheet
         assert english_words(sheet, NAMES, quoted=True) == []
-        assert "| `grad:w5` | ∂E/∂w5 |" in key and "## 正向传播" in key and "## 更新" in key
+        assert "| `grad:w5` | ∂E/∂w₅ |" in key and "## 正向传播" in key and "## 更新" in key
         mine = without(key, "## 反向传播", "## 同样的计算，δ 形式")
         assert english_words(mine, NAMES, quoted=True) == []
         for name in ("sheet.tex", "key.tex"):
@@ -106,7 +106,7 @@ def test_grade_reports_in_chinese_have_no_english_interface_words(zh_grades):
     ben = reports["ben"]
     assert ben.startswith("# ben · 变体 2 · 17 题答对 9 题")
     assert "partial_wrt_weight 解释了 全部 8 个错误答案：把对权重的偏导数当成了对隐藏层输出的偏导数" in ben
-    assert "∂in_o1/∂out_h1 写成了 ∂in_o1/∂w5 = out_h1，应为 w5 = 0.64" in ben
+    assert "∂in_o1/∂out_h1 写成了 ∂in_o1/∂w₅ = out_h1，应为 w₅ = 0.64" in ben
     assert reports["class"].startswith("# 全班汇总 · 5 名学生 · 按 3 位有效数字评分")
     assert "partial_wrt_weight：1 名学生（把对权重的偏导数当成了对隐藏层输出的偏导数）" in reports["class"]
 

@@ -14,7 +14,7 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def test_there_are_notebooks_for_an_exercise_file_and_for_a_graph_built_in_python():
-    assert {p.name for p in NOTEBOOKS} >= {"seed003-2-2-2.ipynb", "micrograd-style.ipynb"}
+    assert {p.name for p in NOTEBOOKS} >= {"mooc83-2-2-2.ipynb", "micrograd-style.ipynb"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -52,8 +52,8 @@ def test_the_notebook_runs_and_ends_with_the_viewer(path):
         assert "text/html" in data  # the static page in an iframe
 
 
-def test_the_seed_notebook_shows_the_tutorials_numbers_and_names_the_wrong_gradients():
-    nb = _execute(ROOT / "examples" / "seed003-2-2-2.ipynb")
+def test_the_mooc83_notebook_shows_the_tutorials_numbers_and_names_the_wrong_gradients():
+    nb = _execute(ROOT / "examples" / "mooc83-2-2-2.ipynb")
     text = "".join(o.get("text", "") for o in _outputs(nb) if o.output_type == "stream")
     assert "0.209709" in text  # the loss of the first round
-    assert "w1" in text and "WRONG" in text.upper()
+    assert "w₁" in text and "WRONG" in text.upper()  # names as every view writes them (w1 → w₁)

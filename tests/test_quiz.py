@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import read_number
 
 from scalarnet.cli import main
 from scalarnet.spec import SpecError, load
@@ -23,7 +24,7 @@ def run_json(capsys, *argv: str) -> dict:
 
 def key_answers(key: Path) -> dict[str, float]:
     """The answers table of a key: | `quantity` | what | answer |."""
-    return {m[1]: float(m[2]) for m in re.finditer(r"^\| `([^`]+)` \| [^|]+ \| (\S+) \|$", key.read_text(), re.M)}
+    return {m[1]: read_number(m[2]) for m in re.finditer(r"^\| `([^`]+)` \| [^|]+ \| (\S+) \|$", key.read_text(), re.M)}
 
 
 def test_thirty_variants_of_the_2_2_2_exercise_whose_keys_are_the_engines_numbers(tmp_path, capsys):
@@ -114,8 +115,8 @@ def test_a_network_file_gets_variants_with_its_textbook_names(tmp_path, capsys):
         assert key["grad:w1"] == pytest.approx(step["grads"]["w1"], rel=1e-8)
         assert key["new:w8"] == pytest.approx(step["params"]["w8"], rel=1e-8)
         assert "- net_h1 = " in Path(v["sheet"]).read_text()
-        picture = (Path(v["sheet"]).parent / "network.svg").read_text().replace("&#45;", "-")
-        assert f"b₁ = {listed['given']['b1']:g}" in picture and "net_h₁ = ?" in picture  # the bias is given
+        picture = (Path(v["sheet"]).parent / "network.svg").read_text()
+        assert f"b₁ = {listed['given']['b1']:g}".replace("-", "−") in picture and "net_h1 = ?" in picture
 
 
 def test_many_examples_are_refused_with_a_message(tmp_path, capsys):
@@ -147,13 +148,119 @@ def test_asked_quantities_by_name(tmp_path, capsys):
 def test_without_a_renderer_the_sheet_points_to_the_dot_source(tmp_path, monkeypatch):
     from scalarnet.views import diagram
 
-    def no_renderer(graph, path, *args, **kwargs):
-        dot = Path(path).with_suffix(".dot")
-        dot.write_text(graph.source)
-        raise diagram.NotRendered("no renderer here", [dot])
+    def no_renderer(graphs, paths, *args, **kwargs):
+        dots = [Path(path).with_suffix(".dot") for path in paths]
+        for graph, dot in zip(graphs, dots):
+            dot.write_text(graph.source)
+        raise diagram.NotRendered("no renderer here", dots)
 
-    monkeypatch.setattr(diagram, "save", no_renderer)
+    monkeypatch.setattr(diagram, "save_all", no_renderer)
     v = quiz.make("sigmoid-2-2-2", 1, tmp_path, seed=2, pdf=False)[0]
     assert v.files["picture_dot"].read_text().startswith("digraph")
     assert "`network.dot`" in v.files["sheet"].read_text() and "network.svg" not in v.files["sheet"].read_text()
     assert v.files["key"].is_file()
+
+
+# -- issue 23: nothing lost, nothing read back wrong, nothing injected ----------------------------
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_chinese_exercise_makes_variants_that_read_back(tmp_path):
+    made = quiz.make(ROOT / "examples" / "中文-2-2-1.toml", 2, tmp_path / "q", seed=5, pdf=False)
+    for v in made:
+        spec = load(v.files["exercise"])
+        assert {n: spec.params[n] for n in ("权重1", "偏置3")} == {n: v.given[n] for n in ("权重1", "偏置3")}
+        assert spec.inputs["输入1"] == [v.given["输入1"]] and spec.loss_name == "误差"
+        assert spec.title.endswith(f" · variant {v.id}")
+
+
+GREEK = """
+title = "Greek and Chinese names 😀"
+[params]
+"α" = 0.5
+"权重" = -0.3
+[inputs]
+x = 1.0
+[targets]
+y = 0.2
+[graph]
+o = "sigmoid(α*x + 权重)"
+E = "0.5*(o - y)^2"
+"""
+
+
+def test_greek_and_chinese_names_and_a_title_outside_the_bmp_read_back(tmp_path):
+    (tmp_path / "g.toml").write_text(GREEK, encoding="utf-8")
+    v = quiz.make(tmp_path / "g.toml", 1, tmp_path / "q", seed=1, pdf=False)[0]
+    text = v.files["exercise"].read_text(encoding="utf-8")
+    assert "\\ud83d" not in text and "😀" in text
+    spec = load(v.files["exercise"])
+    assert spec.params == {"α": v.given["α"], "权重": v.given["权重"]}
+    assert spec.title == "Greek and Chinese names 😀 · variant 1"
+
+
+def test_a_folder_holding_a_quiz_is_refused_and_force_replaces_it_whole(tmp_path, capsys):
+    out = tmp_path / "class"
+    quiz.make("sigmoid-2-2-2", 3, out, seed=1, pdf=False)
+    (out / "grades").mkdir()
+    (out / "grades" / "ana.md").write_text("old grades")
+    (out / "notes.txt").write_text("the teacher's own file")
+    assert main(["quiz", "sigmoid-2-2-2", "--variants", "2", "--seed", "2", "--out", str(out), "--no-pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "holds a quiz already" in err and "--force" in err and err.count("\n") == 1
+    assert (out / "variant-03").is_dir()  # untouched
+    assert main(["quiz", "sigmoid-2-2-2", "--variants", "2", "--seed", "2", "--out", str(out), "--no-pdf",
+                 "--force"]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in out.iterdir()) == ["answers-template.csv", "manifest.json", "notes.txt",
+                                                     "summary.csv", "summary.json", "variant-01", "variant-02"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [v["id"] for v in manifest["variants"]] == [1, 2] and manifest["seed"] == 2
+    assert "variant-02/key.md" in manifest["files"] and "notes.txt" not in manifest["files"]
+    assert [p.name for p in tmp_path.iterdir()] == ["class"]  # no staging folder left beside it
+
+
+def test_an_interrupted_quiz_leaves_nothing_behind(tmp_path, monkeypatch):
+    real = quiz._draw_variant
+
+    def interrupted(spec, k, *args):
+        if k == 2:
+            raise KeyboardInterrupt
+        return real(spec, k, *args)
+
+    monkeypatch.setattr(quiz, "_draw_variant", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        quiz.make("sigmoid-2-2-2", 3, tmp_path / "class", seed=1, pdf=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_variants_are_capped_and_a_long_number_is_not_echoed_whole(tmp_path, capsys):
+    assert main(["quiz", "sigmoid-2-2-2", "--variants", "1000000", "--out", str(tmp_path / "q")]) == 2
+    err = capsys.readouterr().err
+    assert "--variants 1000000: give 1 to 1000" in err and not (tmp_path / "q").exists()
+    with pytest.raises(SystemExit):
+        main(["quiz", "sigmoid-2-2-2", "--variants", "9" * 5000, "--out", str(tmp_path / "q")])
+    err = capsys.readouterr().err
+    assert len(err) < 400 and "999999… (5000 digits) is too big" in err
+
+
+INJECTION = "<img src=x onerror=alert(1)><script>alert(2)</script>\n\n# Injected heading\n\x1b[31mred"
+
+
+def test_a_hostile_title_is_escaped_in_sheets_keys_and_latex(tmp_path):
+    from test_hardening import Tags
+
+    text = resolve("sigmoid-2-2-2").read_text(encoding="utf-8")
+    text = re.sub(r'^title\.en = .*$', lambda m: "title.en = " + json.dumps(INJECTION), text, count=1, flags=re.M)
+    (tmp_path / "t.toml").write_text(text, encoding="utf-8")
+    v = quiz.make(tmp_path / "t.toml", 1, tmp_path / "q", seed=1, pdf=False)[0]
+    for kind in ("sheet", "key"):
+        md = v.files[kind].read_text(encoding="utf-8")
+        tags = Tags()
+        tags.feed(md)
+        assert tags.tags == [] and "\x1b" not in md, kind
+        assert not any(line.startswith("# Injected") for line in md.splitlines()), kind
+        tex = v.files[f"{kind}_tex"].read_text(encoding="utf-8")
+        section = tex[tex.index(r"\section*{"):].split("\n", 1)[0]
+        assert "Injected heading" in section and "\x1b" not in tex  # the title on the heading's one line
+    assert load(v.files["exercise"]).title.startswith(INJECTION)  # the exercise file keeps it as it was

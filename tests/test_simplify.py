@@ -90,12 +90,12 @@ def test_powers_are_superscripts_in_text_and_braced_in_latex():
 def test_the_delta_form_as_the_tutorials_write_it(capsys):
     assert main(["derive", "mazur-2-2-2", "--param", "w1", "--delta"]) == 0
     out = capsys.readouterr().out
-    assert "δ_o1 = ∂E_total/∂net_o1 = (out_o1 − t1)·out_o1(1 − out_o1)\n" in out
+    assert "δ_o1 = ∂E_total/∂net_o1 = (out_o1 − t₁)·out_o1(1 − out_o1)\n" in out
     assert "= 0.74136507 · 0.186815602\n" in out  # Mazur's numbers
-    assert "δ_h1 = ∂E_total/∂net_h1 = (δ_o1·w5 + δ_o2·w7)·out_h1(1 − out_h1)" in out
-    assert "∂E_total/∂w1 = δ_h1·i1\n" in out and "equal to within 1e-12 ✓" in out
+    assert "δ_h1 = ∂E_total/∂net_h1 = (δ_o1·w₅ + δ_o2·w₇)·out_h1(1 − out_h1)" in out
+    assert "∂E_total/∂w₁ = δ_h1·i₁\n" in out and "equal to within 1e-12 ✓" in out
     assert main(["derive", "mazur-2-2-2", "--param", "w5", "--delta"]) == 0
-    assert "∂E_total/∂w5 = δ_o1·out_h1\n" in capsys.readouterr().out
+    assert "∂E_total/∂w₅ = δ_o1·out_h1\n" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("name", ["mazur-2-2-2", "sigmoid-2-2-2", "sigmoid-2-2-1", "curve-fit-1-5-1"])

@@ -208,6 +208,6 @@ def test_examples_list_the_titles_in_the_current_language():
     with using_language("zh"):
         chinese = dict(bundled_titles())
     english = dict(bundled_titles())
-    assert chinese["sigmoid-2-2-2"] == "误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（种子教程 003，MOOC 8.3）"
-    assert english["sigmoid-2-2-2"] == "2-2-2 sigmoid network without biases (seed 003: MOOC 8.3 BP example)"
+    assert chinese["sigmoid-2-2-2"] == "误差后向传播（BP）例题：不带偏置的 2-2-2 sigmoid 网络（MOOC 8.3）"
+    assert english["sigmoid-2-2-2"] == "2-2-2 sigmoid network without biases (the MOOC 8.3 BP example)"
     assert chinese["quadratic-5-layer"].startswith("BP 神经网络模拟一元二次函数")

@@ -27,7 +27,7 @@ from scalarnet.spec import load
 from scalarnet.spec.bundled import bundled_names, dataset_names, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED003 = f"{ROOT / 'examples' / 'seed003_backprop.py'}:back_propagate"  # the learner test_check.py uses
+MOOC83 = f"{ROOT / 'examples' / 'mooc83_backprop.py'}:back_propagate"  # the learner test_check.py uses
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NETWORK = "sigmoid-2-2-2-network"
 COVERED = ["sigmoid-2-2-2", "mazur-2-2-2", "curve-fit-1-5-1", NETWORK, "quadratic-5-layer"]
@@ -84,7 +84,7 @@ def test_step_tables_are_chinese(name: str, capsys: pytest.CaptureFixture[str]) 
     code, out, err = run(capsys, "step", name, "--steps", "2")
     assert code == 0
     assert words_left(out, names_of(name), [title_of(name)]) == []
-    assert words_left(err, set()) == [] and "引擎：scalar" in err
+    assert words_left(err, set()) == [] and "引擎" not in err  # which engine runs: only with -v or --json
     heading = lines(out)[0]
     assert heading.startswith("══ ") and heading.endswith(" ══") and " · 第 1 步 · 第 1 轮 · 样本 " in heading
     assert "正向传播" in lines(out) and any(line.startswith("反向传播与更新（学习率 ") for line in lines(out))
@@ -103,7 +103,7 @@ def test_step_sigmoid_2_2_2_reads_like_the_english_one(capsys: pytest.CaptureFix
     assert "反向传播与更新（学习率 1）" in rows
     update = rows.index("反向传播与更新（学习率 1）")
     assert rows[update + 1].split() == ["参数", "值", "∂E/∂参数", "更新后", "备注"]
-    assert rows[update + 3].split() == ["w1", "0.2", "-0.00842148046", "0.20842148"]
+    assert rows[update + 3].split() == ["w₁", "0.2", "−0.00842148046", "0.20842148"]
     assert main(["step", "sigmoid-2-2-2", "--lang", "en"]) == 0
     english = lines(capsys.readouterr().out)
     assert "loss E = 0.209709794" in english and english[2] == "forward"
@@ -120,12 +120,12 @@ def test_step_of_a_batch_and_of_an_untrained_parameter(capsys: pytest.CaptureFix
     assert "  （本批次另有 10 个样本；--json 列出全部）" in rows  # 16 examples, 6 shown
     code, out, _err = run(capsys, "step", "mazur-2-2-2")
     assert "损失 E_total = 0.298371109" in lines(out)
-    assert [r.split()[-1] for r in lines(out) if r.split()[:1] in (["b1"], ["b2"])][-2:] == ["不训练", "不训练"]
+    assert [r.split()[-1] for r in lines(out) if r.split()[:1] in (["b₁"], ["b₂"])][-2:] == ["不训练", "不训练"]
 
 
 @pytest.mark.parametrize("name", [n for n in bundled_names() if n.endswith("-network")])
 def test_the_matrix_step_table_is_chinese(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "step", name, "--engine", "matrix")
+    code, out, err = run(capsys, "step", name, "--engine", "matrix", "-v")
     assert code == 0 and "引擎：matrix" in err
     assert words_left(out, names_of(name), [title_of(name)]) == []
     rows = lines(out)
@@ -167,16 +167,16 @@ def test_compare_names_kinks_and_a_difference_in_chinese(capsys: pytest.CaptureF
 
 
 # -- check --------------------------------------------------------------------------------
-def test_check_of_the_seed003_learner_is_chinese(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "check", "sigmoid-2-2-2", "--against", SEED003)
+def test_check_of_the_mooc83_learner_is_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", "sigmoid-2-2-2", "--against", MOOC83)
     assert code == 1
     rows = lines(out)
     assert rows[0].endswith(" · 第 1 步 · 样本 0 ══") and rows[0].startswith("══ 检查 · ")
     assert rows[2].split() == ["参数", "正确值", "你的值", "绝对误差", "相对误差"]
-    assert rows[4].split()[0] == "w1" and rows[4].split()[-1] == "错误，符号相反"
-    assert rows[8].split()[0] == "w5" and rows[8].split()[-1] == "一致"
+    assert rows[4].split()[0] == "w₁" and rows[4].split()[-1] == "错误，符号相反"
+    assert rows[8].split()[0] == "w₅" and rows[8].split()[-1] == "一致"
     assert "容差：|你的值 − 正确值| ≤ max(1e-10, 1e-06·|正确值|)" in rows
-    assert "4 个错误：w1, w2, w3, w4；w1 的推导输出在标准错误上" in rows
+    assert "4 个错误：w₁, w₂, w₃, w₄；w₁ 的推导输出在标准错误上" in rows
     ours = [r for r in rows if not r.startswith(("诊断：", "    "))]  # the diagnosis is diagnose.py's
     assert words_left("\n".join(ours), names_of("sigmoid-2-2-2"), [title_of("sigmoid-2-2-2")]) == []
     assert "w1 的正确推导：" in err
@@ -273,7 +273,7 @@ def test_examples_and_demo_are_chinese(capsys: pytest.CaptureFixture[str]) -> No
     code, out, _err = run(capsys, "examples")
     assert code == 0
     assert words_left(out, names, [title_of(n) for n in bundled_names()]) == []
-    assert lines(out)[-1] == "种子教程规模的数据文件习题（scalarnet train 名称）：california-housing, diabetes, iris"
+    assert lines(out)[-1] == "教程规模的数据文件习题（scalarnet train 名称）：california-housing, diabetes, iris"
     code, out, _err = run(capsys, "demo")
     assert code == 0
     every_name = set().union(*(names_of(n) for n in DEMO))
@@ -331,8 +331,44 @@ def test_a_chinese_locale_without_the_flag(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     rows = lines(done.stdout)
     assert rows[0].endswith(" · 第 1 步 · 第 1 轮 · 样本 0 ══") and "损失 E = 0.209709794" in rows
-    assert done.stderr == "scalarnet: 引擎：scalar\n"
+    assert done.stderr == ""  # which engine runs: only with -v or --json
     done = subprocess.run([sys.executable, "-m", "scalarnet", "compare", "--help"], capture_output=True,
                           env=env, cwd=tmp_path, check=False, text=True, encoding="utf-8")
     assert done.returncode == 0 and done.stdout.startswith("用法：scalarnet compare")
     assert "两个引擎结果不一致时退出状态为1。" in "".join(done.stdout.split())  # the description, wrapped
+
+
+# -- README.zh's own example ------------------------------------------------------------------
+def readme_zh_example(tmp_path: Path) -> Path:
+    """The exercise file README.zh.md writes out (一个神经元.toml), as a reader would save it."""
+    text = (ROOT / "README.zh.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if '"损失"' in b)
+    path = tmp_path / "一个神经元.toml"
+    path.write_text(block, encoding="utf-8")
+    return path
+
+
+def test_a_loss_called_loss_is_not_named_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run(capsys, "step", str(readme_zh_example(tmp_path)))
+    assert code == 0
+    assert "损失 = 0.0227660288" in lines(out) and "损失 损失" not in out
+
+
+def test_derive_lines_up_its_equals_signs_by_display_width(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from scalarnet.views.table import display_width
+
+    example = str(readme_zh_example(tmp_path))
+    for extra in ([], ["--delta"]):
+        code, out, _err = run(capsys, "derive", example, "--param", "权重", *extra)
+        assert code == 0
+        rows = [line for line in lines(out) if line.startswith("  ") and line.lstrip().startswith(("∂", "="))]
+        assert len(rows) >= 3
+        columns = {display_width(row[:row.index("=")]) for row in rows}
+        assert len(columns) == 1, rows  # every "=" in one column, though 损失 and 权重 are two columns wide
+
+
+def test_the_numeric_check_says_how_far_apart_not_error(capsys: pytest.CaptureFixture[str]) -> None:
+    _code, out, _err = run(capsys, "derive", "sigmoid-2-2-2", "--param", "w1")
+    check = lines(out)[-1]
+    assert "相差 0：" in check and "误差" not in check  # 误差 is the error E itself

@@ -68,12 +68,12 @@ def test_every_parameter_and_a_batch_in_chinese(capsys, fmt):
 
 def test_the_chinese_derivation_reads_as_the_english_one(capsys):
     out = run(capsys, "derive", "sigmoid-2-2-2", "--param", "w1").splitlines()
-    assert out[0] == "∂E/∂w1（第 1 步，样本 0）：从 E 经过命名节点到 w1 的路径共 2 条"
-    assert out[2] == "路径 1：E → out_o1 → in_o1 → out_h1 → in_h1 → w1"
-    assert "  = (out_o1 − y1) · out_o1(1 − out_o1) · w5 · out_h1(1 − out_h1) · x1" in out
-    assert "∂E/∂w1 = 0.000758156828 + (-0.00917963729) = -0.00842148046" in out
-    assert out[-1] == ("与引擎核对：引擎算出的梯度 ∂E/∂w1 = -0.00842148046；各路径之和 = -0.00842148046，"
-                       "误差 0：在 1e-12 以内相等 ✓")
+    assert out[0] == "∂E/∂w₁（第 1 步，样本 0）：从 E 经过命名节点到 w₁ 的路径共 2 条"
+    assert out[2] == "路径 1：E → out_o1 → in_o1 → out_h1 → in_h1 → w₁"
+    assert "  = (out_o1 − y₁) · out_o1(1 − out_o1) · w₅ · out_h1(1 − out_h1) · x₁" in out
+    assert "∂E/∂w₁ = 0.000758156828 + (−0.00917963729) = −0.00842148046" in out
+    assert out[-1] == ("与引擎核对：引擎算出的梯度 ∂E/∂w₁ = −0.00842148046；各路径之和 = −0.00842148046，"
+                       "相差 0：在 1e-12 以内相等 ✓")
     latex = run(capsys, "derive", "sigmoid-2-2-2", "--param", "w1", "--format", "latex")
     assert r"\usepackage{amsmath}" in latex and "ctex" in latex  # what a Chinese document needs
 
@@ -132,10 +132,10 @@ def test_a_frame_in_chinese(capsys, tmp_path):
     run(capsys, "render", "sigmoid-2-2-2", "--frames", "--param", "w1", "--out", str(tmp_path))
     words = svg_words(sorted(tmp_path.rglob("*.svg"))[3].read_text(encoding="utf-8")).splitlines()
     assert "第 1 步 · 样本 0 · 反向传播逐节点 · 命名节点视图 · 红色：从损失到 w₁ 的每条路径" in words
-    assert "第 4 帧，共 17 帧：在 in_o₁" in words
-    assert "∂E/∂out_h₁ 目前 = 0.00616052" in words  # a gradient not complete yet
+    assert "第 4 帧，共 17 帧：在 in_o1" in words
+    assert "∂E/∂out_h1 目前 = 0.00616052" in words  # a gradient not complete yet
     assert "橙色：反向传播当前所在的节点" in words
-    assert "红色：从 w₁ 到 E 的 2 条路径；∂E/∂w₁ = -0.00842148" in words
+    assert "红色：从 w₁ 到 E 的 2 条路径；∂E/∂w₁ = −0.00842148" in words
 
 
 # -- the viewer -------------------------------------------------------------------------------
@@ -164,8 +164,8 @@ def test_the_viewer_page_in_chinese(zh_page):
     assert said["backward", "net_o1"]["narration"] == ("∂E_total/∂net_o1 = ∂E_total/∂out_o1 · ∂out_o1/∂net_o1 "
                                                        "= 0.741365 × 0.186816 = 0.138499")
     assert said["backward", "net_o1"]["label"] == "第 1 步 · 反向传播：到达 net_o1"
-    assert said["update", "b1"]["narration"] == "b1 不参与训练：保持为 0.35"
-    assert said["forward", ""]["narration"].startswith("已知：i1 = 0.05")
+    assert said["update", "b1"]["narration"] == "b₁ 不参与训练：保持为 0.35"
+    assert said["forward", ""]["narration"].startswith("已知：i₁ = 0.05")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -212,7 +212,7 @@ def test_explore_walk_and_title_in_chinese():
 
 def test_english_stays_the_default(capsys):
     assert main(["derive", "sigmoid-2-2-2", "--param", "w1"]) in (0, None)
-    assert capsys.readouterr().out.startswith("∂E/∂w1 at step 1, example 0: 2 paths from E to w1")
+    assert capsys.readouterr().out.startswith("∂E/∂w₁ at step 1, example 0: 2 paths from E to w₁")
 
 
 @pytest.mark.skipif(render.available_backends() == ["none"], reason="no Graphviz renderer")

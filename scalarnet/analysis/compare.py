@@ -29,6 +29,11 @@ from ..spec import ExerciseSpec, formula
 TOLERANCE = 1e-10  # engines agree when |a − b| ≤ TOLERANCE·max(1, |a|, |b|)
 FD_STEP = 1e-6  # central differences (f(p + h) − f(p − h)) / 2h with h = FD_STEP·max(1, |p|)
 FD_TOLERANCE = 1e-6  # finite differences are flagged beyond this (scaled as above)
+# Each finite difference takes two forward passes of the whole network, so differences of every
+# parameter cost parameters² (hours for the 300,000 of a [1, 100000, 1] network): past this many
+# parameter-passes, an evenly spread sample of the parameters, at least MIN_FD_PARAMS of them.
+FD_WORK = 20_000_000
+MIN_FD_PARAMS = 50
 SHOWN = 30  # rows shown per table; more rows show the worst ones
 
 
@@ -191,10 +196,22 @@ def finite_differences(spec: ExerciseSpec, learning_rate: float | None = None) -
         return loss
 
     out = {}
-    for name, p in start.items():
+    for name in fd_sample(list(start)):
+        p = start[name]
         h = FD_STEP * max(1.0, abs(p))
         out[name] = (loss_at(name, p + h) - loss_at(name, p - h)) / (2 * h)
     return out
+
+
+def fd_sample(names: list[str]) -> list[str]:
+    """The parameters finite differences are taken of: every one while that is within FD_WORK,
+    else as many as fit (at least MIN_FD_PARAMS), spread evenly over the list, first and last
+    included."""
+    n = max(MIN_FD_PARAMS, FD_WORK // max(1, len(names)))
+    if len(names) <= n:
+        return names
+    step = (len(names) - 1) / (n - 1)
+    return [names[round(k * step)] for k in range(n)]
 
 
 def _batch_loss(engine: Engine, examples: list[int]) -> float:
@@ -307,7 +324,7 @@ class Comparison:
                 "engine": self.runs[0].name, "step": 1, "h": f"{FD_STEP:g} * max(1, |p|)",
                 "tolerance": FD_TOLERANCE,
                 "max_abs_diff": max((r["abs_diff"] for r in rows.values()), default=0.0),
-                "kinks": self.kinks, "params": rows,
+                "kinks": self.kinks, "params": rows, "of": len(self.runs[0].grads[0]),
                 "note": "reported only: finite differences do not decide ok",
             },
         }

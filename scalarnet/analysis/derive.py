@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from ..core import ops, symbolic
+from ..core import infix, ops, symbolic
 from ..core.node import Node
 from ..core.symbolic import Expr
 from ..engines.scalar import BatchGraph, Exercise, StepRecord
@@ -91,10 +91,16 @@ class Derivation:
         return abs(self.difference) <= TOLERANCE * max(1.0, abs(self.gradient))
 
 
-def fold(node: Node, partials: Callable[[Node], Sequence[T]], one: T) -> list[tuple[Node, T]]:
+def fold(node: Node, partials: Callable[[Node], Sequence[T]], one: T, constants: bool = False
+         ) -> list[tuple[Node, T]]:
     """∂node/∂n for each named node or leaf n that ``node``'s formula uses: the chain rule
     through the formula's anonymous nodes, summed over the paths between. ``partials``
-    gives an op node's local partials, as numbers or as expressions."""
+    gives an op node's local partials, as numbers or as expressions. Only what takes a
+    gradient is followed, unless ``constants``: then the named constants (inputs and targets,
+    CS231n's dx) are reached too, through anonymous nodes that hold only constants."""
+    def followed(p: Node) -> bool:
+        return p.requires_grad or (constants and (p.name is not None or p.op is not None))
+
     order, seen = [], {id(node)}  # the formula's anonymous nodes, parents before children
     reading: dict[int, int] = {}  # the named nodes in the order the formula mentions them
     stack = [(node, iter(node.parents))]
@@ -103,7 +109,7 @@ def fold(node: Node, partials: Callable[[Node], Sequence[T]], one: T) -> list[tu
         for p in pending:
             if p.name is not None or p.op is None:
                 reading.setdefault(id(p), len(reading))
-            elif id(p) not in seen and p.requires_grad:
+            elif id(p) not in seen and followed(p):
                 seen.add(id(p))
                 stack.append((p, iter(p.parents)))
                 break
@@ -115,7 +121,7 @@ def fold(node: Node, partials: Callable[[Node], Sequence[T]], one: T) -> list[tu
     for current in reversed(order):
         a = adjoint[id(current)]
         for parent, d in zip(current.parents, partials(current)):
-            if not parent.requires_grad:
+            if not followed(parent):
                 continue
             if id(parent) in seen:
                 adjoint[id(parent)] = adjoint[id(parent)] + a * d if id(parent) in adjoint else a * d
@@ -169,11 +175,12 @@ def formula_of(node: Node, symbols: Symbols) -> Expr:
     return symbolic.apply(node.op, [symbols.expr(p) for p in node.parents]) if node.op else symbols.expr(node)
 
 
-def symbolic_fold(node: Node) -> dict[str, Expr]:
-    """∂node/∂n as expressions in the exercise's names, for each named n of node's formula."""
+def symbolic_fold(node: Node, constants: bool = False) -> dict[str, Expr]:
+    """∂node/∂n as expressions in the exercise's names, for each named n of node's formula
+    (``constants``: as in ``fold``)."""
     symbols = Symbols()
     symbols.exprs[id(node)] = symbolic.Sym(node.name)
-    return {parent.name: d for parent, d in fold(node, symbols.partials, symbolic.ONE)}
+    return {parent.name: d for parent, d in fold(node, symbols.partials, symbolic.ONE, constants)}
 
 
 class _Unwritten(dict):
@@ -185,7 +192,7 @@ class _Unwritten(dict):
         self.child = child
 
     def __missing__(self, parent: str) -> Expr:
-        return symbolic.Sym(f"∂{self.child}/∂{parent}")
+        return symbolic.Sym(infix.partial(self.child, parent))
 
 
 class _Example:
@@ -201,7 +208,8 @@ class _Example:
             if id(node) in self.edges or node.op is None:
                 continue
             self.nodes[id(node)] = node
-            self.edges[id(node)] = [(p, v) for p, v in fold(node, numeric_partials, 1.0) if p.name is not None]
+            self.edges[id(node)] = [(p, v) for p, v in fold(node, numeric_partials, 1.0, constants=True)
+                                    if p.name is not None]
             stack += [p for p, _ in self.edges[id(node)]]
         named = set(self.edges) | {id(p) for parents in self.edges.values() for p, _ in parents}
         self.users: dict[int, list[tuple[Node, float]]] = {}  # named node -> the named nodes using it
@@ -224,15 +232,44 @@ class _Example:
                 level[id(parent)] = max(level.get(id(parent), 0), level.get(id(node), 0) + 1)
         return level
 
+    @functools.cached_property
+    def rank(self) -> dict[int, int]:
+        """Each named node's place in ``order`` (parents before children)."""
+        return {id(n): k for k, n in enumerate(self.order)}
+
     def path_counts(self, param: Node) -> dict[str, int]:
         """How many paths lead from each named node down to ``param``, by name (nodes with none
-        left out). Every example's graph has the same shape, so one example's counts hold for all."""
+        left out). Every example's graph has the same shape, so one example's counts hold for all.
+        Only the nodes that use ``param``, found from it upwards, are counted: ``derive --all``
+        asks this of every parameter, and a walk over the whole graph each time was quadratic."""
+        above, stack = {id(param): param}, [param]
+        while stack:
+            for child, _ in self.users.get(id(stack.pop()), ()):
+                if id(child) not in above:
+                    above[id(child)] = child
+                    stack.append(child)
         count = {param.name: 1}
-        for node in self.order:
-            n = sum(count.get(p.name, 0) for p, _ in self.edges.get(id(node), ()))
-            if n:
-                count[node.name] = n
+        rank = self.rank
+        for node in sorted(above.values(), key=lambda n: rank.get(id(n), -1)):  # param first
+            n = count[node.name]
+            for child, _ in self.users.get(id(node), ()):  # forward: each edge of the stretch once
+                count[child.name] = count.get(child.name, 0) + n
         return count
+
+    @functools.cached_property
+    def edge_place(self) -> dict[int, dict[str, int]]:
+        """Each named node's parents by name → their place in its ``edges``."""
+        return {k: {p.name: j for j, (p, _) in enumerate(parents)} for k, parents in self.edges.items()}
+
+    def edges_within(self, node: Node, names: dict[str, int]) -> list[tuple[Node, float]]:
+        """``node``'s edges to the parents named in ``names``, in the order of its edges: looked
+        up by name where ``node`` has more parents than there are names (the output of a wide
+        layer has thousands, and a path to one weight passes through one of them)."""
+        parents = self.edges.get(id(node), [])
+        if len(parents) <= len(names):
+            return [(p, v) for p, v in parents if p.name in names]
+        place = self.edge_place[id(node)]
+        return [parents[j] for j in sorted(place[name] for name in names if name in place)]
 
 
 class StepSource(Protocol):
@@ -246,6 +283,7 @@ class StepSource(Protocol):
     examples: list[int]  # the step's examples, by their index in the data
     step: int | None  # as ``step --json`` numbers steps; None for a graph
     grads: dict[str, float]  # ∂L/∂p as the engine computed it
+    node_grads: dict[str, list[float]]  # ∂L/∂node of every named node, per example (inputs included)
     values: dict[str, list[float]]  # every named node's value, per example
     slots: list[dict[str, Node]]  # per example: name -> its node
     order: list[Node]  # the batch graph's nodes in topological order
@@ -264,6 +302,7 @@ class ExerciseStep:
         self.where, self.target_names = self.exercise.spec.path, list(self.exercise.spec.targets)
         self.examples, self.step, self.grads = self.record.examples, self.record.step, self.record.grads
         self.values, self.slots, self.order = self.record.values, self.batch.slots, self.batch.graph.order
+        self.node_grads = self.record.node_grads or {}
 
 
 class GraphStep:
@@ -278,6 +317,7 @@ class GraphStep:
         self.loss_name, self.params, self.where, self.target_names = root.name, params, "the graph", []
         self.examples, self.step = [0], None
         self.grads = {name: n.grad for name, n in params.items()}
+        self.node_grads = {n.name: [n.grad] for n in self.order if n.name is not None}
         self.values = {n.name: [n.value] for n in self.order if n.name is not None}
         self.slots = [{n.name: n for n in self.order if n.name is not None}]
 
@@ -341,7 +381,8 @@ class StepDerivations:
     def factor(self, child: Node, parent: Node, value: float) -> Factor:
         if child.name not in self._symbolic:
             try:
-                self._symbolic[child.name] = {name: self.tidy(e) for name, e in symbolic_fold(child).items()}
+                folded = symbolic_fold(child, constants=True)
+                self._symbolic[child.name] = {name: self.tidy(e) for name, e in folded.items()}
             except RecursionError:  # a formula nested too deeply to write out: its partials stay named
                 self._symbolic[child.name] = _Unwritten(child.name)
         return Factor(child.name, parent.name, self._symbolic[child.name][parent.name], value)
@@ -380,27 +421,42 @@ class StepDerivations:
             return symbolic.ONE
         return None
 
+    @property
+    def names(self) -> list[str]:
+        """Every name a derivation can be of: the parameters, then the other named nodes."""
+        return [*self.source.params, *(n for n in self.source.slots[0] if n not in self.source.params)]
+
+    def targets(self, name: str) -> tuple[list[Node], float]:
+        """The node called ``name`` in each example (a parameter is one node shared by all; an
+        input or any other named node is each example's own) and the engine's ∂L/∂name: for
+        a node of each example, the sum over the batch."""
+        if name in self.source.params:
+            return [self.source.params[name]] * len(self.examples), self.source.grads[name]
+        if name not in self.source.slots[0]:
+            raise KeyError(f"{name!r} is not a named node of {self.source.where}; the names are "
+                           + ", ".join(self.names))
+        return [slot[name] for slot in self.source.slots], math.fsum(self.source.node_grads.get(name, [0.0]))
+
     def derive(self, param: str, max_paths: int = MAX_PATHS) -> Derivation:
-        if param not in self.source.params:
-            raise KeyError(f"{param!r} is not a parameter of {self.source.where}; the parameters are "
-                           + ", ".join(self.source.params))
-        p = self.source.params[param]
-        counts = self.examples[0].path_counts(p)
+        """∂L/∂param, path by path: ``param`` is a parameter or any named node (an input: dx)."""
+        nodes, gradient = self.targets(param)
+        counts = self.examples[0].path_counts(nodes[0])
         n_paths = counts.get(self.example_loss, 0) * len(self.examples)
-        paths = list(self._paths(p, counts)) if n_paths <= max_paths else None
+        paths = list(self._paths(nodes, counts)) if n_paths <= max_paths else None
         hops = [Hop(e, ex.delta.get(id(child), 0.0), self.factor(child, p, v))
-                for e, ex in zip(self.source.examples, self.examples) for child, v in ex.users.get(id(p), ())]
+                for e, ex, p in zip(self.source.examples, self.examples, nodes) for child, v in ex.users.get(id(p), ())]
         total = math.fsum(path.product for path in paths) if paths is not None else math.fsum(
             h.product for h in hops)
         return Derivation(param, self.loss, self.example_loss, self.source.step, list(self.source.examples),
-                          self.source.grads[param], total, n_paths, paths, hops, self._net_deltas(p, counts))
+                          gradient, total, n_paths, paths, hops, self._net_deltas(nodes[0], counts))
 
     def derive_all(self, max_paths: int = MAX_PATHS) -> list[Derivation]:
         return [self.derive(name, max_paths) for name in self.params]
 
-    def _paths(self, param: Node, counts: dict[str, int]):
-        """Every path from the loss to ``param``, example by example, depth first."""
-        for e, ex in zip(self.source.examples, self.examples):
+    def _paths(self, nodes: list[Node], counts: dict[str, int]):
+        """Every path from the loss to the node of each example in ``nodes``, example by example,
+        depth first."""
+        for e, ex, param in zip(self.source.examples, self.examples, nodes):
             start = [self.batch_factor] if self.batch_factor else []
             stack = [(ex.loss, [ex.loss.name], start)]
             while stack:
@@ -408,15 +464,15 @@ class StepDerivations:
                 if node is param:
                     yield Path(e, tuple(([self.loss] if start else []) + names), tuple(factors))
                     continue
-                for parent, v in reversed(ex.edges.get(id(node), ())):
-                    if parent.name in counts:
-                        stack.append((parent, names + [parent.name], factors + [self.factor(node, parent, v)]))
+                for parent, v in reversed(ex.edges_within(node, counts)):
+                    stack.append((parent, names + [parent.name], factors + [self.factor(node, parent, v)]))
 
     def _net_deltas(self, param: Node, counts: dict[str, int]) -> dict[str, float]:
         """δ = ∂L/∂net of each net input (a named sum) on the paths, summed over the batch."""
-        first = self.examples[0]
-        nets = [n for n in first.order if n.name in counts and n is not param and n.op in (ops.ADD, ops.SUM)]
-        nets.sort(key=lambda n: first.level[id(n)])
+        first, slot = self.examples[0], self.source.slots[0]
+        nets = [slot[name] for name in counts if name in slot and slot[name] is not param
+                and slot[name].op in (ops.ADD, ops.SUM)]
+        nets.sort(key=lambda n: (first.level[id(n)], first.rank[id(n)]))  # by layer, then as the file has them
         return {n.name: math.fsum(ex.delta.get(id(slot[n.name]), 0.0) for ex, slot in
                                   zip(self.examples, self.source.slots)) for n in nets}
 
@@ -463,10 +519,10 @@ def delta_symbol(net: str) -> str:
 
 def delta_form(steps: StepDerivations, param: str) -> DeltaForm:
     """The delta form of ``param``'s gradient at the step of ``steps``, with the engine's numbers."""
-    p = steps.source.params[param]
-    counts = steps.examples[0].path_counts(p)
+    nodes, gradient = steps.targets(param)
+    counts = steps.examples[0].path_counts(nodes[0])
     lines = []
-    for e, ex in zip(steps.source.examples, steps.examples):
+    for e, ex, p in zip(steps.source.examples, steps.examples, nodes):
         nets = [n for n in ex.order if n.name in counts and n is not p and n is not ex.loss
                 and n.op in (ops.ADD, ops.SUM)]
         position = {id(n): k for k, n in enumerate(ex.order)}
@@ -494,8 +550,7 @@ def delta_form(steps: StepDerivations, param: str) -> DeltaForm:
         terms = _terms(p, symbols, ex)
         lines.append(DeltaLine(e, param, f"∂{steps.loss}/∂{param}", _sum(terms), ex.delta.get(id(p), 0.0),
                                tuple(terms)))
-    return DeltaForm(param, steps.loss, steps.source.step, list(steps.source.examples), steps.source.grads[param],
-                     lines)
+    return DeltaForm(param, steps.loss, steps.source.step, list(steps.source.examples), gradient, lines)
 
 
 def _sum(terms: list[tuple[Expr, Expr]]) -> Expr:

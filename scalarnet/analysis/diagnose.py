@@ -67,7 +67,7 @@ def _taken_as(factor: str, wrong: str, right: str) -> str:
 
 
 def _num(v: float) -> str:
-    return f"{v:.4g}".replace("-", "−")
+    return f"{v + 0.0:.4g}".replace("-", "−")  # + 0.0: never −0
 
 
 def _listed(parts: list[str], most: int = 4) -> str:
@@ -92,7 +92,8 @@ class Catalogue:
         self.edges: dict[Edge, tuple[Node, Node]] = {}
         for child in first.order:
             for parent, _value in first.edges.get(id(child), ()):
-                self.edges[(child.name, parent.name)] = (child, parent)
+                if parent.requires_grad:  # not the inputs' and targets' factors: no answer depends on them
+                    self.edges[(child.name, parent.name)] = (child, parent)
         self.value = {name: v[0] for name, v in self.record.values.items()}
 
     # -- evaluating a changed derivation ---------------------------------------------------

@@ -14,8 +14,9 @@ import math
 import sys
 from collections.abc import Iterator, Sequence
 
+from ..core.collector import fast_gc
 from ..i18n import LanguageError, _, detect_language, ngettext, normal_language, using_language
-from .common import error
+from .common import error, symbols_the_terminal_can_show
 from .parser import build_parser, commands_help
 
 __all__ = ["build_parser", "main"]
@@ -27,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         lang = _requested_language(argv)
     except LanguageError as err:
         return error(str(err))
-    with using_language(lang), _argparse_in_language():
+    # the command owns its process: the collector waits longer for the whole run (core/collector.py)
+    with using_language(lang), _argparse_in_language(), symbols_the_terminal_can_show(), fast_gc():
         return _main(argv)
 
 

@@ -17,8 +17,10 @@ def run(args: argparse.Namespace) -> int:
         return error(_("--tol {tol}: expected a relative tolerance between 0 and 1, e.g. 1e-10").format(tol=args.tol))
     from ..spec import load
     from ..spec.bundled import resolve
+    from ..spec.limits import check_analysable
 
     spec = load(resolve(args.file))
+    check_analysable(spec, "compare")
     result = compare.compare(spec, args.steps, args.lr, args.tol)
     if args.json:
         print_json(result.to_json())

@@ -6,23 +6,32 @@ import argparse
 import sys
 
 from ..i18n import _
-from .common import command, error, json_argument, load_exercise, lr_argument, positive, print_json, unknown_param
+from .common import command, error, json_argument, load_exercise, lr_argument, positive, print_json, typed_name
 
 
 def run(args: argparse.Namespace) -> int:
     """Write out the chain rule for one parameter's gradient (or every one's) at one step."""
     from ..analysis.derive import StepDerivations
+    from ..spec.limits import check_analysable
     from ..views import derivation
 
-    ex = load_exercise(args)
+    ex = load_exercise(args, check_analysable)
     if args.all and args.param is not None:
         return error(_("give --param NAME or --all, not both"))
-    if not args.all and args.param is None:
-        return error(_("say which parameter: --param NAME (or --all); the parameters are {names}").format(
-            names=", ".join(ex.params)))
-    if unknown_param(ex, args.param):
-        return 2
+    if args.all and not ex.params:
+        return error(_("--all derives every parameter, and {path} has none: give --node NAME for the gradient of "
+                       "an input or any named node").format(path=ex.spec.path))
     steps = StepDerivations.at(ex, args.step)
+    if args.param is None and not args.all:
+        return error(_("say which gradient: --param NAME (or --all), or --node NAME; {names}").format(
+            names=_known_names(steps)))
+    if args.param is not None and args.param not in steps.names:
+        import difflib
+
+        close = difflib.get_close_matches(args.param, steps.names, n=1)
+        hint = " " + _("(did you mean {name}?)").format(name=close[0]) if close else ""
+        return error(_("{name}: not a parameter or named node of {path}{hint}; {names}").format(
+            name=args.param, path=ex.spec.path, hint=hint, names=_known_names(steps)))
     fmt = "json" if args.json else args.format
     if args.delta:
         from ..analysis.derive import delta_form
@@ -44,12 +53,24 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(d.agrees for d in found) else 1
 
 
+def _known_names(steps) -> str:
+    """What can be derived, in words, every list non-empty: the parameters, then the other named nodes."""
+    params = [n for n in steps.names if n in steps.params]
+    others = [n for n in steps.names if n not in steps.params]
+    parts = [_("the parameters are {names}").format(names=", ".join(params))] if params else [
+        _("there are no parameters")]
+    if others:
+        parts.append(_("the other named nodes (--node) are {names}").format(names=", ".join(others)))
+    return "; ".join(parts)
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = command(sub, "derive", _("write out the chain rule for a parameter's gradient, path by path"), _(
         "Write out the chain rule for a parameter's gradient at one training step: every path from the loss "
         "through the named nodes, each local derivative as a symbol, a formula and a number, and a check "
         "against the engine."))
-    p.add_argument("--param", help=_("the parameter, e.g. w1"))
+    p.add_argument("--param", "--node", dest="param", metavar="NAME", type=typed_name, help=_(
+        "the parameter, e.g. w1, or any named node: an input, a target, a hidden value"))
     p.add_argument("--all", action="store_true", help=_("every parameter"))
     p.add_argument("--step", type=positive, default=1, help=_("the training step, as `step --json` numbers them "
                                                                   "(default 1)"))

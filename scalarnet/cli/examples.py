@@ -1,4 +1,4 @@
-"""``scalarnet examples`` lists the bundled exercises; ``scalarnet demo`` steps through the seeds' textbook ones."""
+"""``scalarnet examples`` lists the bundled exercises; ``scalarnet demo`` steps through the tutorials' textbook ones."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..i18n import _
+from .common import command, note_pure_build
 
 
 def examples(args: argparse.Namespace) -> int:
@@ -15,7 +16,7 @@ def examples(args: argparse.Namespace) -> int:
     width = max(len(n) for n, _title in rows)
     for name, title in rows:
         print(f"{name:<{width}}  {title}")
-    print("\n" + _("at the seeds' scale, on data files (scalarnet train NAME): ") + ", ".join(dataset_names()))
+    print("\n" + _("at the tutorials' scale, on data files (scalarnet train NAME): ") + ", ".join(dataset_names()))
     return 0
 
 DEMO = ("sigmoid-2-2-2", "mazur-2-2-2", "sigmoid-2-2-1", "curve-fit-1-5-1", "quadratic-5-layer")
@@ -23,10 +24,11 @@ DEMO = ("sigmoid-2-2-2", "mazur-2-2-2", "sigmoid-2-2-1", "curve-fit-1-5-1", "qua
 DEMO_ROWS, DEMO_COLUMNS, DEMO_WIDTH = 24, 3, 80  # the demo fits an 80-column terminal
 
 def demo(args: argparse.Namespace) -> int:
-    """Step once through each of the seeds' textbook exercises and print its tables."""
+    """Step once through each of the tutorials' textbook exercises and print its tables."""
     from ..engines.scalar import Exercise
     from ..views.table import step_table
 
+    note_pure_build()
     for name in DEMO:
         ex = Exercise.load(name)
         print(f"$ scalarnet step {name}")
@@ -39,5 +41,11 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("examples", help=_("list the bundled exercises")).set_defaults(run=examples)
-    sub.add_parser("demo", help=_("step through every bundled exercise")).set_defaults(run=demo)
+    listing = command(sub, "examples", _("list the bundled exercises"), _(
+        "List the bundled exercises by name, with their titles, then the exercises on data files; every command "
+        "takes such a name in place of an exercise file (scalarnet step NAME)."), exercise=False)
+    listing.set_defaults(run=examples)
+    command(sub, "demo", _("step once through the five textbook exercises"), _(
+        "Run the first training step of the five textbook exercises ({names}) and print the tables of each: the "
+        "forward values, the loss, every gradient and the updated weights. `scalarnet examples` lists all the "
+        "bundled exercises.").format(names=", ".join(f"`{n}`" for n in DEMO)), exercise=False).set_defaults(run=demo)

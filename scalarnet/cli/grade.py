@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(grades.to_json())
         return 0
     for s in grades.students.values():
-        sys.stdout.write(grade.student_report(s, grades.loss) + "\n")
+        sys.stdout.write(grade.student_report(s, grades.loss, markdown=False) + "\n")
     sys.stdout.write(grade.class_report(grades))
     print(_("scalarnet: wrote {n} files into {folder}").format(n=len(written), folder=written[-1].parent),
           file=sys.stderr)

@@ -9,10 +9,10 @@ import argparse
 
 from .. import __version__
 from ..i18n import N_, _
-from . import check, compare, derive, diagrams, examples, grade, quiz, render, step, train
+from . import check, compare, derive, diagrams, examples, grade, quiz, render, serve, step, train
 from .common import lang_argument
 
-COMMANDS = (step, train, examples, derive, render, diagrams, compare, check, quiz, grade)  # the help's order
+COMMANDS = (step, train, examples, derive, render, serve, diagrams, compare, check, quiz, grade)  # the help's order
 
 ARGPARSE_MESSAGES = (
     N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),

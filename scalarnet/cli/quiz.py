@@ -17,7 +17,8 @@ def run(args: argparse.Namespace) -> int:
         return error(_("--seed {seed}: give a whole number ≥ 0").format(seed=args.seed))
     asked = [q.strip() for q in args.ask.split(",") if q.strip()] if args.ask else None
     try:
-        made = quiz.make(args.file, args.variants, args.out, seed=args.seed, asked=asked, pdf=not args.no_pdf)
+        made = quiz.make(args.file, args.variants, args.out, seed=args.seed, asked=asked, pdf=not args.no_pdf,
+                         force=args.force)
     except quiz.QuizError as err:
         return error(str(err))
     if args.json:
@@ -43,6 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "(out_o1, E), grad:w1, new:w1; default: the loss, every gradient and every updated weight"))
     p.add_argument("--out", required=True, metavar="DIR", help=_("the folder to write into"))
     p.add_argument("--no-pdf", action="store_true", help=_("skip the PDFs even when pdflatex is installed"))
+    p.add_argument("--force", action="store_true", help=_("replace the quiz already in the --out folder (its "
+                   "variants, summary and grades) instead of refusing"))
     json_argument(p, _("print {document} only").format(document='{"variants": [{"id", "exercise", "sheet", "key"}, '
                                                                   '...]}'))
     p.set_defaults(run=run)

@@ -8,14 +8,15 @@ from pathlib import Path
 
 from ..i18n import _
 from ..views.animation import ANIMATIONS
-from .common import command, error, load_exercise, lr_argument, positive
+from .common import command, error, load_exercise, lr_argument, positive, typed_name
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the diagram(s) of one training step and print their paths."""
+    from ..spec.limits import check_drawable
     from ..views import diagram
 
-    ex = load_exercise(args)
+    ex = load_exercise(args, check_drawable)  # refused before the graph and its diagram are built
     try:
         subject = diagram.subject_of(ex, args.step, args.example)
         pics = diagram.pictures(subject, phase=args.phase, level=args.level, param=args.param,
@@ -75,13 +76,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = command(sub, "render", _("draw the diagram of a training step (values, gradients, partials)"), _(
         "Draw the node graph of one example at one training step with Graphviz: every value, every gradient "
         "and every local partial. Prints the paths written."))
-    p.add_argument("--step", type=positive, default=1, help=_("the training step, as `step --json` numbers them"))
+    p.add_argument("--step", type=positive, default=1, help=_("the training step, as `step --json` numbers them "
+                                                               "(default 1)"))
     p.add_argument("--example", type=int, default=0, help=_("which example of the step's batch (default 0)"))
     p.add_argument("--phase", choices=("forward", "backward", "update"), default="backward",
                    help=_("forward: values; backward: and gradients (default); update: and the updated params"))
     p.add_argument("--level", choices=("primitive", "named", "neuron", "layer"),
                    help=_("detail: every op node, named nodes, neurons or layers (default: the finest readable)"))
-    p.add_argument("--param", help=_("highlight every path from the loss to this parameter"))
+    p.add_argument("--param", type=typed_name, help=_("highlight every path from the loss to this parameter"))
     p.add_argument("--frames", action="store_true", help=_("one file per node of the backward walk, in its order"))
     p.add_argument("--symbolic", action="store_true", help=_("also write each partial as a formula"))
     p.add_argument("--format", choices=("svg", "png", "pdf", "dot", *ANIMATIONS), default="svg",

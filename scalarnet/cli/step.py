@@ -6,7 +6,16 @@ import argparse
 import sys
 
 from ..i18n import _
-from .common import error, exercise_command, load_exercise, open_engine_of, positive, print_json, unknown_param
+from .common import (
+    error,
+    exercise_command,
+    load_exercise,
+    open_engine_of,
+    positive,
+    print_json,
+    typed_name,
+    unknown_param,
+)
 
 
 def print_steps(args: argparse.Namespace) -> int:
@@ -34,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
         return print_steps(args)
     if args.json:
         return error(_("--html writes the viewer and --json prints the steps: give one of them"))
+    from ..spec.limits import check_drawable
     from ..views.diagram import DiagramError
     from ..views.viewer import write_html
 
-    ex = load_exercise(args)
+    ex = load_exercise(args, check_drawable)
     if unknown_param(ex, args.param):
         return 2
     from ..views import render
@@ -54,9 +64,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = exercise_command(sub, "step", _("run training steps and show every value and gradient of each"))
+    p = exercise_command(sub, "step", _("run training steps and show every value and gradient of each"), _(
+        "scalar (nodes; the default), matrix (numpy, [network] files) or compiled (the scalar graph replayed over "
+        "numpy; any file)"))
     p.add_argument("--steps", type=positive, default=1, help=_("how many steps (default 1)"))
     p.add_argument("--html", metavar="OUT.html", help=_("write a self-contained step-through viewer of the steps"))
-    p.add_argument("--param", help=_("with --html: the parameter whose paths (in red) and derivation the viewer "
-                                     "shows from the start (default: none until the reader picks one)"))
+    p.add_argument("--param", type=typed_name,
+                   help=_("with --html: the parameter whose paths (in red) and derivation the viewer "
+                          "shows from the start (default: none until the reader picks one)"))
     p.set_defaults(run=run)

@@ -118,7 +118,9 @@ class ProgressBar:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = exercise_command(sub, "train", _("train for some epochs and show the loss"))
+    p = exercise_command(sub, "train", _("train for some epochs and show the loss"), _(
+        "scalar (nodes), matrix (numpy, [network] files) or compiled (the scalar graph replayed over numpy; any "
+        "file); default: matrix for a [network] file of more than 2000 scalar nodes per batch, else scalar"))
     p.add_argument("--epochs", type=positive, help=_("how many epochs (default: the file's [train] epochs)"))
     p.add_argument("--plot", metavar="FILE.png", help=_("draw the loss curve, and the fitted curve (1-D regression) "
                                                       "or the accuracy per epoch (classification); needs matplotlib"))

@@ -79,14 +79,14 @@ def backward(root: Node, order: list[Node] | None = None) -> None:
         if recorded is not None and _all_zero(recorded[0]):
             nodes, mark, first_seq = recorded
             walk = _Walk(mark, first_seq)
-            root.grad = 1.0
+            root._grad = 1.0
             walk.propagate(reversed(nodes))
             walk.taken.append(nodes)
             if walk.escaped:  # nodes that fell off the tape: all older than every node on it
                 walk.propagate_older(walk.escaped)
         else:
             walk = _Walk(object(), 0)
-            root.mark, root.grad = walk.mark, 1.0
+            root.mark, root._grad = walk.mark, 1.0
             walk.propagate_older([root])
         walk.check()
     finally:
@@ -99,7 +99,7 @@ _seq = attrgetter("seq")
 
 def _all_zero(nodes: list[Node]) -> bool:
     for node in nodes:  # a plain loop: a third of the cost of any(map(attrgetter("grad"), ...))
-        if node.grad:
+        if node._grad:
             return False
     return True
 
@@ -123,10 +123,10 @@ class _Walk:
         accumulation), an interior node starts from it."""
         node.mark = self.mark
         if node.op is None:
-            node.grad += amount
+            node._grad += amount
             self.leaves.append(node)
         else:
-            node.grad = amount
+            node._grad = amount
             if node.seq < self.first_seq:
                 self.escaped.append(node)
 
@@ -141,8 +141,8 @@ class _Walk:
         pop, push, met = stack.pop, stack.append, found.append
         while stack:
             for parent in pop().parents:
-                if parent.op is not None and parent.mark is not mark and parent.requires_grad:
-                    parent.mark, parent.grad = mark, 0.0
+                if parent.op is not None and parent.mark is not mark and parent._requires_grad:
+                    parent.mark, parent._grad = mark, 0.0
                     met(parent)
                     push(parent)
         found.sort(key=_seq, reverse=True)
@@ -156,7 +156,7 @@ class _Walk:
         mark, receive = self.mark, self.receive
         total = 0.0
         for node in walk:
-            g = node.grad
+            g = node._grad
             if g == 0.0:
                 continue
             total += g
@@ -164,48 +164,48 @@ class _Walk:
             if op is MUL:  # MUL.local_grads written out: ∂(a·b)/∂a = b, ∂(a·b)/∂b = a
                 a, b = parents
                 if a.mark is mark:
-                    a.grad += g * b.value
-                elif a.requires_grad:
-                    receive(a, g * b.value)
+                    a._grad += g * b._value
+                elif a._requires_grad:
+                    receive(a, g * b._value)
                 if b.mark is mark:
-                    b.grad += g * a.value
-                elif b.requires_grad:
-                    receive(b, g * a.value)
+                    b._grad += g * a._value
+                elif b._requires_grad:
+                    receive(b, g * a._value)
             elif op is ADD:  # ADD's partials are 1: eager loops chain additions
                 a, b = parents
                 if a.mark is mark:
-                    a.grad += g
-                elif a.requires_grad:
+                    a._grad += g
+                elif a._requires_grad:
                     receive(a, g)
                 if b.mark is mark:
-                    b.grad += g
-                elif b.requires_grad:
+                    b._grad += g
+                elif b._requires_grad:
                     receive(b, g)
             elif op is SUM:  # SUM.local_grads written out: every partial is 1, g passes through
                 for parent in parents:
                     if parent.mark is mark:
-                        parent.grad += g
-                    elif parent.requires_grad:
+                        parent._grad += g
+                    elif parent._requires_grad:
                         receive(parent, g)
             elif op is RELU:  # ReLU'(x) = [x > 0]
                 a = parents[0]
-                if a.value > 0.0:
+                if a._value > 0.0:
                     if a.mark is mark:
-                        a.grad += g
-                    elif a.requires_grad:
+                        a._grad += g
+                    elif a._requires_grad:
                         receive(a, g)
             elif op is TANH:  # tanh'(x) = 1 − tanh²(x), from the output
                 a = parents[0]
                 if a.mark is mark:
-                    a.grad += g * (1.0 - node.value * node.value)
-                elif a.requires_grad:
-                    receive(a, g * (1.0 - node.value * node.value))
+                    a._grad += g * (1.0 - node._value * node._value)
+                elif a._requires_grad:
+                    receive(a, g * (1.0 - node._value * node._value))
             else:
                 assert op is not None  # an interior node (said for the type checker, which compiles this)
-                for parent, d in zip(parents, op.local_grads(node.value, *[p.value for p in parents])):
+                for parent, d in zip(parents, op.local_grads(node._value, *[p._value for p in parents])):
                     if parent.mark is mark:
-                        parent.grad += g * d
-                    elif parent.requires_grad:
+                        parent._grad += g * d
+                    elif parent._requires_grad:
                         receive(parent, g * d)
         self.total += total
 
@@ -215,11 +215,11 @@ class _Walk:
         root, the newest."""
         total = self.total
         for leaf in self.leaves:
-            total += leaf.grad
+            total += leaf._grad
         if total - total == 0.0:
             return
         for node in itertools.chain(sorted(itertools.chain(*self.taken), key=_seq, reverse=True), self.leaves):
-            g = node.grad
+            g = node._grad
             if g - g != 0.0:
                 raise NumericError(_("node {name}: its gradient {value} is not finite").format(
                     name=node.display_name(), value=repr(g)))
@@ -227,7 +227,7 @@ class _Walk:
 
 def zero_grad(nodes: list[Node]) -> None:
     for node in nodes:
-        node.grad = 0.0
+        node._grad = 0.0
 
 
 class Graph:
@@ -246,8 +246,8 @@ class Graph:
         self.interior = [n for n in self.order if n.op is not None]
         # Newest first, the order eager ``backward()`` takes: the same sums in the same
         # order, so a cached graph and a rebuilt one give equal gradients to the last bit.
-        self.walk = sorted((n for n in self.interior if n.requires_grad), key=_seq, reverse=True)
-        self.leaves = [n for n in self.order if n.op is None and n.requires_grad]
+        self.walk = sorted((n for n in self.interior if n._requires_grad), key=_seq, reverse=True)
+        self.leaves = [n for n in self.order if n.op is None and n._requires_grad]
 
     def forward(self) -> float:
         """Recompute every interior node from the leaves' current values.
@@ -258,28 +258,28 @@ class Graph:
         for node in self.interior:
             op, parents = node.op, node.parents
             if op is MUL:
-                value = parents[0].value * parents[1].value
+                value = parents[0]._value * parents[1]._value
             elif op is SUM:
                 try:
-                    value = math.fsum([p.value for p in parents])
+                    value = math.fsum([p._value for p in parents])
                 except OverflowError:
                     value = math.nan
             else:
                 value = evaluate(op, parents, node.name)
             if value - value != 0.0:
                 evaluate(op, parents, node.name)  # raises
-            node.value = value
-        return self.root.value
+            node._value = value
+        return self.root._value
 
     def backward(self) -> None:
         """``backward`` on the cached order: every interior node of it is zeroed and marked."""
         walk = _Walk(object(), 0)
         for node in self.walk:
-            node.mark, node.grad = walk.mark, 0.0
+            node.mark, node._grad = walk.mark, 0.0
         if self.root.op is None:
             walk.receive(self.root, 1.0)
         else:
-            self.root.grad = 1.0
+            self.root._grad = 1.0
         walk.propagate(self.walk)
         walk.taken.append(self.walk)
         walk.check()
@@ -288,7 +288,7 @@ class Graph:
         zero_grad(self.order)
 
     def parameters(self) -> list[Node]:
-        return [n for n in self.order if n.op is None and n.requires_grad]
+        return [n for n in self.order if n.op is None and n._requires_grad]
 
     def backward_walk(self, names: Sequence[str] = ()) -> list[Node]:
         """The nodes that get a gradient, in the textbook's order: layer by layer from the
@@ -300,7 +300,7 @@ class Graph:
         rank = {name: k for k, name in enumerate(names)}
         unnamed = len(rank)
         place = {node: k for k, node in enumerate(reversed(self.order))}
-        walk = [n for n in self.order if n.requires_grad]
+        walk = [n for n in self.order if n._requires_grad]
         return sorted(walk, key=lambda n: (far[n], rank.get(n.name, unnamed) if n.name else unnamed, place[n]))
 
 
@@ -312,12 +312,12 @@ def apply_local_rule(node: Node) -> list[tuple[Node, float]]:
     (``scalarnet.walk``, micrograd's ``o._backward()``) applies one node at a time."""
     if node.op is None:
         return []
-    local = node.op.local_grads(node.value, *[p.value for p in node.parents])
+    local = node.op.local_grads(node._value, *[p._value for p in node.parents])
     sent = []
     for parent, d in zip(node.parents, local):
-        if parent.requires_grad:
-            amount = node.grad * d
-            parent.grad += amount
+        if parent._requires_grad:
+            amount = node._grad * d
+            parent._grad += amount
             sent.append((parent, amount))
     return sent
 
@@ -333,8 +333,8 @@ def all_gradients(root: Node, order: list[Node]) -> dict[int, float]:
         if not g or node.op is None:
             continue
         parents = node.parents
-        for parent, d in zip(parents, node.op.local_grads(node.value, *[p.value for p in parents])):
-            if parent.requires_grad or parent.name is not None or parent.op is not None:
+        for parent, d in zip(parents, node.op.local_grads(node._value, *[p._value for p in parents])):
+            if parent._requires_grad or parent.name is not None or parent.op is not None:
                 adjoint[id(parent)] = adjoint.get(id(parent), 0.0) + g * d
     return adjoint
 

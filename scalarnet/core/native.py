@@ -17,7 +17,6 @@ import importlib.util
 import json
 import os
 import sys
-import warnings
 from importlib.machinery import EXTENSION_SUFFIXES, ModuleSpec
 from pathlib import Path
 
@@ -58,6 +57,12 @@ def _stale() -> list[str]:
             if hashlib.sha256((ROOT / source).read_bytes()).hexdigest() != digest]
 
 
+def _note(message: str) -> None:
+    """One line on standard error. (warnings.warn printed the importing line of source under it,
+    which says nothing to whoever reads it.)"""
+    sys.stderr.write(message + "\n")
+
+
 def _choose() -> tuple[bool, str]:
     if os.environ.get("SCALARNET_PURE", "").strip() not in ("", "0"):
         return False, _("SCALARNET_PURE is set")
@@ -65,8 +70,8 @@ def _choose() -> tuple[bool, str]:
         return False, _("there is no native build (it needs a C compiler when scalarnet is installed)")
     changed = _stale()
     if changed:
-        warnings.warn(_("scalarnet: {files} changed after the engine was compiled, so it runs as Python; "
-                        "`pip install -e .` compiles it again").format(files=", ".join(changed)), stacklevel=3)
+        _note(_("scalarnet: {files} changed after the engine was compiled, so it runs as Python; "
+                "`pip install -e .` compiles it again").format(files=", ".join(changed)))
         return False, _("{files} changed after it was compiled").format(files=", ".join(changed))
     try:
         for name in MODULES:
@@ -74,8 +79,7 @@ def _choose() -> tuple[bool, str]:
     except ImportError as error:
         for name in MODULES:
             sys.modules.pop(name, None)
-        warnings.warn(_("scalarnet: the compiled engine does not load ({error}), so it runs as Python")
-                      .format(error=error), stacklevel=3)
+        _note(_("scalarnet: the compiled engine does not load ({error}), so it runs as Python").format(error=error))
         return False, _("the native build does not load: {error}").format(error=error)
     return True, ""
 

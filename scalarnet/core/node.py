@@ -13,11 +13,9 @@ object`` on the operators, so that a wrong operand reaches ``_real``'s message.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import math
 import numbers
-import os
 from collections.abc import Callable, Iterable
 
 try:
@@ -26,35 +24,9 @@ except ImportError:  # its hints speak only to mypyc (setup.py), so without it t
     def mypyc_attr(**_hints: bool) -> Callable[[type], type]:  # type: ignore[misc]
         return lambda cls: cls
 
-from ..i18n import _
+from ..i18n import N_, _
 from . import ops
 from .ops import DomainError, Op
-
-# -- the garbage collector ---------------------------------------------------------
-# An eager loop (micrograd's: a new graph every step) makes tens of thousands of nodes a step.
-# They form no reference cycles, so reference counting alone frees each step's graph; but
-# CPython's cyclic collector also runs every 700 new container objects (allocations minus
-# frees): it scans the live graph again and again, promotes it to the older generations, and
-# full collections then walk every live object of the process (numpy's, torch's ...). That was
-# 40-70 % of an eager step. So, on import, scalarnet raises the threshold of the youngest
-# generation to GC_THRESHOLD: a step's graph of up to 100,000 nodes (a node and its tuple of
-# parents are two tracked objects) is made, used and freed between two collections, and
-# cyclic garbage made by other code is still collected, a little later. A threshold the
-# user set higher, or 0 (automatic collection off), is left alone; SCALARNET_GC=default
-# leaves the collector exactly as Python set it.
-GC_THRESHOLD = 200_000
-PYTHON_GC_THRESHOLD = gc.get_threshold()  # as Python (or the user) had set it, before the change
-
-
-def _tune_collector() -> None:
-    if os.environ.get("SCALARNET_GC", "").lower() == "default":
-        return
-    first, *older = gc.get_threshold()
-    if 0 < first < GC_THRESHOLD:
-        gc.set_threshold(GC_THRESHOLD, *older)
-
-
-_tune_collector()
 
 
 @mypyc_attr(native_class=False)  # an exception: a plain Python class, compiled or not
@@ -72,29 +44,68 @@ class Node:
     # also the node's place on the tape, below); leaves have -1. ``mark`` says which walk the
     # node's ``grad`` belongs to: an op result that needs a gradient is made with the tape's
     # mark, and backward compares marks instead of looking nodes up (graph.py).
-    __slots__ = ("value", "grad", "parents", "op", "name", "requires_grad", "seq", "mark")
+    # value, grad, name and requires_grad are properties over these fields, so that what is
+    # assigned to them from outside is checked and converted the same way in both builds (the
+    # compiled one would refuse a numpy int with mypyc's words, the Python one take a string);
+    # the engine itself uses the fields.
+    __slots__ = ("_value", "_grad", "parents", "op", "_name", "_requires_grad", "seq", "mark")
 
-    def __init__(self, value: Number, name: str | None = None, *, label: str | None = None,
-                 requires_grad: bool = True) -> None:
-        """``label`` is micrograd's word for ``name`` (either may be given; '' means unnamed)."""
-        name = name or label or None
-        value = _real(value, name)
-        if value - value != 0.0:  # inf - inf and nan - nan are nan
+    def __init__(self, value: object, name: object = None, *, label: object = None,
+                 requires_grad: object = True) -> None:
+        """``value``: any real number (int, float, numpy scalars, Fraction: any numbers.Real but
+        bool), kept as a float. ``label`` is micrograd's word for ``name`` (either may be given;
+        '' means unnamed). The parameters are ``object`` so that a wrong one reaches our message
+        in the compiled build too."""
+        node_name = _name_of(name, "name") or _name_of(label, "label")
+        real = _real(value, node_name)
+        if real - real != 0.0:  # inf - inf and nan - nan are nan
             raise NumericError(_("node {name}: value {value} is not a finite number").format(
-                name=name or _("(unnamed)"), value=repr(value)))
-        self.value = value
-        self.grad = 0.0
+                name=node_name or _("(unnamed)"), value=repr(real)))
+        self._value = real
+        self._grad = 0.0
         self.parents: tuple[Node, ...] = ()
         self.op: Op | None = None
-        self.name = name
-        self.requires_grad = requires_grad
+        self._name = node_name
+        self._requires_grad = _flag(requires_grad)
         self.seq = -1
         self.mark: object = None
 
     @classmethod
-    def constant(cls, value: Number, name: str | None = None) -> Node:
+    def constant(cls, value: object, name: object = None) -> Node:
         """A leaf that takes part in the computation but never receives a gradient."""
         return cls(value, name, requires_grad=False)
+
+    @property
+    def value(self) -> float:
+        return self._value
+
+    @value.setter
+    def value(self, value: object) -> None:
+        self._value = _real(value, self._name)
+
+    @property
+    def grad(self) -> float:
+        return self._grad
+
+    @grad.setter
+    def grad(self, grad: object) -> None:
+        self._grad = _real(grad, self._name, A_GRADIENT)
+
+    @property
+    def name(self) -> str | None:
+        return self._name
+
+    @name.setter
+    def name(self, name: object) -> None:
+        self._name = _name_of(name, "name")
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: object) -> None:
+        self._requires_grad = _flag(requires_grad)
 
     @property
     def is_leaf(self) -> bool:
@@ -103,24 +114,24 @@ class Node:
 
     def display_name(self) -> str:
         """The node's name, or else its formula: what error messages and views call it."""
-        return self.name if self.name is not None else formula(self)
+        return self._name if self._name is not None else formula(self)
 
     # micrograd's names for the same things: ``x.data`` is ``x.value``, ``x.label`` is ``x.name``
     @property
     def data(self) -> float:
-        return self.value
+        return self._value
 
     @data.setter
-    def data(self, value: Number) -> None:
-        self.value = _real(value, self.name)
+    def data(self, value: object) -> None:
+        self._value = _real(value, self._name)
 
     @property
     def label(self) -> str | None:
-        return self.name
+        return self._name
 
     @label.setter
-    def label(self, name: str | None) -> None:
-        self.name = name or None
+    def label(self, name: object) -> None:
+        self._name = _name_of(name, "label")
 
     def __repr__(self) -> str:
         name = f"{self.name}, " if self.name else ""
@@ -156,27 +167,27 @@ class Node:
     # subclass (scalarnet.micrograd's ``Value``) gets its own kind back.
     def __add__(self, other: object) -> Node:
         b = other if isinstance(other, Node) else _constant(other)
-        return _binary(self.__class__, ops.ADD, self.value + b.value, self, b)
+        return _binary(self.__class__, ops.ADD, self._value + b._value, self, b)
 
     def __radd__(self, other: object) -> Node:
         a = _constant(other)
-        return _binary(self.__class__, ops.ADD, a.value + self.value, a, self)
+        return _binary(self.__class__, ops.ADD, a._value + self._value, a, self)
 
     def __sub__(self, other: object) -> Node:
         b = other if isinstance(other, Node) else _constant(other)
-        return _binary(self.__class__, ops.SUB, self.value - b.value, self, b)
+        return _binary(self.__class__, ops.SUB, self._value - b._value, self, b)
 
     def __rsub__(self, other: object) -> Node:
         a = _constant(other)
-        return _binary(self.__class__, ops.SUB, a.value - self.value, a, self)
+        return _binary(self.__class__, ops.SUB, a._value - self._value, a, self)
 
     def __mul__(self, other: object) -> Node:
         b = other if isinstance(other, Node) else _constant(other)
-        return _binary(self.__class__, ops.MUL, self.value * b.value, self, b)
+        return _binary(self.__class__, ops.MUL, self._value * b._value, self, b)
 
     def __rmul__(self, other: object) -> Node:
         a = _constant(other)
-        return _binary(self.__class__, ops.MUL, a.value * self.value, a, self)
+        return _binary(self.__class__, ops.MUL, a._value * self._value, a, self)
 
     def __truediv__(self, other: object) -> Node:
         return apply(ops.DIV, self, as_node(other), cls=self.__class__)
@@ -191,7 +202,7 @@ class Node:
         return power(_constant(other), self, cls=self.__class__)
 
     def __neg__(self) -> Node:
-        return _unary(self.__class__, ops.NEG, -self.value, self)
+        return _unary(self.__class__, ops.NEG, -self._value, self)
 
     def __pos__(self) -> Node:
         return self
@@ -200,10 +211,10 @@ class Node:
         return apply(ops.SIGMOID, self, cls=self.__class__)
 
     def tanh(self) -> Node:
-        return _unary(self.__class__, ops.TANH, math.tanh(self.value), self)
+        return _unary(self.__class__, ops.TANH, math.tanh(self._value), self)
 
     def relu(self) -> Node:
-        v = self.value
+        v = self._value
         return _unary(self.__class__, ops.RELU, v if v > 0.0 else 0.0, self)
 
     def exp(self) -> Node:
@@ -273,25 +284,25 @@ def _binary(cls: type, op: Op, value: float, a: Node, b: Node) -> Node:
     value is evaluated again by ``evaluate``, whose error names the node)."""
     if value - value != 0.0:
         evaluate(op, (a, b))  # raises
-    return _result(cls, op, value, (a, b), a.requires_grad or b.requires_grad)
+    return _result(cls, op, value, (a, b), a._requires_grad or b._requires_grad)
 
 
 def _unary(cls: type, op: Op, value: float, a: Node) -> Node:
     if value - value != 0.0:
         evaluate(op, (a,))  # raises
-    return _result(cls, op, value, (a,), a.requires_grad)
+    return _result(cls, op, value, (a,), a._requires_grad)
 
 
 def _result(cls: type, op: Op, value: float, parents: tuple[Node, ...], requires_grad: bool,
             name: str | None = None) -> Node:
     """A new op result (a ``cls``), on the tape; its value is checked already."""
     node: Node = _new(cls)
-    node.value = value
-    node.grad = 0.0
+    node._value = value
+    node._grad = 0.0
     node.parents = parents
     node.op = op
-    node.name = name
-    node.requires_grad = requires_grad
+    node._name = name
+    node._requires_grad = requires_grad
     node.mark = _tape_mark if requires_grad else None
     node.seq = seq = _next_seq()
     _record(node)
@@ -300,27 +311,58 @@ def _result(cls: type, op: Op, value: float, parents: tuple[Node, ...], requires
     return node
 
 
-def _real(x: object, name: str | None = None) -> float:
-    """``x`` as a float when it is a real number (int, float, numpy scalars: any numbers.Real
-    but bool), else a TypeError that says what was given."""
-    if x.__class__ is float or x.__class__ is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
-        return float(x)
+A_VALUE, A_GRADIENT = N_("a value"), N_("a gradient")  # what _real was given a number for (translated on error)
+
+
+def _real(x: object, name: str | None = None, what: str = A_VALUE) -> float:
+    """``x`` as a float when it is a real number (int, float, numpy scalars, Fraction: any
+    numbers.Real but bool), else a TypeError that says what was given (``what``: as what;
+    default a value). An int too big for a float is a NumericError."""
+    if x.__class__ is float:
+        return x  # type: ignore[return-value]  # the hot path: most values are floats already
+    if x.__class__ is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        try:
+            return float(x)  # type: ignore[arg-type]
+        except OverflowError:
+            raise NumericError(_("{where}{value} is too big for a float (beyond ±1.8e308)").format(
+                where=_("node {name}: ").format(name=name) if name else "", value=_short(repr(x)))) from None
     where = _("node {name}: ").format(name=name) if name else ""
-    raise TypeError(where + _("cannot use {type} {value} as a value: expected a Node or a real number (int, float, "
-                              "numpy scalar)").format(type=type(x).__name__, value=repr(x)))
+    raise TypeError(where + _("cannot use {type} {value} as {what}: expected a Node or a real number (int, float, "
+                              "numpy scalar)").format(type=type(x).__name__, value=_short(repr(x)),
+                                                      what=_(what)))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _name_of(name: object, what: str) -> str | None:
+    """A node's name: a string, or None (as is ''); anything else is a TypeError."""
+    if name is None or name.__class__ is str:
+        return name or None  # type: ignore[return-value]
+    if isinstance(name, str):
+        return str(name) or None
+    raise TypeError(_("{what}={value}: a node's name is a string (or None), not {type}").format(
+        what=what, value=_short(repr(name)), type=type(name).__name__))
+
+
+def _flag(requires_grad: object) -> bool:
+    if requires_grad is True or requires_grad is False:
+        return requires_grad  # type: ignore[return-value]
+    raise TypeError(_("requires_grad={value}: expected True or False").format(value=_short(repr(requires_grad))))
 
 
 def _constant(x: object) -> Node:
     """A number met in a formula, as a constant leaf."""
     node: Node = _new(Node)
-    node.value = value = _real(x)
+    node._value = value = _real(x)
     if value - value != 0.0:
         raise NumericError(_("constant {value} in a formula is not a finite number").format(value=repr(value)))
-    node.grad = 0.0
+    node._grad = 0.0
     node.parents = ()
     node.op = None
-    node.name = None
-    node.requires_grad = False
+    node._name = None
+    node._requires_grad = False
     node.seq = -1
     node.mark = None
     return node
@@ -339,11 +381,11 @@ def evaluate(op: Op, parents: tuple[Node, ...], name: str | None = None) -> floa
         # an argument list (which would cost five times the op itself).
         n = len(parents)
         if n == 2:
-            value = op.forward(parents[0].value, parents[1].value)
+            value = op.forward(parents[0]._value, parents[1]._value)
         elif n == 1:
-            value = op.forward(parents[0].value)
+            value = op.forward(parents[0]._value)
         else:
-            value = op.forward(*[p.value for p in parents])
+            value = op.forward(*[p._value for p in parents])
     except DomainError as err:
         raise NumericError(_("{node}: {problem}").format(node=_describe(op, parents, name), problem=err)) from None
     if value - value != 0.0:
@@ -356,17 +398,17 @@ def apply(op: Op, *parents: Node, name: str | None = None, cls: type = Node) -> 
     """The node ``op(*parents)``, with its value computed now (a ``cls``, a Node by default)."""
     requires_grad = False
     for parent in parents:  # a plain loop: any() over a generator costs more than the op
-        if parent.requires_grad:
+        if parent._requires_grad:
             requires_grad = True
             break
     return _result(cls, op, evaluate(op, parents, name), parents, requires_grad, name)
 
 
 def power(base: Node, exponent: Node, name: str | None = None, cls: type = Node) -> Node:
-    if exponent.requires_grad and base.value <= 0.0:
+    if exponent._requires_grad and base._value <= 0.0:
         raise NumericError(
             _("{node}: a power with a trainable exponent needs a positive base (d/de bᵉ = bᵉ·ln b), got base "
-              "{value}").format(node=_describe(ops.POW, (base, exponent), name), value=repr(base.value))
+              "{value}").format(node=_describe(ops.POW, (base, exponent), name), value=repr(base._value))
         )
     return apply(ops.POW, base, exponent, name=name, cls=cls)
 
@@ -384,7 +426,7 @@ def sum_nodes(terms: Iterable[Node | Number], name: str | None = None) -> Node:
 def formula(node: Node, depth: int = 4) -> str:
     """A node written as a formula of its named ancestors (for messages and labels)."""
     if node.op is None or depth == 0:
-        return node.name if node.name is not None else _number(node.value)
+        return node.name if node.name is not None else _number(node._value)
     return node.op.format_value(_operands(node.op, node.parents, depth - 1))
 
 
@@ -396,7 +438,7 @@ def _operands(op: Op, parents: tuple[Node, ...], depth: int) -> list[str]:
 
 def _operand(node: Node, depth: int, bare: bool = False) -> str:
     if node.name is not None or node.op is None:
-        return node.name if node.name is not None else _number(node.value)
+        return node.name if node.name is not None else _number(node._value)
     text = formula(node, depth)
     return f"({text})" if not bare and (node.op.arity != 1 or node.op is ops.NEG) else text
 
@@ -407,7 +449,7 @@ def _number(v: float) -> str:
 
 def _describe(op: Op, parents: tuple[Node, ...], name: str | None) -> str:
     shown = op.format_value(_operands(op, parents, 3))
-    values = ", ".join(f"{p.display_name()} = {p.value!r}" for p in parents if p.name is not None or p.op is not None)
+    values = ", ".join(f"{p.display_name()} = {p._value!r}" for p in parents if p.name is not None or p.op is not None)
     head = _("node {name} = {formula}").format(name=name, formula=shown) if name else _("node {formula}").format(
         formula=shown)
     return _("{node} (with {values})").format(node=head, values=values) if values else head

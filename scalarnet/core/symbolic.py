@@ -16,11 +16,11 @@ Printing: ``text(e)`` for terminals (Unicode), ``latex(e, name)`` for LaTeX and 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..i18n import _
-from . import ops
+from . import infix, ops
 
 
 class Expr:
@@ -205,16 +205,24 @@ def product(coeff: float, factors: list[Expr]) -> Expr:
 
 
 def add(a: Expr, b: Expr) -> Expr:
-    terms: list[list] = []  # [coefficient, factors], equal factors merged: x + x is 2·x
-    for t in (a.terms if isinstance(a, Sum) else (a,)) + (b.terms if isinstance(b, Sum) else (b,)):
-        c, factors = split(t)
-        key = sorted(factors, key=repr)
-        same = next((s for s in terms if sorted(s[1], key=repr) == key), None)
-        if same is None:
-            terms.append([c, factors])
-        else:
-            same[0] += c
-    kept = [product(c, list(f)) for c, f in terms if c != 0.0]
+    return add_all([a, b])
+
+
+def add_all(exprs: Iterable[Expr]) -> Expr:
+    """The sum of ``exprs``, in one pass (a neuron's net input can have thousands of terms,
+    and adding them one at a time rebuilt the sum each time)."""
+    # [coefficient, factors] by the factors in a canonical order, equal factors merged: x + x is 2·x
+    terms: dict[tuple[Expr, ...], list] = {}
+    for e in exprs:
+        for t in e.terms if isinstance(e, Sum) else (e,):
+            c, factors = split(t)
+            key = tuple(sorted(factors, key=repr))
+            same = terms.get(key)
+            if same is None:
+                terms[key] = [c, factors]
+            else:
+                same[0] += c
+    kept = [product(c, list(f)) for c, f in terms.values() if c != 0.0]
     if not kept:
         return ZERO
     return kept[0] if len(kept) == 1 else Sum(tuple(kept))
@@ -245,10 +253,7 @@ def call(op: ops.Op, *args: Expr) -> Expr:
 def apply(op: ops.Op, args: list[Expr]) -> Expr:
     """The expression of ``op`` applied to ``args``: what a node made by ``op`` stands for."""
     if op is ops.ADD or op is ops.SUM:
-        total = args[0]
-        for a in args[1:]:
-            total = add(total, a)
-        return total
+        return add_all(args)
     if op is ops.SUB:
         return args[0] - args[1]
     if op is ops.NEG:
@@ -271,9 +276,7 @@ def substitute(e: Expr, table: Mapping[Expr, Expr], rule: Callable[[Expr], Expr 
     if e in table:
         return table[e]
     if isinstance(e, Sum):
-        out = ZERO
-        for t in e.terms:
-            out = add(out, substitute(t, table, rule))
+        out = add_all([substitute(t, table, rule) for t in e.terms])
     elif isinstance(e, Product):
         out = Num(e.coeff)
         for f in e.factors:
@@ -313,7 +316,7 @@ def together(e: Expr) -> Expr:
             else:
                 top.append(f)
         parts.append((coeff, top, bottom))
-    rebuilt = _add_all(terms)
+    rebuilt = add_all(terms)
     if not common or not all(k.is_integer() for k in common.values()):
         return rebuilt
     numerator = ZERO
@@ -326,13 +329,6 @@ def together(e: Expr) -> Expr:
     return joined if len(text(joined)) < len(text(rebuilt)) else rebuilt
 
 
-def _add_all(terms: list[Expr]) -> Expr:
-    out = ZERO
-    for t in terms:
-        out = add(out, t)
-    return out
-
-
 MAX_EXPAND = 4  # (a + b)ⁿ is multiplied out up to this n
 
 
@@ -341,7 +337,7 @@ def _expand(e: Expr) -> Expr:
     terms: list[Expr] = [ONE]
     coeff, factors = split(e)
     if isinstance(e, Sum):
-        return _add_all([_expand(t) for t in e.terms])
+        return add_all([_expand(t) for t in e.terms])
     for f in factors:
         if isinstance(f, Sum):
             parts = list(f.terms)
@@ -353,7 +349,7 @@ def _expand(e: Expr) -> Expr:
         else:
             parts = [f]
         terms = [mul(a, b) for a in terms for b in parts]
-    return mul(Num(coeff), _add_all(terms))
+    return mul(Num(coeff), add_all(terms))
 
 
 # -- printing -----------------------------------------------------------------------------
@@ -382,9 +378,9 @@ def latex_exponent(number: str) -> str:
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def text(e: Expr) -> str:
-    """Plain text with Unicode: ``out_o1(1 − out_o1)``."""
-    return _show(e, _Style(False, lambda n: n, "−", "·", "(", ")"))
+def text(e: Expr, name: Callable[[str], str] = lambda n: n) -> str:
+    """Plain text with Unicode, each name written by ``name``: ``out_o1(1 − out_o1)``."""
+    return _show(e, _Style(False, name, "−", "·", "(", ")"))
 
 
 def latex(e: Expr, name: Callable[[str], str] = lambda n: n) -> str:
@@ -415,6 +411,8 @@ def _show_sum(e: Sum, s: _Style) -> str:
     for k, t in enumerate(terms):
         c, factors = split(t)
         body = _show_product(abs(c), factors, s)
+        if c < 0 and not s.latex and infix.precedence_of(body) == infix.SUM:  # a name that is a sum: − (a + b)
+            body = f"{s.open}{body}{s.close}"
         if k == 0:
             out = (s.minus if c < 0 else "") + body
         else:
@@ -431,10 +429,11 @@ def _show_product(coeff: float, factors: tuple[Expr, ...], s: _Style) -> str:
             top.append(f)
     sign = s.minus if coeff < 0 else ""
     magnitude = abs(coeff)
-    numerator = _chain(([] if magnitude == 1.0 and top else [s.number(magnitude)]) + [_factor(f, s) for f in top], s)
+    numbered = [] if magnitude == 1.0 and top else [Num(magnitude)]
+    numerator = _chain(numbered + top, [s.number(magnitude) for _n in numbered] + [_factor(f, s) for f in top], s)
     if not bottom:
         return sign + numerator
-    denominator = _chain([_factor(f, s) for f in bottom], s)
+    denominator = _chain(bottom, [_factor(f, s) for f in bottom], s)
     if s.latex:  # \frac needs no brackets around a lone sum
         if len(top) == 1 and magnitude == 1.0:
             numerator = _show(top[0], s)
@@ -446,18 +445,47 @@ def _show_product(coeff: float, factors: tuple[Expr, ...], s: _Style) -> str:
     return f"{sign}{numerator} / {denominator}"
 
 
-def _chain(parts: list[str], s: _Style) -> str:
-    """Factors side by side: juxtaposed before a bracket (``x(1 − x)``), else with a dot."""
+def _chain(factors: list[Expr], parts: list[str], s: _Style) -> str:
+    """Factors side by side (``parts``: each factor as written): juxtaposed before a bracket
+    after a number or a bracket (``2(y − t)``), and after a name the bracket holds
+    (``x(1 − x)``, the textbook's σ′); else with a dot, so that ``w5·(1 − h1²)`` does not read
+    as a function call."""
     out = parts[0]
-    for part in parts[1:]:
-        out += part if part.startswith(s.open) else s.dot + part
+    for before, factor, part in zip(factors, factors[1:], parts[1:]):
+        out += part if part.startswith(s.open) and _juxtaposed(before, factor) else s.dot + part
     return out
+
+
+def _juxtaposed(before: Expr, factor: Expr) -> bool:
+    if isinstance(before, (Num, Sum)):
+        return True
+    return isinstance(before, Sym) and before in _symbols(factor)
+
+
+def _symbols(e: Expr) -> set[Expr]:
+    """The names an expression holds."""
+    if isinstance(e, Sym):
+        return {e}
+    if isinstance(e, Sum):
+        parts: tuple[Expr, ...] = e.terms
+    elif isinstance(e, Product):
+        parts = e.factors
+    elif isinstance(e, Power):
+        parts = (e.base, e.exponent)
+    elif isinstance(e, Call):
+        parts = e.args
+    elif isinstance(e, Positive):
+        parts = (e.arg,)
+    else:
+        return set()
+    return set().union(*(_symbols(p) for p in parts))
 
 
 def _factor(f: Expr, s: _Style) -> str:
     if isinstance(f, Power):
         base = _show(f.base, s)
-        if isinstance(f.base, (Sum, Product, Power)) or (isinstance(f.base, Num) and f.base.value < 0):
+        if isinstance(f.base, (Sum, Product, Power)) or (isinstance(f.base, Num) and f.base.value < 0) or (
+                isinstance(f.base, Sym) and not s.latex and not infix.is_atom(base)):  # a name that is a formula
             base = f"{s.open}{base}{s.close}"
         exponent = f.exponent
         if s.latex:
@@ -467,4 +495,5 @@ def _factor(f: Expr, s: _Style) -> str:
         shown = _show(exponent, s)
         return f"{base}^{shown}" if isinstance(exponent, (Num, Sym)) else f"{base}^({shown})"
     shown = _show(f, s)
-    return f"{s.open}{shown}{s.close}" if isinstance(f, Sum) else shown
+    named_formula = isinstance(f, Sym) and not s.latex and infix.precedence_of(shown) in (infix.SUM, infix.SIGN)
+    return f"{s.open}{shown}{s.close}" if isinstance(f, Sum) or named_formula else shown

@@ -20,6 +20,7 @@ graph adds the paths through a shared leaf.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,9 +214,15 @@ class MatrixExercise(Engine):
 
     def load_params(self, values: dict[str, float]) -> None:
         """Set parameters by name (for instance from the scalar engine's ``param_values()``)."""
-        position = {name: k for k, name in enumerate(self.layout.names)}
+        position = self._position
         for name, value in values.items():
             self.theta[position[name]] = value
+
+    @functools.cached_property
+    def _position(self) -> dict[str, int]:
+        """Each parameter's place in ``theta`` (made once: finite differences set one
+        parameter at a time, and a network can have a million)."""
+        return {name: k for k, name in enumerate(self.layout.names)}
 
     def matrices(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
         """The current Wˡ and bˡ."""

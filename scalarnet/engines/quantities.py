@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ..i18n import _
+from ..i18n import N_, _
 from .record import StepRecord
 
 GRAD, NEW = "grad:", "new:"
@@ -34,13 +34,24 @@ def default_asked(record: StepRecord) -> list[str]:
     return [record.loss_name] + [GRAD + p for p in trained] + [NEW + p for p in trained]
 
 
+LOSS_WORD = N_("loss")
+
+
+def is_the_word_loss(name: str) -> bool:
+    """Whether a loss node is called by the word itself ("loss", 损失), so that a line says
+    ``损失 = 0.02``, not ``损失 损失 = 0.02``."""
+    return name.strip().casefold() in {LOSS_WORD, _(LOSS_WORD).casefold()}
+
+
 def describe(quantity: str, loss: str = "E") -> str:
     """``grad:w1`` → ∂E/∂w1, ``new:w1`` → w1 after the update."""
     if quantity.startswith(GRAD):
         return f"∂{loss}/∂{quantity[len(GRAD):]}"
     if quantity.startswith(NEW):
         return _("{name} after the update").format(name=quantity[len(NEW):])
-    return _("the loss {name}").format(name=quantity) if quantity == loss else quantity
+    if quantity == loss and not is_the_word_loss(loss):
+        return _("the loss {name}").format(name=quantity)
+    return quantity
 
 
 def half_unit(expected: float, sig: int = SIG) -> float:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.collector import fast_gc
 from ..i18n import _
 from ..spec import ExerciseSpec
 
@@ -163,23 +164,25 @@ class Engine:
         """Apply updates until the next step to run is ``step`` (counted from 1)."""
         if step < self.steps_done + 1:
             raise ValueError(_("step {step} has already run; load the exercise again to go back").format(step=step))
-        while self.steps_done + 1 < step:
-            self._train_batch(self.batch_of_step(self.steps_done + 1)[1])
+        with fast_gc():
+            while self.steps_done + 1 < step:
+                self._train_batch(self.batch_of_step(self.steps_done + 1)[1])
 
     def train(self, epochs: int, on_epoch: Callable[[int, float], None] | None = None) -> TrainResult:
         """Train ``epochs`` epochs; an epoch's loss is the mean of its batch losses, each taken
         before its update."""
         result = TrainResult()
         batches = self.epoch_batches()
-        for epoch in range(1, epochs + 1):
-            total = 0.0
-            for examples in batches:
-                total += self._train_batch(examples)
-            result.epoch_losses.append(total / len(batches))
-            if total - total != 0.0:  # each batch loss was finite, but their sum overflowed
-                raise ExerciseError(f"{self.spec.path}: {diverged(epoch)}")
-            if on_epoch is not None:
-                on_epoch(epoch, result.epoch_losses[-1])
+        with fast_gc():  # a new graph per batch on some engines: see core/collector.py
+            for epoch in range(1, epochs + 1):
+                total = 0.0
+                for examples in batches:
+                    total += self._train_batch(examples)
+                result.epoch_losses.append(total / len(batches))
+                if total - total != 0.0:  # each batch loss was finite, but their sum overflowed
+                    raise ExerciseError(f"{self.spec.path}: {diverged(epoch)}")
+                if on_epoch is not None:
+                    on_epoch(epoch, result.epoch_losses[-1])
         result.params = self.param_values()
         return result
 

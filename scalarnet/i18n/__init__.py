@@ -41,19 +41,28 @@ class LanguageError(ValueError):
 
 
 def normal_language(name: str, where: str = "--lang") -> str:
-    """'zh', 'zh_CN.UTF-8', 'ZH-hans' -> 'zh'; 'en_GB' -> 'en'; anything else is an error."""
+    """'zh', 'ZH', 'zh_CN.UTF-8', 'ZH-hans' -> 'zh'; 'en_GB' -> 'en'; anything else is an error."""
     code = name.strip().lower().replace("-", "_").split("_")[0].split(".")[0]
     if code in LANGUAGES:
         return code
-    raise LanguageError(_("{where} {name!r}: unknown language; use one of {languages}").format(
-        where=where, name=name, languages=", ".join(LANGUAGES)))
+    # The message cannot ask for the current language: that is what failed (and asking again
+    # would recurse). It is in the locale's language instead.
+    message = translations(_locale_language(os.environ)).gettext(N_(
+        "{where} {name!r}: unknown language; use one of {languages} (or zh_CN.UTF-8, en_US: the language is "
+        "the part before _)"))
+    raise LanguageError(message.format(where=where, name=name, languages=", ".join(LANGUAGES)))
 
 
 def detect_language(environ: Mapping[str, str] | None = None) -> str:
-    """The language the environment asks for (SCALARNET_LANG, then the locale)."""
+    """The language the environment asks for (SCALARNET_LANG, then the locale); an unknown
+    SCALARNET_LANG is a LanguageError."""
     env = os.environ if environ is None else environ
-    if env.get("SCALARNET_LANG"):
+    if env.get("SCALARNET_LANG", "").strip():
         return normal_language(env["SCALARNET_LANG"], "SCALARNET_LANG")
+    return _locale_language(env)
+
+
+def _locale_language(env: Mapping[str, str]) -> str:
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):  # POSIX order: the first one set decides
         if env.get(var):
             return "zh" if env[var].lower().startswith("zh") else "en"
@@ -61,8 +70,15 @@ def detect_language(environ: Mapping[str, str] | None = None) -> str:
 
 
 def language() -> str:
-    """The language messages are shown in now."""
-    return _language if _language is not None else detect_language()
+    """The language messages are shown in now. An unknown SCALARNET_LANG counts as unset here:
+    a library's error message must not fail for the environment's sake (the command line
+    refuses it, in one line, before it runs anything)."""
+    if _language is not None:
+        return _language
+    try:
+        return detect_language()
+    except LanguageError:
+        return _locale_language(os.environ)
 
 
 def set_language(lang: str | None) -> None:

@@ -19,7 +19,7 @@ def bundled_names() -> list[str]:
 
 
 def dataset_dir() -> Path:
-    """Exercises at the seeds' scale, on data files (Iris, ...): found by name like the others,
+    """Exercises at the tutorials' scale, on data files (Iris, ...): found by name like the others,
     but not in ``bundled_names()``, whose exercises are small enough to step through by hand."""
     return bundled_dir() / "data"
 

@@ -10,6 +10,12 @@ from .reader import Reader, size_text
 MAX_PARAMETERS = 1_000_000  # of a [network]
 MAX_SCALAR_NODES = 2_000_000  # scalar nodes in the graph of one batch (the scalar and compiled engines)
 MAX_MATRIX_BYTES = 2 * 2**30  # the matrix engine's arrays for one batch
+# derive and compare write out or check every named node of a batch in Python, at some 30 µs a
+# node: this many is about 20 s (Iris's full batch, 651,360 nodes, is within it)
+MAX_ANALYSED_NODES = 700_000
+# render and the step viewer draw one example: past this many nodes a picture is neither readable
+# nor quick to make ([1, 6000, 1] is within it)
+MAX_DRAWN_NODES = 50_000
 
 
 def check_matrix_memory(r: Reader, spec: ExerciseSpec) -> None:
@@ -62,3 +68,25 @@ def check_scalar_size(spec: ExerciseSpec) -> None:
                                          "{size}), over the scalar engine's limit of {limit}; use {cheaper}").format(
         examples=examples, nodes=f"{nodes:,}", size=size_text(nodes * 200), limit=f"{MAX_SCALAR_NODES:,}",
         cheaper=_(", or ").join(cheaper)))
+
+
+def check_analysable(spec: ExerciseSpec, command: str) -> None:
+    """Refuse, before building anything, a batch too big for ``derive`` or ``compare``."""
+    check_scalar_size(spec)  # the scalar engine's own limit first: its message names the cheaper engines
+    nodes = scalar_nodes(spec)
+    if nodes > MAX_ANALYSED_NODES:
+        raise SpecError(f"{spec.path}: " + _(
+            "{command} would go through about {nodes} scalar nodes of one batch, over its limit of {limit} (about "
+            "20 s of work); use a smaller network or batch = 1 in [train], or `scalarnet step --json` for the "
+            "gradients alone").format(command=command, nodes=f"{nodes:,}", limit=f"{MAX_ANALYSED_NODES:,}"))
+
+
+def check_drawable(spec: ExerciseSpec, command: str) -> None:
+    """Refuse, before building anything, an example too big to draw (``render``, the viewer)."""
+    check_scalar_size(spec)
+    nodes = scalar_nodes(spec) // max(1, spec.train.batch or spec.n_examples)
+    if nodes > MAX_DRAWN_NODES:
+        raise SpecError(f"{spec.path}: " + _(
+            "{command} would draw about {nodes} scalar nodes of one example, over its limit of {limit}, which is "
+            "neither readable nor quick to lay out; draw a smaller network, or read the numbers with `scalarnet "
+            "step` or `derive`").format(command=command, nodes=f"{nodes:,}", limit=f"{MAX_DRAWN_NODES:,}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -170,20 +171,23 @@ def check_node_names(r: Reader, spec: ExerciseSpec, defined: dict[str, str]) -> 
     loss's or each other's: a name is one value in every table and the JSON."""
     net = spec.network
     assert net is not None
-    taken = dict(defined)
+    # what each name is, said only when two meet (said for every name, it was most of the time
+    # of loading a network of 100,000 units)
+    taken: dict[str, Callable[[], str]] = {name: (lambda what=what: what) for name, what in defined.items()}
     for name in spec.params:
         if name in taken:
             raise r.error("[network] names", _("the parameter {name} has the name of {other}; give it "
-                                                  "another name").format(name=name, other=taken[name]))
-        taken[name] = _("the parameter {name}").format(name=name)
+                                                  "another name").format(name=name, other=taken[name]()))
+        taken[name] = lambda name=name: _("the parameter {name}").format(name=name)
     for layer, size in enumerate(net.sizes[1:], start=1):
         for j in range(size):
             for node in nn.unit_node_names(layer, j, net.units):
                 if node in taken:
                     raise r.error("[network] units" if net.units else "[network] names",
                                      _("the node {node} of layer {layer} has the name of {other}; rename "
-                                       "one of them").format(node=node, layer=layer, other=taken[node]))
-                taken[node] = _("the node {node} of layer {layer}").format(node=node, layer=layer)
+                                       "one of them").format(node=node, layer=layer, other=taken[node]()))
+                taken[node] = lambda node=node, layer=layer: _("the node {node} of layer {layer}").format(
+                    node=node, layer=layer)
 
 
 def network_params(r: Reader, net: NetworkSpec) -> dict[str, float]:

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
+import hmac
 import importlib.util
 import json
 import math
 import numbers
 import os
+import secrets
+import select
+import signal
 import subprocess
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +35,7 @@ from ..engines.record import which_examples
 from ..engines.scalar import BatchGraph, Exercise, StepRecord
 from ..i18n import N_, _, language
 from ..spec import ExerciseSpec
+from ..views.table import printable
 
 MISSING, NOT_A_NUMBER = N_("missing"), N_("not a finite number: {value}")  # ParamCheck.problem
 RTOL = 1e-6
@@ -213,11 +221,22 @@ def gradients_of(returned: Any, params: list[str]) -> dict[str, float | Unusable
     return out
 
 
+OUTPUT_LIMIT = 1_000_000  # bytes of the learner's prints relayed; the rest is counted, not kept
+ANSWER_LIMIT = 64_000_000  # bytes of the worker's standard output kept (the signed answer comes last)
+NAMED_EXTRA_KEYS = 10  # extra keys named one by one (with a suggestion); the rest are counted
+
+
 class LearnerProcess:
     """``path/to/file.py:function`` run in a separate Python process with a time limit: an
-    endless loop (at import or in the call), an interrupt, a write to file descriptor 1 or
-    an exit cannot hang scalarnet or reach its standard output. Called like the function;
-    returns the dict of gradients (``gradients_of``'s form)."""
+    endless loop (at import or in the call), an interrupt, a write to any file descriptor, a
+    child process or an exit cannot hang scalarnet, reach its standard output or outlive the
+    check. Called like the function; returns the dict of gradients (``gradients_of``'s form).
+
+    The worker runs in a session (and process group) of its own, and the whole group is killed
+    when the check ends, however it ends. Its answer is signed: a key made here for this call
+    reaches the worker on its standard input, which it reads to the end and closes before the
+    learner's file is loaded, and only the last line signed with that key is read as the
+    answer (a line the learner's code writes to the answer's descriptor is not signed)."""
 
     def __init__(self, target: str, timeout: float = TIMEOUT) -> None:
         path_text, sep, name = target.rpartition(":")
@@ -229,52 +248,159 @@ class LearnerProcess:
         self.params: list[str] = []  # the parameters' names, for the messages (check() sets them)
 
     def __call__(self, values: dict) -> dict[str, float | Unusable]:
-        job = json.dumps({"target": self.target, "values": values, "params": self.params})
+        key = secrets.token_bytes(32)
+        job = json.dumps({"target": self.target, "values": values, "params": self.params, "key": key.hex()})
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p),  # this process's imports
                    SCALARNET_LANG=language())  # its messages in our language
+        worker = subprocess.Popen([sys.executable, "-c", "from scalarnet.teach.check import _worker; _worker()"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                  start_new_session=True)
         try:
-            done = subprocess.run([sys.executable, "-c", "from scalarnet.teach.check import _worker; _worker()"],
-                                  input=job.encode(), capture_output=True, timeout=self.timeout, env=env, check=False)
-        except subprocess.TimeoutExpired as err:
-            _relay(err.stderr)
-            loaded = b"loaded\n" in (err.output or b"")
+            out, err, finished = _collect(worker, job.encode(), self.timeout)
+        finally:
+            _end_session(worker)
+        _relay(err)
+        if not finished:
             message = _("{target}: your function did not finish within {seconds} s (an endless loop?); it was "
-                        "stopped. Give it longer with --timeout S") if loaded else \
+                        "stopped. Give it longer with --timeout S") if b"loaded\n" in out else \
                 _("{target}: loading the file did not finish within {seconds} s (an endless loop?); it was "
                   "stopped. Give it longer with --timeout S")
-            raise CheckError(message.format(target=self.target, seconds=f"{self.timeout:g}")) from None
-        _relay(done.stderr)
-        lines = done.stdout.decode("utf-8", "replace").splitlines()
-        try:
-            answer = json.loads(lines[-1])
-        except (IndexError, ValueError):
+            raise CheckError(message.format(target=self.target, seconds=f"{self.timeout:g}"))
+        answer = _signed_answer(out, key)
+        if answer is None:
             raise CheckError(_("{target}: the check stopped without an answer (exit status {status}); does the "
                                "file end the process (os._exit, a crash)?").format(target=self.target,
-                                                                                   status=done.returncode)) from None
+                                                                                   status=worker.returncode))
         if "error" in answer:
-            raise CheckError(answer["error"])
-        return {k: Unusable(v["unusable"]) if isinstance(v, dict) else v for k, v in answer["gradients"].items()}
+            raise CheckError(_short_repr(str(answer["error"]), 2000, quoted=False))
+        return {str(k): Unusable(str(v["unusable"])) if isinstance(v, dict) else float(v)
+                for k, v in answer["gradients"].items()}
+
+
+class _Output:
+    """What one pipe of the worker said: its first ``limit`` bytes (``keep="head"``) or its last
+    (``"tail"``), and how many bytes there were in all."""
+
+    def __init__(self, limit: int, keep: str) -> None:
+        self.data, self.limit, self.keep, self.total = bytearray(), limit, keep, 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        if self.keep == "head":
+            self.data += chunk[:max(0, self.limit - len(self.data))]
+        else:
+            self.data += chunk
+            del self.data[:max(0, len(self.data) - self.limit)]
+
+
+def _collect(worker: subprocess.Popen, job: bytes, timeout: float) -> tuple[bytes, bytes, bool]:
+    """Feed ``job`` to the worker and read its standard output and error until it exits or
+    ``timeout`` seconds pass: (output, the learner's prints, whether it exited in time). The
+    worker's exit ends the wait even when a child of the learner still holds the pipes."""
+    assert worker.stdin is not None and worker.stdout is not None and worker.stderr is not None
+    threading.Thread(target=_feed, args=(worker.stdin, job), daemon=True).start()
+    out, err = _Output(ANSWER_LIMIT, "tail"), _Output(OUTPUT_LIMIT, "head")
+    pipes = {worker.stdout.fileno(): out, worker.stderr.fileno(): err}
+    deadline = time.monotonic() + timeout
+    finished = False
+    while pipes:
+        exited = worker.poll() is not None
+        wait = 0.0 if exited else min(0.1, deadline - time.monotonic())
+        if wait < 0:
+            break
+        ready, _w, _x = select.select(list(pipes), [], [], wait)
+        for fd in ready:
+            chunk = os.read(fd, 1 << 16)
+            if chunk:
+                pipes[fd].add(chunk)
+            else:
+                del pipes[fd]
+        if exited and not ready:  # it exited and nothing more is waiting: done, whoever holds the pipes
+            finished = True
+            break
+    if not finished and not pipes:  # both pipes closed: the worker is exiting
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.wait(max(0.0, deadline - time.monotonic()))
+        finished = worker.poll() is not None
+    if err.total > len(err.data):
+        err.data += ("\n" + _("scalarnet: [{n} more bytes of your code's output not shown]").format(
+            n=f"{err.total - len(err.data):,}") + "\n").encode()
+    return bytes(out.data), bytes(err.data), finished
+
+
+def _feed(stdin: Any, job: bytes) -> None:
+    with contextlib.suppress(OSError):  # the worker ended before reading it all
+        stdin.write(job)
+        stdin.close()
+
+
+def _end_session(worker: subprocess.Popen) -> None:
+    """Kill the worker and everything it started (its process group), and reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+    for pipe in (worker.stdin, worker.stdout, worker.stderr):
+        with contextlib.suppress(OSError):
+            if pipe is not None:
+                pipe.close()
+
+
+def _signature(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, payload, hashlib.sha256).hexdigest().encode()
+
+
+def _signed_answer(out: bytes, key: bytes) -> dict | None:
+    """The last line of ``out`` signed with ``key`` (``SIGNATURE JSON``), if its JSON is an
+    answer: {"gradients": {name: number or {"unusable": text}}} or {"error": text}."""
+    for line in reversed(out.splitlines()):
+        signature, _sep, payload = line.partition(b" ")
+        if len(signature) == 64 and hmac.compare_digest(signature, _signature(key, payload)):
+            answer = json.loads(payload)
+            return answer if _is_answer(answer) else None
+    return None
+
+
+def _is_answer(answer: Any) -> bool:
+    if not isinstance(answer, dict):
+        return False
+    if set(answer) == {"error"}:
+        return isinstance(answer["error"], str)
+    grads = answer.get("gradients")
+    return set(answer) == {"gradients"} and isinstance(grads, dict) and all(
+        isinstance(v, float) or (isinstance(v, dict) and isinstance(v.get("unusable"), str)) for v in grads.values())
 
 
 def _worker() -> None:
-    """The child process of ``LearnerProcess``: load the file, call the function, answer on
-    the original standard output; everything the learner's code writes goes to standard error."""
+    """The child process of ``LearnerProcess``: read the job (and the key to sign the answer
+    with) to the end, close standard input, load the file, call the function, answer on the
+    original standard output; everything the learner's code writes to 1 goes to standard error."""
     answer_fd = os.dup(1)
     os.dup2(2, 1)  # the learner's print and os.write(1, ...) both land on standard error
-    job = json.loads(sys.stdin.read())
+    job = json.loads(sys.stdin.buffer.read())
+    key = bytes.fromhex(job.pop("key"))
+    nothing = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(nothing, 0)  # the learner's code reads nothing of the job from standard input
     answer: dict[str, Any]
     try:
         function = load_function(job["target"])
-        os.write(answer_fd, b"loaded\n")
+        _write_all(answer_fd, b"loaded\n")
         path = Path(job["target"].rpartition(":")[0])
-        returned = call_learner(function, job["values"], path)
+        returned = call_learner(function, job.pop("values"), path)
         grads = gradients_of(returned, job["params"])
         answer = {"gradients": {k: {"unusable": repr(v)} if isinstance(v, Unusable) else v for k, v in grads.items()}}
     except CheckError as err:
         answer = {"error": str(err)}
     sys.stdout.flush()
-    os.write(answer_fd, (json.dumps(answer) + "\n").encode())
+    payload = json.dumps(answer).encode()
+    # a line of its own: whatever the learner's code left unfinished on this descriptor ends first
+    _write_all(answer_fd, b"\n" + _signature(key, payload) + b" " + payload + b"\n")
     os._exit(0)  # no atexit handlers of the learner's code
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _relay(stderr: bytes | None) -> None:
@@ -284,9 +410,13 @@ def _relay(stderr: bytes | None) -> None:
         sys.stderr.flush()
 
 
-def _short_repr(value: Any, limit: int = 60) -> str:
+def _short_repr(value: Any, limit: int = 60, quoted: bool = True) -> str:
     """The learner's value for a message: a numpy or torch scalar as the Python number it holds
-    (nan, not np.float64(nan)), cut to ``limit`` characters."""
+    (nan, not np.float64(nan)), cut to ``limit`` characters, control characters shown as
+    escapes (``quoted=False``: a string as it is, not its repr)."""
+    if not quoted and isinstance(value, str):
+        text = printable(value)
+        return text if len(text) <= limit else text[:limit - 1] + "…"
     try:
         if not isinstance(value, (numbers.Number, str, bytes)) or type(value).__module__ != "builtins":
             value = value.item()
@@ -305,10 +435,11 @@ def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = R
     ex = Exercise(spec)
     ex.advance_to(step)
     record, batch = ex.run_step(update=False)
-    if isinstance(function, LearnerProcess):
+    if isinstance(function, LearnerProcess):  # runs elsewhere: a Ctrl-C here is scalarnet's, not the learner's
         function.params = list(record.grads)
-    # a fresh dict: the function may change it
-    returned = gradients_of(call_learner(function, record.example_values(), path), list(record.grads))
+        returned = function(record.example_values())
+    else:  # a fresh dict: the function may change it
+        returned = gradients_of(call_learner(function, record.example_values(), path), list(record.grads))
     result = CheckResult(spec.title, record.step, list(record.examples), {}, rtol=rtol, atol=atol)
     for name, expected in record.grads.items():
         result.params[name] = _compare(expected, returned.get(name, _MISSING), rtol, atol)
@@ -317,13 +448,7 @@ def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = R
     if missing:
         result.add_message(N_("missing: {names} (return one gradient per parameter: {params})"),
                            names=", ".join(missing), params=", ".join(record.grads))
-    for key in result.extra:
-        close = _suggest(str(key), missing or list(record.grads))
-        if close:
-            result.add_message(N_("extra key {key!r} is not a parameter (did you mean {name}?); it is ignored"),
-                               key=key, name=close)
-        else:
-            result.add_message(N_("extra key {key!r} is not a parameter; it is ignored"), key=key)
+    _extra_key_messages(result, missing or list(record.grads))
     for name, c in result.params.items():
         if c.problem and c.problem != MISSING:
             result.messages.append(f"{name}: {c.problem}")
@@ -335,6 +460,23 @@ def check(spec: ExerciseSpec, function: Callable, step: int = 1, rtol: float = R
 
 
 _MISSING = object()
+
+
+def _extra_key_messages(result: CheckResult, names: list[str]) -> None:
+    """A message per extra key, with the parameter it probably meant, for the first
+    NAMED_EXTRA_KEYS of them; the rest counted in one (a dict of 200,000 keys would otherwise
+    cost seconds of suggestions, outside the learner's time limit)."""
+    for key in result.extra[:NAMED_EXTRA_KEYS]:
+        shown = _short_repr(key, quoted=False)
+        close = _suggest(key, names)
+        if close:
+            result.add_message(N_("extra key {key!r} is not a parameter (did you mean {name}?); it is ignored"),
+                               key=shown, name=close)
+        else:
+            result.add_message(N_("extra key {key!r} is not a parameter; it is ignored"), key=shown)
+    more = len(result.extra) - NAMED_EXTRA_KEYS
+    if more > 0:
+        result.add_message(N_("and {n} more extra keys, none of them a parameter; they are ignored"), n=f"{more:,}")
 
 
 def _suggest(key: str, names: list[str]) -> str | None:
@@ -417,7 +559,7 @@ def diagnose_result(result: CheckResult, ex: Exercise, record: StepRecord, batch
 
 def report(result: CheckResult) -> str:
     """The check as a table, with the messages; the derivation goes to standard error."""
-    from ..views.table import aligned_rows, number, printable
+    from ..views.table import aligned_rows, number, printable, shown
 
     where = which_examples(result.examples) + ("" if len(result.examples) == 1
                                                else " " + _("(the gradient of the batch mean)"))
@@ -427,17 +569,17 @@ def report(result: CheckResult) -> str:
     for name, c in result.params.items():
         wrong_note = _("WRONG, sign flipped") if c.sign_flip else _("WRONG")
         note = _("ok") if c.ok else (wrong_note if not c.problem else c.problem_shown())
-        rows.append([name, number(c.expected), "—" if c.got is None else number(c.got),
+        rows.append([shown(name), number(c.expected), "—" if c.got is None else number(c.got),
                      "—" if c.got is None else f"{c.abs_err:.2g}", "—" if c.got is None else f"{c.rel_err:.2g}", note])
     out += aligned_rows([_("param"), _("expected"), _("got"), _("abs err"), _("rel err"), ""], rows)
     out += ["", _("tolerance: |got − expected| ≤ max({atol}, {rtol}·|expected|)").format(
         atol=f"{result.atol:g}", rtol=f"{result.rtol:g}")]
     out += [_("note: {message}").format(message=m) for m in (result.notes or result.messages)]
-    out += [_("diagnosis: {mistake}").format(mistake=line) if not line.startswith(" ") else "  " + line
+    out += [_("diagnosis: {mistake}").format(mistake=shown(line)) if not line.startswith(" ") else "  " + shown(line)
             for line in result.mistake_lines]
     wrong = result.wrong
     out.append("" if not wrong else _("{n} wrong: {names}; the derivation of {first} is on standard error").format(
-        n=len(wrong), names=", ".join(wrong), first=wrong[0]))
+        n=len(wrong), names=", ".join(map(shown, wrong)), first=shown(wrong[0])))
     if not wrong:
         out.append(_("all {n} gradients agree").format(n=len(result.params)))
     return "\n".join(out) + "\n"

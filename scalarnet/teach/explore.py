@@ -18,7 +18,6 @@ is called ``n<k>`` (its place in the graph) instead.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,15 +28,15 @@ import graphviz
 
 from ..analysis.derive import Derivation as _Derivation
 from ..analysis.derive import StepDerivations
-from ..core import ops
 from ..core.graph import Graph, apply_local_rule, topological_order
+from ..core.infix import needs_brackets, operand, precedence_of
 from ..core.node import Node
 from ..i18n import _
 from ..views import derivation as derivation_view
 from ..views import render
 from ..views.diagram import diagram
 from ..views.diagram.subject import from_node
-from ..views.table import number
+from ..views.table import number, shown
 
 MAX_FORMULA = 32
 
@@ -47,17 +46,10 @@ __all__ = ["Derivation", "Page", "WalkStep", "derive", "draw", "formula_names", 
 # -- names ---------------------------------------------------------------------------------------
 def formula_names(root: Node) -> dict[int, str]:
     """id(node) -> what the views call it: its name, else its formula in its parents' names,
-    parenthesised where needed (``(v1·v2 + v3)·v4``). A leaf that takes a gradient is
-    ``v1``, ``v2``, … in the order the graph meets them; constants (leaves without a
-    gradient) stay numbers in the formulas and get no entry."""
-    return _names(root)[0]
-
-
-def _names(root: Node) -> tuple[dict[int, str], set[int]]:
-    """``formula_names``, and the ids of the nodes named by a compound formula (which an
-    operand must parenthesise)."""
+    bracketed where precedence needs it (``(v1·v2 + v3)·v4``, the shared printer of
+    core/infix.py). A leaf that takes a gradient is ``v1``, ``v2``, … in the order the graph
+    meets them; constants (leaves without a gradient) stay numbers in the formulas and get no entry."""
     names: dict[int, str] = {}
-    compound: set[int] = set()
     taken = {n.name for n in topological_order(root) if n.name is not None}
     leaves = 0
     for k, node in enumerate(topological_order(root)):
@@ -70,30 +62,21 @@ def _names(root: Node) -> tuple[dict[int, str], set[int]]:
             leaves += 1
             name = f"v{leaves}"
         else:
-            name = node.op.format_value(_operands(node, names, compound))
+            name = node.op.format_value(_operands(node, names))
             if len(name) > MAX_FORMULA:
                 name = f"n{k}"
-            elif node.op.arity != 1 or node.op is ops.NEG:
-                compound.add(id(node))
         while name in taken:  # a name the user gave already
             name += "′"
         taken.add(name)
         names[id(node)] = name
-    return names, compound
+    return names
 
 
-def _operands(node: Node, names: dict[int, str], compound: set[int]) -> list[str]:
-    bare = node.op.arity == 1 and "({0})" in node.op.value_template[0]  # relu(a + b), not relu((a + b))
-    return [f"({names[id(p)]})" if id(p) in compound and not bare else names.get(id(p), number(p.value))
-            for p in node.parents]
-
-
-_BARE = re.compile(r"[\w\[\],.′]+")
-
-
-def _ref(name: str) -> str:
-    """A name inside a formula or before ``.grad``: parenthesised unless it is one word."""
-    return name if _BARE.fullmatch(name) else f"({name})"
+def _operands(node: Node, names: dict[int, str]) -> list[str]:
+    """The texts of ``node``'s operands (names, or numbers for constants), each bracketed where
+    precedence needs it inside ``node``'s op."""
+    texts = [names.get(id(p), number(p.value)) for p in node.parents]
+    return [f"({t})" if needs_brackets(node.op.name, i, precedence_of(t)) else t for i, t in enumerate(texts)]
 
 
 @contextmanager
@@ -205,9 +188,9 @@ class WalkStep:
         head = f"{self.index}. {self.name}" + (f" = {self.formula}" if self.formula != self.name else "")
         lines = [f"{head}   " + _("(grad {value})").format(value=number(self.grad))]
         for parent, rule, local, share, total in self.sent:
-            lines.append(f"   {_ref(parent)}.grad += {number(self.grad)} × ∂{_ref(self.name)}/∂{_ref(parent)} "
+            lines.append(f"   {operand(parent)}.grad += {number(self.grad)} × ∂{operand(self.name)}/∂{operand(parent)} "
                          f"[{rule} = {number(local)}] = {number(share)}   → {number(total)}")
-        return "\n".join(lines)
+        return shown("\n".join(lines))  # the names as every view writes them (views/typography.py)
 
 
 def walk(root: Node) -> Iterator[WalkStep]:
@@ -221,7 +204,7 @@ def walk(root: Node) -> Iterator[WalkStep]:
         ...     print(step)
     """
     graph = Graph(root)
-    names, compound = _names(root)
+    names = formula_names(root)
     graph.zero_grad()
     root.grad = 1.0
     index = 0
@@ -229,9 +212,9 @@ def walk(root: Node) -> Iterator[WalkStep]:
         if node.op is None:
             continue
         index += 1
-        operands = _operands(node, names, compound)
+        operands = _operands(node, names)
         local = node.op.local_grads(node.value, *[p.value for p in node.parents])
-        rules = {id(p): (node.op.format_partial(i, operands, _ref(names[id(node)])), local[i])
+        rules = {id(p): (node.op.format_partial(i, operands, operand(names[id(node)])), local[i])
                  for i, p in enumerate(node.parents)}
         sent = [(names[id(p)], *rules[id(p)], share, p.grad) for p, share in apply_local_rule(node)]
         yield WalkStep(index, node, names[id(node)], node.op.format_value(operands), node.grad, sent)

@@ -19,9 +19,12 @@ from __future__ import annotations
 import csv
 import difflib
 import functools
+import hashlib
 import io
 import json
+import os
 import re
+import secrets
 import shutil
 import string
 import subprocess
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import tomli_w
 
 from ..analysis.derive import StepDerivations, Symbols, delta_form, formula_of
 from ..core import symbolic
@@ -42,13 +46,21 @@ from ..i18n import N_, _
 from ..spec import ExerciseSpec, NetworkSpec, SpecError, load
 from ..spec.bundled import resolve
 from ..views import derivation
+from ..views.derivation import markdown_text
 from ..views.render import write_atomic
-from ..views.table import number
+from ..views.table import number, one_line, shown
+from ..views.typography import partial
 
 DECIMALS = 2
 PARAM_RANGE = (-1.0, 1.0)
 DATA_RANGE = (0.0, 1.0)  # inputs and targets
 ATTEMPTS = 100  # draws per variant before giving up on a range that only gives zeros or overflows
+# More variants than a class of any size needs. Each takes about a second and a quarter of a MB
+# (with its PDFs): the 1,000,000 once accepted were nine days of work and 220 GB of files.
+MAX_VARIANTS = 1000
+MANIFEST = "manifest.json"  # what a quiz folder holds; `grade` reads only the variants it lists
+# what a quiz writes at the top of its folder (with variant-NN/): a folder holding any is a quiz
+QUIZ_ENTRIES = (MANIFEST, "summary.json", "summary.csv", "answers-template.csv", "grades")
 
 
 class QuizError(ValueError):
@@ -66,6 +78,14 @@ class Variant:
     def to_json(self) -> dict:
         return {"id": self.id, "exercise": str(self.files["exercise"]), "sheet": str(self.files["sheet"]),
                 "key": str(self.files["key"])}
+
+    def moved(self, staging: Path, out: Path) -> Variant:
+        """The variant with its paths in ``out``, where it was made in ``staging``."""
+        def there(path: Path) -> Path:
+            return out / path.relative_to(staging)
+
+        return Variant(self.id, there(self.folder), self.given, self.answers,
+                       {kind: there(path) for kind, path in self.files.items()})
 
 
 # -- drawing the numbers -------------------------------------------------------------------
@@ -92,37 +112,34 @@ def draw(spec: ExerciseSpec, seed: int, variant: int) -> dict[str, float]:
 
 
 def exercise_toml(spec: ExerciseSpec, given: dict[str, float], title: str, description: str = "") -> str:
-    """The exercise file of a variant: the source's graph or network and training, the drawn numbers."""
-    q = json.dumps  # a JSON string (or list of them) is a TOML basic string (or array)
-    out = [f"title = {q(title)}", ""]
+    """The exercise file of a variant: the source's graph or network and training, the drawn numbers.
+    Written by a TOML writer, so any name (α, 权重) and any title (😀) reads back as it was."""
+    doc: dict = {"title": title}
     if description:
-        out += [f'description = {q(description)}', ""]
+        doc["description"] = description
     if spec.network is None:
-        out.append("[params]")
-        out += [f"{name} = {given.get(name, v)!r}" for name, v in spec.params.items()]
+        doc["params"] = {name: given.get(name, v) for name, v in spec.params.items()}
     for section, table in (("inputs", spec.inputs), ("targets", spec.targets)):
-        out += ["", f"[{section}]"]
-        out += [f"{name} = {given.get(name, values[0])!r}" for name, values in table.items()]
+        doc[section] = {name: given.get(name, values[0]) for name, values in table.items()}
     if spec.network is None:
         assert spec.formulas is not None
-        out += ["", "[graph]"] + [f"{name} = {q(text)}" for name, text in spec.formulas.items()]
+        doc["graph"] = dict(spec.formulas)
     else:
-        out += ["", "[network]", *_network_lines(spec.network, given)]
+        doc["network"] = _network_table(spec.network, given)
     t = spec.train
-    out += ["", "[train]"] + ([f"loss = {q(spec.loss_name)}"] if spec.network is None else [])
-    out += [f"learning_rate = {t.learning_rate!r}", f"batch = {t.batch if t.batch is not None else q('full')}",
-            f"epochs = {t.epochs}"]
+    train: dict = {"loss": spec.loss_name} if spec.network is None else {}
+    train.update(learning_rate=t.learning_rate, batch=t.batch if t.batch is not None else "full", epochs=t.epochs)
     if t.trainable is not None:
-        out.append(f"trainable = {q(t.trainable)}")
+        train["trainable"] = list(t.trainable)
     if t.momentum:
-        out.append(f"momentum = {t.momentum!r}")
-    return "\n".join(out) + "\n"
+        train["momentum"] = t.momentum
+    doc["train"] = train
+    return tomli_w.dumps(doc)
 
 
-def _network_lines(net: NetworkSpec, given: dict[str, float]) -> list[str]:
+def _network_table(net: NetworkSpec, given: dict[str, float]) -> dict:
     """A [network] table with explicit weights and biases: each entry the drawn value of the
     parameter it belongs to (a shared name gives every entry of it the same value)."""
-    q = json.dumps
     weights, biases = net.matrices()
     w_out, b_out = [], []
     for layer, (w, b) in enumerate(zip(weights, biases), start=1):
@@ -131,14 +148,14 @@ def _network_lines(net: NetworkSpec, given: dict[str, float]) -> list[str]:
                       for i in range(w.shape[0])])
         if b is not None:
             b_out.append([given.get(b_names[j], float(b[j])) for j in range(len(b))])
-    out = [f"sizes = {q(net.sizes)}", f"hidden = {q(net.hidden)}", f"output = {q(net.output)}",
-           f"bias = {q(net.bias)}", f"loss = {q(net.loss)}", f"weights = {q(w_out)}"]
+    out: dict = {"sizes": list(net.sizes), "hidden": net.hidden, "output": net.output, "bias": net.bias,
+                 "loss": net.loss, "weights": w_out}
     if net.bias:
-        out.append(f"biases = {q(b_out)}")
+        out["biases"] = b_out
     if net.names:
-        out.append("names = { " + ", ".join(f"{k} = {q(v)}" for k, v in net.names.items()) + " }")
+        out["names"] = dict(net.names)
     if net.units:
-        out.append(f"units = {q(net.units)}")
+        out["units"] = net.units
     return out
 
 
@@ -162,36 +179,115 @@ def check_asked(asked: list[str], record: StepRecord) -> None:
 
 # -- writing -----------------------------------------------------------------------------------
 def make(source: str | Path, variants: int, out: str | Path, seed: int = 0, asked: list[str] | None = None,
-         pdf: bool = True) -> list[Variant]:
-    """Write the variants, the class summary and the answer template into ``out``."""
+         pdf: bool = True, force: bool = False) -> list[Variant]:
+    """Write the variants, the class summary, the answer template and the manifest into ``out``.
+
+    The quiz is made in a folder beside ``out`` and moved in when it is complete, the manifest
+    last: an interrupted quiz leaves nothing behind, and a folder holding another quiz is
+    refused (``force``: replaced whole, its grades with it)."""
+    if not 1 <= variants <= MAX_VARIANTS:
+        raise QuizError(_("--variants {n}: give 1 to {limit} (each variant takes about a second and a quarter of "
+                          "a MB; a class needs far fewer)").format(n=short_number(variants), limit=MAX_VARIANTS))
     path = resolve(source)
     spec = load(path)
     check_quizzable(spec)
     out = Path(out)
+    old = quiz_entries(out)
+    if old and not force:
+        raise QuizError(f"{out}: " + _("holds a quiz already ({entries}); give another --out, or --force to replace "
+                                       "it (its grades too)").format(entries=", ".join(e.name for e in old[:3])))
+    staging = _staging_folder(out)
+    try:
+        made = _write_variants(spec, variants, seed, asked, pdf, staging)
+        final = [v.moved(staging, out) for v in made]
+        asked = list(made[0].answers)
+        _summary(staging, out, spec, seed, asked, final)
+        write_manifest(staging, spec, seed, asked, final)
+        _move_in(staging, out, old)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def short_number(n: int | str) -> str:
+    """A number for a message, cut when it is long (a 5000-digit --variants)."""
+    text = n if isinstance(n, str) else str(n)
+    return text if len(text) <= 12 else text[:6] + "…" + _("({digits} digits)").format(digits=len(text))
+
+
+def quiz_entries(out: Path) -> list[Path]:
+    """What a quiz wrote at the top of ``out`` (the manifest first), or [] for a folder without one."""
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        raise QuizError(f"{out}: " + _("is a file; --out names the folder to write the quiz into"))
+    found = [e for e in out.iterdir() if e.name in QUIZ_ENTRIES or re.fullmatch(r"variant-\d+", e.name)]
+    return sorted(found, key=lambda e: (e.name != MANIFEST, e.name))
+
+
+def _staging_folder(out: Path) -> Path:
+    """A new folder beside ``out`` (the same file system, so moving out of it is a rename)."""
+    where = out.resolve()
+    where.parent.mkdir(parents=True, exist_ok=True)
+    staging = where.parent / f".{where.name}.quiz-{secrets.token_hex(4)}"
+    staging.mkdir()
+    return staging
+
+
+def _move_in(staging: Path, out: Path, old: list[Path]) -> None:
+    """The finished quiz into ``out``: one rename for a new folder; into an existing one, the old
+    quiz out first (its manifest first) and the new one in, its manifest last, so that at no
+    moment does a manifest list variants that are not there."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    trash = staging.with_name(staging.name + "-old")
+    trash.mkdir()
+    try:
+        for entry in old:
+            os.rename(entry, trash / entry.name)
+        for entry in sorted(staging.iterdir(), key=lambda e: e.name == MANIFEST):
+            os.rename(entry, out / entry.name)
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _write_variants(spec: ExerciseSpec, variants: int, seed: int, asked: list[str] | None, pdf: bool,
+                    folder: Path) -> list[Variant]:
     width = max(2, len(str(variants)))
+    drawn = [_draw_variant(spec, k, seed, folder / f"variant-{k:0{width}d}") for k in range(1, variants + 1)]
+    pictures = _pictures(drawn)
     made: list[Variant] = []
-    for k in range(1, variants + 1):
-        folder = out / f"variant-{k:0{width}d}"
-        made.append(_variant(spec, k, seed, folder, asked))
+    for (exercise, given, record, steps), picture in zip(drawn, pictures):
+        made.append(_variant(len(made) + 1, exercise, given, record, steps, picture, asked))
         asked = asked or list(made[0].answers)  # the first variant's defaults for all
     if pdf and shutil.which("pdflatex"):
-        no_chinese = []  # sheets in Chinese where pdflatex cannot typeset Chinese
-        for v in made:
-            for kind in ("sheet", "key"):
-                tex = v.files[f"{kind}_tex"]
-                if _needs_cjk(tex.read_text(encoding="utf-8")) and cjk_package() is None:
-                    no_chinese.append(tex)
-                    continue
-                pdf_path = _pdflatex(tex)
-                if pdf_path is not None:
-                    v.files[f"{kind}_pdf"] = pdf_path
-        if no_chinese:
-            print("scalarnet: " + _("note: no PDFs for the {n} .tex files with Chinese text: pdflatex here lacks "
-                                    "the CJKutf8 package or its Chinese fonts (Debian and Ubuntu: apt-get install "
-                                    "latex-cjk-chinese; TeX Live: tlmgr install collection-langchinese); the "
-                                    ".tex files are written").format(n=len(no_chinese)), file=sys.stderr)
-    _summary(out, spec, seed, asked, made)
+        _typeset(made)
     return made
+
+
+def _typeset(made: list[Variant]) -> None:
+    """The PDFs of every sheet and key (those in Chinese where pdflatex here can set Chinese),
+    one pdflatex per core at a time: they are most of a quiz's time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    no_chinese, jobs = [], []
+    for v in made:
+        for kind in ("sheet", "key"):
+            tex = v.files[f"{kind}_tex"]
+            if _needs_cjk(tex.read_text(encoding="utf-8")) and cjk_package() is None:
+                no_chinese.append(tex)
+            else:
+                jobs.append((v, kind, tex))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for (v, kind, _tex), pdf_path in zip(jobs, pool.map(lambda job: _pdflatex(job[2]), jobs)):
+            if pdf_path is not None:
+                v.files[f"{kind}_pdf"] = pdf_path
+    if no_chinese:
+        print("scalarnet: " + _("note: no PDFs for the {n} .tex files with Chinese text: pdflatex here lacks "
+                                "the CJKutf8 package or its Chinese fonts (Debian and Ubuntu: apt-get install "
+                                "latex-cjk-chinese; TeX Live: tlmgr install collection-langchinese); the "
+                                ".tex files are written").format(n=len(no_chinese)), file=sys.stderr)
 
 
 def _record(path: Path) -> tuple[StepRecord, StepDerivations]:
@@ -201,27 +297,33 @@ def _record(path: Path) -> tuple[StepRecord, StepDerivations]:
     return steps.record, steps
 
 
-def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[str] | None) -> Variant:
+def _draw_variant(spec: ExerciseSpec, k: int, seed: int, folder: Path) -> tuple[Path, dict[str, float], StepRecord,
+                                                                                StepDerivations]:
+    """Variant ``k``'s numbers, its exercise file, and its step 1 (drawn again where it does not run)."""
     title = _("{title} · variant {k}").format(title=spec.title, k=k)
+    exercise = folder / "exercise.toml"
     for attempt in range(ATTEMPTS):
         given = draw(spec, seed if attempt == 0 else seed + 7919 * attempt, k)
         text = exercise_toml(spec, given, title, _("Variant {k} of {path}, drawn by scalarnet quiz with seed "
                                                    "{seed}.").format(k=k, path=spec.path, seed=seed))
-        exercise = folder / "exercise.toml"
         write_atomic(exercise, text.encode("utf-8"))
         try:
             record, steps = _record(exercise)
-            break
-        except (ExerciseError, SpecError):  # overflow, log of a negative: draw again
-            continue
-    else:
-        raise QuizError(f"{spec.path}: " + _("variant {k}: every draw from the [vary] ranges failed to run; narrow "
-                                             "them").format(k=k))
+            return exercise, given, record, steps
+        except (ExerciseError, SpecError) as err:  # overflow, log of a negative: draw again
+            last = err
+    raise QuizError(f"{spec.path}: " + _("variant {k}: none of {n} draws from the [vary] ranges ran (the last "
+                                         "one: {error}); narrow the ranges").format(k=k, n=ATTEMPTS, error=last))
+
+
+def _variant(k: int, exercise: Path, given: dict[str, float], record: StepRecord, steps: StepDerivations,
+             picture: dict[str, Path], asked: list[str] | None) -> Variant:
+    """Variant ``k``'s answers, question sheet and answer key, beside its exercise file and picture."""
+    folder = exercise.parent
     asked = asked or default_asked(record)
     check_asked(asked, record)
     answers = {q: step_quantities(record)[q] for q in asked}
     v = Variant(k, folder, given, answers, {"exercise": exercise})
-    picture = _picture(exercise, {name for name, _ in formula_exprs(steps)}, set(given), folder)
     v.files.update(picture)
     sheet_md, key_md, sheet_tex, key_tex = (folder / n for n in ("sheet.md", "key.md", "sheet.tex", "key.tex"))
     write_atomic(sheet_md, sheet_markdown(steps, v, asked, picture).encode("utf-8"))
@@ -232,28 +334,41 @@ def _variant(spec: ExerciseSpec, k: int, seed: int, folder: Path, asked: list[st
     return v
 
 
-def _picture(exercise: Path, computed: set[str], given: set[str], folder: Path) -> dict[str, Path]:
-    """The network picture with the given numbers only: the computed values are hidden.
-    Rendered to SVG and PNG; where nothing renders, the DOT source is written instead."""
-    from ..views.diagram import NotRendered, diagram, save
+def _pictures(drawn: list[tuple[Path, dict[str, float], StepRecord, StepDerivations]]) -> list[dict[str, Path]]:
+    """Every variant's network picture with the given numbers only (the computed values are
+    hidden), all in one layout sized for the widest numbers of any variant (every variant has
+    the same boxes and arrows), rendered to SVG and PNG in one go per format; where nothing
+    renders, the DOT sources are written instead."""
+    from ..views.diagram import NotRendered, pictures, save_all, sizing, subject_of
 
-    graph = diagram(exercise, step=1, phase="forward", level="neuron")
-    if computed and not hide_values(graph, computed, {name.replace("_", "") for name in given}):
-        print("scalarnet: " + _("note: {file} may show computed values (no node of the picture was recognised to "
-                                "hide them); look at it before handing the sheet out").format(
-            file=folder / "network.svg"), file=sys.stderr)
-    out = {}
+    subjects = [subject_of(exercise, step=1) for exercise, *_rest in drawn]
+    shared = [sizing(s, level="neuron") for s in subjects]
+    pinned = pictures(subjects[0], phase="forward", level="neuron", size_with=shared)[0].layout
+    graphs = []
+    for subject, (exercise, given, _record, steps) in zip(subjects, drawn):
+        graph = pictures(subject, phase="forward", level="neuron", pinned=pinned)[0].graph
+        computed = {name for name, _ in formula_exprs(steps)}
+        if computed and not hide_values(graph, computed, {name.replace("_", "") for name in given}):
+            print("scalarnet: " + _("note: {file} may show computed values (no node of the picture was recognised "
+                                    "to hide them); look at it before handing the sheet out").format(
+                file=exercise.parent / "network.svg"), file=sys.stderr)
+        graphs.append(graph)
+    out: list[dict[str, Path]] = [{} for _ in drawn]
     for fmt in ("svg", "png"):
         try:
-            out[f"picture_{fmt}"] = save(graph, folder / f"network.{fmt}")[0]
+            paths = save_all(graphs, [exercise.parent / "network" for exercise, *_rest in drawn], fmt)
         except NotRendered as err:
-            out["picture_dot"] = err.written[0]
+            for files, dot in zip(out, err.written):
+                files["picture_dot"] = dot
             break
+        for files, path in zip(out, paths):
+            files[f"picture_{fmt}"] = path
     return out
 
 
 # a label line "name = number" or "name = formula = number" (after a line break \n or \l, or the opening quote)
-_VALUE = re.compile(r'(\\[ln]|")([^\s=\\"]+) = ((?:[^\\"=]+ = )?)(-?\d[\d.]*(?:e[-+]?\d+)?)')
+# (numbers as pictures write them: the true minus sign, 3.64 × 10⁻⁵)
+_VALUE = re.compile(r'(\\[ln]|")([^\s=\\"]+) = ((?:[^\\"=]+ = )?)([−-]?\d[\d.]*(?:e[-+]?\d+| × 10⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?)')
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
@@ -282,8 +397,9 @@ def formula_exprs(steps: StepDerivations) -> list[tuple[str, symbolic.Expr]]:
 
 
 def formula_lines(steps: StepDerivations) -> list[tuple[str, str]]:
-    """(name, formula) of each [graph] node, written as a textbook does (σ, superscripts)."""
-    return [(name, symbolic.text(expr)) for name, expr in formula_exprs(steps)]
+    """(name, formula) of each [graph] node, written as a textbook does (σ, superscripts, names as every
+    view writes them: views/typography.py); the name as in the file."""
+    return [(name, symbolic.text(expr, shown)) for name, expr in formula_exprs(steps)]
 
 
 def _given_rows(steps: StepDerivations, v: Variant) -> list[tuple[str, str, str]]:
@@ -313,17 +429,17 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def sheet_markdown(steps: StepDerivations, v: Variant, asked: list[str], picture: dict[str, Path]) -> str:
     loss = steps.exercise.loss_name
-    out = [f"# {steps.exercise.title}", "", "## " + _("The network"), ""]
+    out = [f"# {markdown_text(steps.exercise.title)}", "", "## " + _("The network"), ""]
     if "picture_svg" in picture:
         out += [f"![{_('the network with the given numbers')}]({picture['picture_svg'].name})", ""]
     elif "picture_dot" in picture:
         out += [_("The picture's Graphviz source is {file} (render it with {command}).").format(
             file=f"`{picture['picture_dot'].name}`", command=f"`dot -Tsvg {picture['picture_dot'].name}`"), ""]
     out += ["## " + _("Given"), ""] + _md_table(_header(N_("name"), N_("what"), N_("value")),
-                                                 [list(r) for r in _given_rows(steps, v)])
-    out += ["", "## " + _("The formulas"), ""] + [f"- {name} = {text}" for name, text in formula_lines(steps)]
+                                                 [[shown(n), *r] for n, *r in _given_rows(steps, v)])
+    out += ["", "## " + _("The formulas"), ""] + [f"- {shown(name)} = {text}" for name, text in formula_lines(steps)]
     out += ["", "## " + _("Questions"), "", _run_one_step("η"), ""]
-    out += [_("{k}. {what} ({quantity}) = ________").format(k=k, what=describe(q, loss), quantity=f"`{q}`")
+    out += [_("{k}. {what} ({quantity}) = ________").format(k=k, what=shown(describe(q, loss)), quantity=f"`{q}`")
             for k, q in enumerate(asked, start=1)]
     out += ["", _("Hand in each answer as a CSV row {row}, e.g. {example}.").format(
         row="`student,variant,quantity,value`", example=f"`s01,{v.id},{asked[0]},0.123`"), ""]
@@ -337,25 +453,27 @@ def _update_line(name: str, record: StepRecord, lr: float, latex: bool) -> str:
         return (rf"{n}^{{+}} &= {n} - \eta \cdot \frac{{\partial {derivation.latex_name(record.loss_name)}}}"
                 rf"{{\partial {n}}} = {derivation.latex_number(before)} - {derivation.latex_number(lr)} \cdot "
                 rf"{_paren(derivation.latex_number(g))} = {derivation.latex_number(after)}")
-    return (f"{name}⁺ = {name} − η·∂{record.loss_name}/∂{name} = {number(before)} − {number(lr)}·"
+    w = shown(name)
+    return (f"{w}⁺ = {w} − η·{partial(record.loss_name, name)} = {number(before)} − {number(lr)}·"
             f"{_paren(number(g))} = {number(after)}")
 
 
 def _paren(text: str) -> str:
-    return f"({text})" if text.startswith("-") else text
+    """A negative number in a product, bracketed: 1·(−0.0157) (LaTeX's minus is -, the text's −)."""
+    return f"({text})" if text.startswith(("-", "−")) else text
 
 
 def key_markdown(steps: StepDerivations, v: Variant, asked: list[str]) -> str:
     ex, record = steps.exercise, steps.record
     loss = ex.loss_name
-    out = ["# " + _("Answer key · {title}").format(title=ex.title), "", "## " + _("Answers"), ""]
-    out += _md_table(_header(N_("quantity"), N_("what"), N_("answer")), [[f"`{q}`", describe(q, loss), number(a)]
+    out = ["# " + _("Answer key · {title}").format(title=markdown_text(ex.title)), "", "## " + _("Answers"), ""]
+    out += _md_table(_header(N_("quantity"), N_("what"), N_("answer")), [[f"`{q}`", shown(describe(q, loss)), number(a)]
                                                               for q, a in v.answers.items()])
     out += ["", "## " + _("Given"), ""] + _md_table(_header(N_("name"), N_("what"), N_("value")),
-                                                     [list(r) for r in _given_rows(steps, v)])
+                                                     [[shown(n), *r] for n, *r in _given_rows(steps, v)])
     out += ["", "## " + _("Forward pass"), ""]
     values = {n: vals[0] for n, vals in record.values.items()}
-    out += [f"- {name} = {text} = {number(values[name])}" for name, text in formula_lines(steps)]
+    out += [f"- {shown(name)} = {text} = {number(values[name])}" for name, text in formula_lines(steps)]
     out += ["", _("The loss: {loss} = {value}").format(loss=loss, value=number(record.loss)), "",
             "## " + _("Backward pass"), ""]
     for name in ex.trainable:
@@ -410,7 +528,9 @@ def _latex_document(body: list[str]) -> str:
 
 
 def _tex_text(text: str) -> str:
-    """Plain words for LaTeX text mode."""
+    """Plain words for LaTeX text mode, on one line (a blank line would end a \\section*{…}'s
+    argument), control characters shown as escapes."""
+    text = one_line(text)
     return re.sub(r"([\\{}_^#$%&~])", lambda m: r"\textbackslash{}" if m[1] == "\\" else "\\" + m[1], text)
 
 
@@ -510,22 +630,40 @@ def _pdflatex(tex: Path) -> Path | None:
 
 
 # -- the class summary ------------------------------------------------------------------------------
-def _summary(out: Path, spec: ExerciseSpec, seed: int, asked: list[str], made: list[Variant]) -> None:
+def _summary(staging: Path, out: Path, spec: ExerciseSpec, seed: int, asked: list[str],
+             made: list[Variant]) -> None:
+    """summary.json, summary.csv and answers-template.csv, written into ``staging``; the paths
+    they name are those in ``out``."""
     given = list(made[0].given)
     doc = {"source": spec.path, "title": spec.title, "seed": seed, "asked": asked,
            "variants": [{**v.to_json(), "given": v.given, "answers": v.answers,
                          "files": {k: str(p) for k, p in v.files.items()}} for v in made]}
-    write_atomic(out / "summary.json", (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_atomic(staging / "summary.json", (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
     table = io.StringIO()
     w = csv.writer(table, lineterminator="\n")
     w.writerow(["variant", *given, *asked])
     for v in made:
         w.writerow([v.id, *(repr(v.given[n]) for n in given), *(repr(v.answers[q]) for q in asked)])
-    write_atomic(out / "summary.csv", table.getvalue().encode("utf-8"))
+    write_atomic(staging / "summary.csv", table.getvalue().encode("utf-8"))
     template = io.StringIO()
     w = csv.writer(template, lineterminator="\n")
     w.writerow(["student", "variant", "quantity", "value"])
     for v in made:
         for q in asked:
             w.writerow(["", v.id, q, ""])
-    write_atomic(out / "answers-template.csv", template.getvalue().encode("utf-8"))
+    write_atomic(staging / "answers-template.csv", template.getvalue().encode("utf-8"))
+
+
+def write_manifest(staging: Path, spec: ExerciseSpec, seed: int, asked: list[str], made: list[Variant]) -> None:
+    """manifest.json: every variant's folder and exercise file (with its SHA-256) and every file
+    of the quiz, relative to its folder. `grade` reads only the variants listed here."""
+    files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+    doc = {"scalarnet": "quiz", "version": 1, "source": spec.path, "seed": seed, "asked": asked,
+           "variants": [{"id": v.id, "folder": v.folder.name, "exercise": f"{v.folder.name}/exercise.toml",
+                         "sha256": file_digest(staging / v.folder.name / "exercise.toml")} for v in made],
+           "files": [*files, MANIFEST]}
+    write_atomic(staging / MANIFEST, (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -52,12 +52,28 @@ def animate(pngs: Sequence[bytes], fmt: str, fps: float = 2.0, width: int | None
     duration = round(1000 / check_fps(fps))
     options = {"save_all": True, "append_images": frames[1:], "duration": duration, "loop": 0}
     if fmt == "gif":
+        frames = _one_palette(frames, Image)
+        options["append_images"] = frames[1:]
         frames[0].save(out, format="GIF", optimize=False, disposal=1, **options)
     elif fmt == "apng":
         frames[0].save(out, format="PNG", **options)
     else:
         frames[0].save(out, format="WEBP", lossless=True, **options)
     return out.getvalue()
+
+
+def _one_palette(frames: list, image_module) -> list:
+    """The frames in one palette of at most 256 colours, chosen once from a small copy of all of
+    them (a diagram has few colours), every pixel then given its nearest colour without
+    dithering: quantizing each big frame on its own costs seconds and lets colours flicker."""
+    small = [f.reduce(4) if min(f.size) >= 8 else f for f in frames]
+    sheet = image_module.new("RGB", (max(f.width for f in small), sum(f.height for f in small)), "white")
+    y = 0
+    for f in small:
+        sheet.paste(f, (0, y))
+        y += f.height
+    palette = sheet.quantize(colors=256, dither=image_module.Dither.NONE)
+    return [f.quantize(palette=palette, dither=image_module.Dither.NONE) for f in frames]
 
 
 def _pad(frame, width: int, height: int, image_module):

@@ -37,6 +37,10 @@ def table(c: Comparison) -> str:
     out += aligned_rows([_("param"), names[0], _("finite difference"), "|Δ|", _("note")], rows)
     if len(fd) > SHOWN:
         out.append("  " + _("(the {n} largest of {total}; --json shows them all)").format(n=SHOWN, total=len(fd)))
+    every = len(c.runs[0].grads[0])
+    if len(fd) < every:
+        out.append("  " + _("(finite differences of {n} of the {total} parameters, spread evenly: each takes two "
+                            "passes of the whole network)").format(n=f"{len(fd):,}", total=f"{every:,}"))
     if c.kinks:
         kinks = c.kinks_shown()
         out += ["", _("kinks in step 1 ({n}): ").format(n=len(kinks)) + "; ".join(kinks[:5])
@@ -50,9 +54,9 @@ def table(c: Comparison) -> str:
 def _quantity_rows(c: Comparison, kind: str) -> list[str]:
     params = list(c.runs[0].grads[0])
     last = c.runs[0].grads[-1] if kind == "grad" else c.runs[0].params[-1]
-    diffs = {n: [max(abs(getattr(c.runs[_index(c, p.a)], kind + "s")[k][n]
-                         - getattr(c.runs[_index(c, p.b)], kind + "s")[k][n]) for k in range(c.steps))
-                 for p in c.pairs] for n in params}
+    per_run = {r.name: getattr(r, kind + "s") for r in c.runs}  # looked up once, not per parameter
+    diffs = {n: [max(abs(per_run[p.a][k][n] - per_run[p.b][k][n]) for k in range(c.steps)) for p in c.pairs]
+             for n in params}
     shown = sorted(params, key=lambda n: -max(diffs[n], default=0.0))[:SHOWN] if len(params) > SHOWN else params
     rows = [[n, number(last[n]), *(f"{d:.2g}" for d in diffs[n])] for n in shown]
     out = aligned_rows([_("param"), c.runs[0].name, *(f"|{p.a} − {p.b}|" for p in c.pairs)], rows)
@@ -60,7 +64,3 @@ def _quantity_rows(c: Comparison, kind: str) -> list[str]:
         out.append("  " + _("(the {n} largest differences of {total} parameters; --json has the pairs' maxima)").format(
             n=SHOWN, total=len(params)))
     return out
-
-
-def _index(c: Comparison, name: str) -> int:
-    return [r.name for r in c.runs].index(name)

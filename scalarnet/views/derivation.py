@@ -15,9 +15,11 @@ from collections.abc import Callable
 
 from ..analysis.derive import TOLERANCE, DeltaForm, DeltaLine, Derivation, Factor, Hop, Path
 from ..core import symbolic
+from ..core.infix import operand
 from ..engines.record import which_examples
 from ..i18n import N_, _, ngettext, using_language
-from .table import aligned_rows, number
+from .table import aligned_rows, display_width, number, one_line, shown
+from .typography import partial
 
 FORMATS = ("text", "markdown", "latex", "json")
 MAX_ROWS = 32  # rows of a summary's tables before "… more"
@@ -50,13 +52,16 @@ def count_json(n: int) -> int | float | str:
     return float(n) if n < 10**308 else count_text(n)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+# what Markdown reads within a line (- + . start a list only at the start of one, and ( ! act only
+# next to a bracket, escaped already: left as they are, so 2-2-2 (seed 003) stays readable)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$])")
 
 
 def markdown_text(text: str) -> str:
     """A user's string in Markdown prose: <, > and & as HTML entities (no raw HTML), the
-    other characters Markdown reads (*, _, [, $, ...) backslash-escaped, line breaks as spaces."""
-    text = html.escape(re.sub(r"\s", " ", text), quote=False)
+    other characters Markdown reads (*, _, [, $, ...) backslash-escaped, line breaks as spaces,
+    control characters (a terminal escape) shown as escapes."""
+    text = html.escape(one_line(text), quote=False)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
@@ -97,18 +102,28 @@ def latex_number(v: float) -> str:
 def _partial(top: str, bottom: str, latex: bool) -> str:
     if latex:
         return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
-    return f"∂{top}/∂{bottom}"
+    return partial(top, bottom)
 
 
-def _in_chain(shown: str, expr: symbolic.Expr | None, latex: bool) -> str:
+def _shown(name: str) -> str:
+    """A name in running text, as every view writes it (views/typography.py), bracketed when it is a formula."""
+    return operand(shown(name))
+
+
+def _text_names(d: Derivation) -> Derivation:
+    """``d`` with its names as the text shows them, for the prose (not for its arithmetic)."""
+    return dataclasses.replace(d, loss=_shown(d.loss), param=_shown(d.param), example_loss=_shown(d.example_loss))
+
+
+def _in_chain(written: str, expr: symbolic.Expr | None, latex: bool) -> str:
     """One factor of a product of factors: bracketed if it is a sum or starts with a minus."""
-    if isinstance(expr, symbolic.Sum) or shown.startswith(("−", "-")) or (not latex and " / " in shown):
-        return rf"\left({shown}\right)" if latex else f"({shown})"
-    return shown
+    if isinstance(expr, symbolic.Sum) or written.startswith(("−", "-")) or (not latex and " / " in written):
+        return rf"\left({written}\right)" if latex else f"({written})"
+    return written
 
 
 def _symbolic(f: Factor, latex: bool) -> str:
-    return symbolic.latex(f.symbolic, latex_name) if latex else symbolic.text(f.symbolic)
+    return symbolic.latex(f.symbolic, latex_name) if latex else symbolic.text(f.symbolic, shown)
 
 
 def _chain_lines(factors: tuple[Factor, ...], latex: bool) -> tuple[str, str, str]:
@@ -152,7 +167,7 @@ def _check(d: Derivation, head: str = N_("check:")) -> str:
     return _("{check} the engine's gradient ∂{loss}/∂{param} = {gradient}; the sum over the paths "
              "= {total}, difference {difference}: {verdict}").format(
         check=_(head), loss=d.loss, param=d.param, gradient=number(d.gradient), total=number(d.total),
-        difference=f"{d.difference:.3g}", verdict=_verdict(d.agrees))
+        difference=number(d.difference, 3), verdict=_verdict(d.agrees))
 
 
 def _child_rules(hops: list[Hop]) -> dict[str, Factor]:
@@ -162,20 +177,21 @@ def _child_rules(hops: list[Hop]) -> dict[str, Factor]:
 
 # -- text ------------------------------------------------------------------------------------
 def text(d: Derivation) -> str:
+    raw, d = d, _text_names(d)  # the names as shown, in the prose; the paths show their own
     out = [_("∂{loss}/∂{param} at {where}: {count}").format(loss=d.loss, param=d.param, where=_where(d),
                                                            count=_count(d))]
     if note := _batch_note(d):
         out.append(note)
     out.append("")
     if d.paths is None:
-        out += _text_summary(d)
+        out += _text_summary(d, raw)
     else:
         for k, path in enumerate(d.paths, start=1):
             out += _text_path(d, path, k)
         products = [p.product for p in d.paths]
         terms = " + ".join(_in_chain(number(v), None, False) for v in products)
-        shown = f"{terms} = {number(d.total)}" if 1 < len(products) <= 8 else number(d.total)
-        out.append(f"∂{d.loss}/∂{d.param} = {shown}")
+        summed = f"{terms} = {number(d.total)}" if 1 < len(products) <= 8 else number(d.total)
+        out.append(f"∂{d.loss}/∂{d.param} = {summed}")
     out.append(_check(d))
     return "\n".join(out) + "\n"
 
@@ -191,11 +207,11 @@ def _steps(path: Path, latex: bool) -> list[str]:
 
 
 def _text_path(d: Derivation, path: Path, k: int) -> list[str]:
-    label = " → ".join(path.nodes)
+    label = " → ".join(shown(n) for n in path.nodes)
     if d.n_paths > 1 or len(d.examples) > 1:
         label = _path_label(k, path, d) + _(": {route}").format(route=label)
     lead = f"∂{d.loss}/∂{d.param} = " if d.n_paths == 1 else ""
-    pad = " " * (len(lead) - 2)
+    pad = " " * (display_width(lead) - 2)  # the "=" of each next line under the first one, CJK names too
     lines = _steps(path, latex=False)
     first = f"  {lead}{lines[0]}" if len(path.factors) > 1 or lead else f"  = {lines[0]}"
     return [label, first, *(f"  {pad}= {line}" for line in lines[1:]), ""]
@@ -207,7 +223,8 @@ def _path_label(k: int, path: Path, d: Derivation) -> str:
     return label + (_(" (example {example})").format(example=path.example) if len(d.examples) > 1 else "")
 
 
-def _text_summary(d: Derivation) -> list[str]:
+def _text_summary(d: Derivation, raw: Derivation) -> list[str]:
+    """The delta form's sum, for too many paths (``d``: with the names as shown; ``raw``: as in the file)."""
     fix = (_("--max-paths {n} lists them").format(n=d.n_paths) if d.n_paths < 10**6
            else _("far too many to list one by one"))
     out = [_("Too many paths to list ({fix}); the delta form sums them:").format(fix=fix),
@@ -217,10 +234,10 @@ def _text_summary(d: Derivation) -> list[str]:
     out.append(_("∂{loss}/∂{param} = Σ over the examples and the nodes c that use {param} of "
                  "δ(c) · ∂c/∂{param}, with {rules}").format(
         loss=d.loss, param=d.param,
-        rules=", ".join(f"∂{c}/∂{d.param} = {symbolic.text(f.symbolic)}" for c, f in rules.items())))
-    c = next(iter(rules)) if len(rules) == 1 else "c"  # name the one child in the header
-    rows = [[str(h.example), h.factor.node, number(h.delta), number(h.factor.value), number(h.product + 0.0)]
-            for h in d.hops[:MAX_ROWS]]  # + 0.0: a product −0 shows as 0
+        rules=", ".join(f"{partial(c, raw.param)} = {symbolic.text(f.symbolic, shown)}" for c, f in rules.items())))
+    c = _shown(next(iter(rules))) if len(rules) == 1 else "c"  # name the one child in the header
+    rows = [[str(h.example), shown(h.factor.node), number(h.delta), number(h.factor.value), number(h.product)]
+            for h in d.hops[:MAX_ROWS]]
     out += aligned_rows([_("example"), _("node c"), f"δ({c})", f"∂{c}/∂{d.param}", _("product")], rows)
     if len(d.hops) > MAX_ROWS:
         out.append(_("  … {n} more rows").format(n=len(d.hops) - MAX_ROWS))
@@ -228,7 +245,7 @@ def _text_summary(d: Derivation) -> list[str]:
     if d.deltas:
         out.append(_("δ = ∂{loss}/∂net of the net inputs on the paths, summed over the batch:").format(loss=d.loss))
         items = list(d.deltas.items())
-        out += aligned_rows(["net", "δ"], [[name, number(v)] for name, v in items[:MAX_ROWS]])
+        out += aligned_rows(["net", "δ"], [[shown(name), number(v)] for name, v in items[:MAX_ROWS]])
         if len(items) > MAX_ROWS:
             out.append(_("  … {n} more").format(n=len(items) - MAX_ROWS))
         out.append("")
@@ -283,8 +300,8 @@ def _summary_prose(d: Derivation, count: str) -> list[str]:
 
 def markdown(d: Derivation, heading: str = "####") -> str:
     # the names in prose escaped (the math goes through latex_name): no raw HTML, whatever a name holds
-    prose = dataclasses.replace(d, loss=markdown_text(d.loss), param=markdown_text(d.param),
-                                example_loss=markdown_text(d.example_loss))
+    prose = dataclasses.replace(d, loss=markdown_text(_shown(d.loss)), param=markdown_text(_shown(d.param)),
+                                example_loss=markdown_text(_shown(d.example_loss)))
     out = [f"{heading} " + _("∂{loss}/∂{param} at {where}").format(loss=prose.loss, param=prose.param,
                                                                     where=_where(d)), ""]
     if note := _batch_note(prose):
@@ -407,17 +424,17 @@ def _delta_lhs(f: DeltaForm, line: DeltaLine, latex: bool) -> str:
         return _partial(f.loss, f.param, latex)
     if latex:
         return rf"\delta_{{{latex_name(line.symbol[2:])}}} = {_partial(f.loss, line.name, True)}"
-    return f"{line.symbol} = ∂{f.loss}/∂{line.name}"
+    return f"{shown(line.symbol)} = {partial(f.loss, line.name)}"
 
 
 def _delta_rows(f: DeltaForm, values: dict[str, list[float]], latex: bool) -> list[tuple[str, list[str]]]:
     """(the left-hand side, the right-hand sides: formula, numbers, result) per line shown."""
     rows = []
-    shown = [line for line in f.lines if line.name == f.param][:MAX_DELTAS]
-    shown = [line for line in f.lines if line.name != f.param][:MAX_DELTAS] + shown
-    for line in sorted(shown, key=f.lines.index):
+    listed = [line for line in f.lines if line.name == f.param][:MAX_DELTAS]
+    listed = [line for line in f.lines if line.name != f.param][:MAX_DELTAS] + listed
+    for line in sorted(listed, key=f.lines.index):
         at = _delta_values(f, line.example, values, f.examples)
-        expr = (symbolic.latex(line.expr, _delta_latex_name) if latex else symbolic.text(line.expr))
+        expr = (symbolic.latex(line.expr, _delta_latex_name) if latex else symbolic.text(line.expr, shown))
         numbers = _delta_numbers(line, at, latex)
         result = (latex_number if latex else number)(line.value)
         rows.append((_delta_lhs(f, line, latex), [expr] + ([numbers] if numbers else []) + [result]))
@@ -428,16 +445,18 @@ def _delta_latex_name(name: str) -> str:
     return rf"\delta_{{{latex_name(name[2:])}}}" if name.startswith("δ_") else latex_name(name)
 
 
-def _delta_check(f: DeltaForm, head: str = N_("check:")) -> str:
+def _delta_check(f: DeltaForm, head: str = N_("check:"), name: Callable[[str], str] = _shown) -> str:
     return _("{check} the engine's gradient ∂{loss}/∂{param} = {gradient}; the delta form gives "
-             "{total}: {verdict}").format(check=_(head), loss=f.loss, param=f.param, gradient=number(f.gradient),
-                                          total=number(f.total), verdict=_verdict(f.agrees))
+             "{total}: {verdict}").format(check=_(head), loss=name(f.loss), param=name(f.param),
+                                          gradient=number(f.gradient), total=number(f.total),
+                                          verdict=_verdict(f.agrees))
 
 
-def _delta_head(f: DeltaForm) -> str:
+def _delta_head(f: DeltaForm, name: Callable[[str], str] = _shown) -> str:
+    """The heading; ``name`` writes the loss and the parameter (Markdown escapes them)."""
     return _("∂{loss}/∂{param} at step {step}, {examples}, in the delta form: "
              "δ = ∂{loss}/∂net of each neuron on the way, from the loss down").format(
-        loss=f.loss, param=f.param, step=f.step, examples=which_examples(f.examples))
+        loss=name(f.loss), param=name(f.param), step=f.step, examples=which_examples(f.examples))
 
 
 def delta_text(f: DeltaForm, values: dict[str, list[float]]) -> str:
@@ -445,7 +464,7 @@ def delta_text(f: DeltaForm, values: dict[str, list[float]]) -> str:
     hidden = len(f.lines) - len(_delta_rows(f, values, False))
     for lhs, rhs in _delta_rows(f, values, latex=False):
         out.append(f"  {lhs} = {rhs[0]}")
-        out += [" " * (len(lhs) + 3) + f"= {r}" for r in rhs[1:]]
+        out += [" " * (display_width(lhs) + 3) + f"= {r}" for r in rhs[1:]]
     if hidden:
         out.append(_("  … {n} more lines (--format json lists them all)").format(n=hidden))
     out += ["", _delta_check(f)]
@@ -454,8 +473,9 @@ def delta_text(f: DeltaForm, values: dict[str, list[float]]) -> str:
 
 def delta_markdown(f: DeltaForm, values: dict[str, list[float]], heading: str = "####") -> str:
     rows = [f"{lhs} &= " + " \\\\\n&= ".join(rhs) for lhs, rhs in _delta_rows(f, values, latex=True)]
-    return "\n".join([f"{heading} {_delta_head(f)}", "", "$$", r"\begin{aligned}", " \\\\\n".join(rows),
-                      r"\end{aligned}", "$$", "", _delta_check(f, N_("**Check:**")), ""])
+    prose = lambda n: markdown_text(_shown(n))  # noqa: E731
+    return "\n".join([f"{heading} {_delta_head(f, prose)}", "", "$$", r"\begin{aligned}", " \\\\\n".join(rows),
+                      r"\end{aligned}", "$$", "", _delta_check(f, N_("**Check:**"), prose), ""])
 
 
 def delta_latex(f: DeltaForm, values: dict[str, list[float]]) -> str:

@@ -5,6 +5,8 @@ them shows as empty boxes. The in-process renderer (resvg, cairosvg) and matplot
 therefore given a CJK font to fall back to: the best one of those installed, found with
 fontconfig's ``fc-list`` (the fonts Graphviz, cairo and resvg see), else in matplotlib's own
 font list (macOS, Windows); the system Graphviz falls back through fontconfig by itself.
+matplotlib is handed the font's file (``matplotlib_family``), since its own font cache may
+have been made before the font was installed.
 When a picture holds CJK text and no CJK font is installed, ``warn_if_missing`` says once
 which package to install; the picture is still drawn.
 """
@@ -79,6 +81,35 @@ def sans_families(names: Iterable[str] | None = None) -> list[str]:
     names = list(installed() if names is None else names)
     preferred = [n for n in PREFERRED if n in names]
     return preferred + [n for n in names if n not in preferred and "Serif" not in n and "Mono" not in n]
+
+
+def font_file(family: str) -> str | None:
+    """The file fontconfig draws ``family`` from (its regular face), or None without fontconfig."""
+    fc_match = shutil.which("fc-match")
+    if not fc_match:
+        return None
+    try:
+        done = subprocess.run([fc_match, "-f", "%{file}", f"{family}:lang=zh"], capture_output=True, text=True,
+                              timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def matplotlib_family(font_manager) -> str | None:
+    """The CJK family for matplotlib (``font_manager``: its module). matplotlib knows the fonts of
+    its font cache, which may predate the CJK font: so the file fontconfig finds is registered
+    with it (``addfont``), under the family name matplotlib reads from the file; without
+    fontconfig, the best CJK family of matplotlib's own list. None when there is none."""
+    family = cjk_family()
+    path = font_file(family) if family and shutil.which("fc-list") else None
+    if path:
+        try:
+            font_manager.fontManager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
+        except (OSError, RuntimeError, ValueError):  # a file matplotlib cannot read: its own list, then
+            pass
+    return cjk_family(f.name for f in font_manager.fontManager.ttflist)
 
 
 def warn_if_missing(texts: Iterable[str], family: str | None = None) -> bool:

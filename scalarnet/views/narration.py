@@ -12,37 +12,32 @@ meet, the backward line is the sum of their shares.
 
 from __future__ import annotations
 
-import re
-
 from ..analysis.derive import fold, numeric_partials
-from ..core.node import Node, formula
+from ..core.infix import formula
+from ..core.node import Node
 from ..i18n import _
-from .diagram.text import superscripts
+from .typography import name as shown
+from .typography import partial as _d
+from .typography import pretty, scientific, signed, superscripts
 
 
 def num(v: float) -> str:
     """Six significant digits as the tutorials print them, trailing zeros kept where the
     number was rounded (0.593270, 0.0821670) and dropped where it was not (0.3775, 0.4, 1);
-    a minus is a real minus sign."""
-    v = float(v)
+    the true minus sign, never −0, and 3.64 × 10⁻⁵ where digits alone would need an exponent
+    (views/typography.py)."""
+    v = float(v) + 0.0
     if v.is_integer() and abs(v) < 1e15:
-        text = str(int(v))
-    else:
-        short = format(v, ".6g")
-        text = short if abs(float(short) - v) <= 1e-12 * abs(v) else format(v, "#.6g")
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
-    return text.replace("-", "−")
+        return signed(str(int(v)))
+    short = format(v, ".6g")
+    if "e" in short:
+        return scientific(v)
+    return signed(short if abs(float(short) - v) <= 1e-12 * abs(v) else format(v, "#.6g"))
 
 
 def _factor(v: float) -> str:
     """A number inside a product: negative numbers in parentheses."""
     return f"({num(v)})" if v < 0 else num(v)
-
-
-def _d(top: str, bottom: str) -> str:
-    return f"∂{top}/∂{bottom}"
 
 
 class Narrator:
@@ -69,10 +64,10 @@ class Narrator:
         """``out_h1 = σ(net_h1) = σ(0.3775) = 0.593270``; a leaf: ``w1 = 0.15``."""
         node = self.slot[name]
         if node.op is None:
-            return f"{name} = {num(node.value)}"
-        shown = superscripts(formula(node))
-        with_numbers = _substitute(shown, {n: v.value for n, v in self.slot.items() if n != name})
-        parts = [name, shown] + ([with_numbers] if with_numbers != shown else []) + [num(node.value)]
+            return f"{shown(name)} = {num(node.value)}"
+        written = pretty(formula(node, lambda n: self.name_of.get(id(n)), num))
+        with_numbers = superscripts(formula(node, lambda n: num(n.value) if id(n) in self.name_of else None, num))
+        parts = [shown(name), written] + ([with_numbers] if with_numbers != written else []) + [num(node.value)]
         return " = ".join(parts)
 
     def backward(self, name: str) -> str:
@@ -94,16 +89,7 @@ class Narrator:
     def update(self, name: str, before: float, grad: float, after: float, rate: float, trained: bool) -> str:
         """``w5⁺ = w5 − η·∂E/∂w5 = 0.4 − 0.5 × 0.0821670 = 0.358916``."""
         if not trained:
-            return _("{name} is not trained: it stays {value}").format(name=name, value=num(before))
-        return (f"{name}⁺ = {name} − η·{_d(self.loss, name)} = {num(before)} − {num(rate)} × {_factor(grad)}"
-                f" = {num(after)}")
-
-
-def _substitute(text: str, values: dict[str, float]) -> str:
-    """``text`` with each name replaced by its value (whole identifiers only, longest first)."""
-    if not values:
-        return text
-    names = sorted(values, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?![\w.])")
-    return pattern.sub(lambda m: _factor(values[m.group(1)]), text)
+            return _("{name} is not trained: it stays {value}").format(name=shown(name), value=num(before))
+        return (f"{shown(name)}⁺ = {shown(name)} − η·{_d(self.loss, name)} = {num(before)} − {num(rate)} × "
+                f"{_factor(grad)} = {num(after)}")
 

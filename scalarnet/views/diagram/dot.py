@@ -1,30 +1,24 @@
-"""How a scene is drawn: text sizes, shapes and colours per role, a legend, highlighted paths
-and the current node of a frame, written as DOT whose every position is pinned (Graphviz's
+"""How a scene is drawn, the last stage of a diagram: shapes and colours per role, the legend,
+highlighted paths and the current node of a frame, written as DOT whose every position is pinned (Graphviz's
 ``nop2`` layout: it draws what ``layout.py`` placed, and the system Graphviz and the
 WebAssembly one draw the same picture). Every label is plain text escaped by
 ``text.dot_label`` (no HTML-like labels: the WebAssembly Graphviz ignores them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
 
 import graphviz
 
-from ...i18n import N_, _
 from .. import render
 from . import layout
-from .metrics import SLACK, block_size
+from .metrics import BOX_SIZE, EDGE_SIZE, LEGEND_SIZE, PAD_X, PAD_Y, TITLE_SIZE, block_size, box_size
 from .scene import Scene
 from .text import dot_label, dot_text
 
 FONT = "DejaVu Sans Condensed,Helvetica,Arial,sans-serif"
 MONO = "DejaVu Sans Mono,Menlo,Consolas,Courier,monospace"
 RED = "#d62728"
-BOX_SIZE = 11.0  # points: box text
-EDGE_SIZE = 10.0  # edge labels (at least 9 pt, the issue's floor for reading numbers)
-TITLE_SIZE = 12.0
-LEGEND_SIZE = 10.0
-PAD_X, PAD_Y = 7.2, 5.0  # inside a box (Graphviz's margin 0.1 inch)
 
 STYLES: dict[str, dict[str, str]] = {
     "param": {"shape": "box", "style": "rounded,filled", "fillcolor": "#fff2cc", "color": "#d6b656"},
@@ -38,11 +32,6 @@ STYLES: dict[str, dict[str, str]] = {
     "neuron": {"shape": "box", "style": "rounded,filled", "fillcolor": "#d5e8d4", "color": "#82b366"},
     "layer": {"shape": "box", "style": "filled", "fillcolor": "#d5e8d4", "color": "#82b366", "fontname": MONO},
 }
-MEANINGS = {  # translated where shown
-    "param": N_("parameter (trained)"), "input": N_("input"), "target": N_("target"), "node": N_("named node"),
-    "loss": N_("loss of the example"), "batch": N_("batch loss (mean)"), "op": N_("op node (no name)"),
-    "const": N_("constant"), "neuron": N_("neuron: net input, activation"), "layer": N_("layer of neurons"),
-}
 
 
 class Diagram(graphviz.Digraph):
@@ -54,75 +43,6 @@ class Diagram(graphviz.Digraph):
             return {"image/svg+xml": render.render(self.source, "svg").decode("utf-8")}
         except render.RenderError as err:
             return {"text/plain": f"{err}\n\n{self.source}"}
-
-
-# -- sizes: the widest text any picture of the step shows ---------------------------------
-def _box_size(lines: list[str], mono: bool) -> tuple[float, float]:
-    w, h = block_size(lines, BOX_SIZE, mono)
-    return w + 2 * PAD_X + 2, h + 2 * PAD_Y
-
-
-def _edge_size(lines: list[str]) -> tuple[float, float]:
-    w, h = block_size(lines, EDGE_SIZE)
-    return w + 2, h + 1
-
-
-def plan(scenes: Sequence[Scene], titles: Sequence[list[str]] = (), notes: Sequence[list[str]] = ()) -> layout.Layout:
-    """The one layout of a step: ``scenes`` are pictures it may show (the same boxes and arrows,
-    other text), ``titles`` and ``notes`` the titles and ``--param`` notes of every other
-    picture of the step; each box, title and note gets the room of its widest text."""
-    first = scenes[0]
-    sizes: dict[str, tuple[float, float]] = {}
-    for scene in scenes:
-        for key, box in scene.boxes.items():
-            w, h = _box_size([box.title, *box.lines], box.role == "layer")
-            old = sizes.get(key, (0.0, 0.0))
-            sizes[key] = (max(w, old[0]), max(h, old[1]))
-    partners: dict[str, list[str]] = {}  # parameter -> the factors it multiplies
-    for a in first.arrows:
-        if a.partner is not None:
-            partners.setdefault(a.parent, []).append(a.partner)
-    shared = {p for ps in partners.values() for p in set(ps) if sum(p in qs for qs in partners.values()) > 1}
-    only = {k: ps[0] for k, ps in partners.items() if len(set(ps)) == 1 and ps[0] not in shared}
-    nodes = [layout.Node(k, *sizes[k], b.role, b.rank, only.get(k)) for k, b in first.boxes.items()]
-    edges = []
-    for i, a in enumerate(first.arrows):
-        texts = [s.arrows[i].lines for s in scenes if s.arrows[i].lines]
-        label = smallest = None
-        if texts:
-            dims = [_edge_size(t) for t in texts]
-            label = (max(d[0] for d in dims), max(d[1] for d in dims))
-            smallest = (min(d[0] for d in dims) / SLACK, min(d[1] for d in dims))
-        edges.append(layout.Edge(a.parent, a.child, label, smallest))
-    above = [("title", *_text_size(_widest([s.title for s in scenes] + list(titles)), TITLE_SIZE))]
-    below = [("legend", *_legend_size(first)), ("help", *_text_size(_widest([_arrow_help(s, True) for s in scenes]),
-                                                                     LEGEND_SIZE))]
-    if any(notes):
-        below.append(("note", *_text_size(_widest(list(notes)), LEGEND_SIZE)))
-    return layout.arrange(nodes, edges, above, below)
-
-
-def _widest(blocks: Sequence[list[str]]) -> list[str]:
-    """A block as wide as the widest line and as tall as the tallest block."""
-    lines = [line for block in blocks for line in block]
-    tallest = max((len(b) for b in blocks), default=1)
-    widest = max(lines, key=lambda s: block_size([s], 1.0)[0], default="")
-    return [widest] * tallest
-
-
-def _text_size(lines: list[str], size: float) -> tuple[float, float]:
-    w, h = block_size(lines, size)
-    return w + 4, h + 4
-
-
-def _legend_size(scene: Scene) -> tuple[float, float]:
-    roles = _roles(scene)
-    sizes = [_box_size([_(MEANINGS[r])], False) for r in roles]
-    return max((w for w, _ in sizes), default=0.0), sum(h + 4 for _, h in sizes)
-
-
-def _roles(scene: Scene) -> list[str]:
-    return [r for r in STYLES if any(b.role == r for b in scene.boxes.values())]
 
 
 # -- DOT ----------------------------------------------------------------------------------
@@ -143,7 +63,7 @@ def to_digraph(scene: Scene, lay: layout.Layout) -> graphviz.Digraph:
         if box.key == scene.current:
             style.update(fillcolor="#ffb570", color=RED, penwidth="3", style="filled,bold")
         r = lay.boxes[box.key]
-        g.node(box.key, dot_label([box.title, *box.lines]), tooltip=dot_text(box.tooltip or box.title),
+        _node(g, box.key, dot_label([box.title, *box.lines]), tooltip=dot_text(box.tooltip or box.title),
                id=box.key, **{"class": box.role}, **flip.box(r), **style)
     marked = _highlighted_params(scene)
     for i, a in enumerate(scene.arrows):
@@ -157,9 +77,32 @@ def to_digraph(scene: Scene, lay: layout.Layout) -> graphviz.Digraph:
         on_path = a.parent in scene.highlight and a.child in scene.highlight
         if on_path or (scene.highlight and a.params & marked):
             attrs.update(color=RED, fontcolor=RED, penwidth="2.5")
-        g.edge(a.parent, a.child, **attrs)
+        _edge(g, a.parent, a.child, **attrs)
     _legend(g, scene, lay, flip)
     return g
+
+
+# Lines as graphviz's Digraph.node and .edge write them (label first, the other attributes
+# sorted), quoted once per distinct text: a step's pictures repeat most of them, and the
+# library's own calls cost more than the rest of drawing.
+@functools.lru_cache(maxsize=65536)
+def _quoted(text: str) -> str:
+    return graphviz.quoting.quote(text)
+
+
+def _attr_list(label: str | None, attrs: dict[str, str]) -> str:
+    parts = [f"label={_quoted(label)}"] if label is not None else []
+    parts += [f"{_quoted(k)}={_quoted(v)}" for k, v in sorted(attrs.items()) if v is not None]
+    return f" [{' '.join(parts)}]" if parts else ""
+
+
+def _node(g: graphviz.Digraph, name: str, label: str, **attrs: str) -> None:
+    g.body.append(f"\t{_quoted(name)}{_attr_list(label, attrs)}\n")
+
+
+def _edge(g: graphviz.Digraph, tail: str, head: str, label: str | None = None, **attrs: str) -> None:
+    g.body.append(f"\t{graphviz.quoting.quote_edge(tail)} -> {graphviz.quoting.quote_edge(head)}"
+                  f"{_attr_list(label, attrs)}\n")
 
 
 class _Flip:
@@ -181,7 +124,7 @@ class _Flip:
 def _corners(g: graphviz.Digraph, lay: layout.Layout, flip: _Flip) -> None:
     """Two invisible dots in the corners: every picture of the step gets the same canvas."""
     for key, p in (("canvas_nw", (0.5, 0.5)), ("canvas_se", (lay.width - 0.5, lay.height - 0.5))):
-        g.node(key, "", shape="point", style="invis", width="0.01", height="0.01", pos=flip.point(p) + "!", id=key)
+        _node(g, key, "", shape="point", style="invis", width="0.01", height="0.01", pos=flip.point(p) + "!", id=key)
 
 
 def _block(g: graphviz.Digraph, key: str, lines: list[str], r: layout.Rect, flip: _Flip, size: float,
@@ -191,7 +134,7 @@ def _block(g: graphviz.Digraph, key: str, lines: list[str], r: layout.Rect, flip
     for k, line in enumerate(lines):
         w, h = block_size([line], size)
         place = layout.Rect(r.left + w / 2 + 2, r.top + 2 + (k + 0.5) * h, w, h)
-        g.node(f"{key}_{k}", dot_label([line]), shape="plaintext", margin="0", fontsize=str(size), id=f"{key}_{k}",
+        _node(g, f"{key}_{k}", dot_label([line]), shape="plaintext", margin="0", fontsize=str(size), id=f"{key}_{k}",
                **flip.box(place), **attrs)
 
 
@@ -202,31 +145,15 @@ def _highlighted_params(scene: Scene) -> frozenset[str]:
 def _legend(g: graphviz.Digraph, scene: Scene, lay: layout.Layout, flip: _Flip) -> None:
     area = lay.extras["legend"]
     y = area.top
-    for role in _roles(scene):
-        w, h = _box_size([_(MEANINGS[role])], False)
+    for role, meaning in scene.legend:
+        w, h = box_size([meaning])
         r = layout.Rect(area.left + w / 2, y + h / 2, w, h)
         style = dict(STYLES[role])
         style.pop("fontname", None)
-        g.node(f"legend_{role}", dot_label([_(MEANINGS[role])]), id=f"legend_{role}", **{"class": "legend"},
+        _node(g, f"legend_{role}", dot_label([meaning]), id=f"legend_{role}", **{"class": "legend"},
                **flip.box(r), **style)
         y += h + 4
-    _block(g, "legend_arrow", _arrow_help(scene), lay.extras["help"], flip, LEGEND_SIZE, **{"class": "legend"})
+    _block(g, "legend_arrow", scene.help, lay.extras["help"], flip, LEGEND_SIZE, **{"class": "legend"})
     if scene.note and "note" in lay.extras:
         _block(g, "param_note", scene.note, lay.extras["note"], flip, LEGEND_SIZE, fontcolor="#a01c1c",
                **{"class": "legend"})
-
-
-def _arrow_help(scene: Scene, widest: bool = False) -> list[str]:
-    loss = scene.loss
-    if scene.level in ("neuron", "layer"):
-        lines = [_("arrow: a connection, with its weight's"), _("value and gradient; → its share of"),
-                 _("the gradient below")]
-    else:
-        lines = [_("arrow: data flows along it;"), _("label: local partial ∂child/∂parent"),
-                 _("→ its share of ∂{loss}/∂parent").format(loss=loss),
-                 _("   (= ∂{loss}/∂child × partial)").format(loss=loss), _("a gradient = the sum of its shares")]
-    if scene.highlight or widest:
-        lines.append(_("red: the paths to the highlighted parameter"))
-    if scene.current or widest:
-        lines.append(_("orange: where the backward walk is"))
-    return lines

@@ -125,11 +125,13 @@ def _arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple
     gaps = [max([40.0] + [e.label[0] + 36 for e in edges if e.label and _col(columns, e.child) == c + 1])
             for c in range(len(order))]
     best: tuple[int, Layout] | None = None
+    stuck = 0  # attempts in a row that placed no more labels than the best one
     for _attempt in range(9 if len(edges) <= 300 else 2):
         lay, failed = _place(order, edges, by_key, ys, gaps, columns)
+        stuck = stuck + 1 if best is not None and len(failed) >= best[0] else 0
         if best is None or len(failed) < best[0]:
             best = (len(failed), lay)
-        if not failed:
+        if not failed or stuck == 3:  # wider gaps no longer help (many arrows into one box): stop widening
             break
         for c in {c for i in failed for c in range(columns[edges[i].parent], columns[edges[i].child])}:
             gaps[c] = gaps[c] * 1.25 + 10  # more room where a label found none: wider gaps,
@@ -370,39 +372,69 @@ def bezier(points: list[Point], per_segment: int = 10) -> list[Point]:
 
 
 class _Segments:
-    """The edges as short segments filed in a grid of cells, to measure only the ones near a
-    rectangle."""
-
-    CELL = 30.0
+    """The edges as short straight segments in arrays, so that the distances from many
+    candidate label places to every segment near them are measured at once."""
 
     def __init__(self, polylines: list[list[Point]]) -> None:
-        self.cells: dict[tuple[int, int], list[tuple[int, Point, Point]]] = {}
-        c = self.CELL
-        for i, line in enumerate(polylines):
-            for a, b in zip(line, line[1:]):
-                for cx in range(math.floor(min(a[0], b[0]) / c), math.floor(max(a[0], b[0]) / c) + 1):
-                    for cy in range(math.floor(min(a[1], b[1]) / c), math.floor(max(a[1], b[1]) / c) + 1):
-                        self.cells.setdefault((cx, cy), []).append((i, a, b))
+        import numpy as np
 
-    def nearest(self, r: Rect, reach: float) -> dict[int, float]:
-        """edge index -> its distance from ``r``, for the edges within ``reach``."""
-        c = self.CELL
-        x0, x1, y0, y1 = r.left - reach, r.right + reach, r.top - reach, r.bottom + reach
-        found: dict[int, float] = {}
-        seen: set[tuple[int, Point]] = set()
-        for cx in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
-            for cy in range(math.floor(y0 / c), math.floor(y1 / c) + 1):
-                for i, a, b in self.cells.get((cx, cy), ()):
-                    if (i, a) in seen or found.get(i, 1.0) == 0.0:
-                        continue
-                    seen.add((i, a))
-                    if (a[0] < x0 and b[0] < x0) or (a[0] > x1 and b[0] > x1) or \
-                            (a[1] < y0 and b[1] < y0) or (a[1] > y1 and b[1] > y1):
-                        continue
-                    d = rect_segment_distance(r, a, b)
-                    if d <= reach and d < found.get(i, math.inf):
-                        found[i] = d
-        return found
+        ends = [(a, b, i) for i, line in enumerate(polylines) for a, b in zip(line, line[1:])]
+        self.ax = np.array([a[0] for a, _b, _i in ends])
+        self.ay = np.array([a[1] for a, _b, _i in ends])
+        self.bx = np.array([b[0] for _a, b, _i in ends])
+        self.by = np.array([b[1] for _a, b, _i in ends])
+        self.edge = np.array([i for _a, _b, i in ends], dtype=np.int64)
+        self.low_x, self.high_x = np.minimum(self.ax, self.bx), np.maximum(self.ax, self.bx)
+        self.low_y, self.high_y = np.minimum(self.ay, self.by), np.maximum(self.ay, self.by)
+
+    def distances(self, i: int, rects: list[Rect], reach: float):
+        """For each rectangle: (its distance from edge ``i``, from the nearest other edge), each
+        at most ``reach`` (edges farther than that do not matter)."""
+        import numpy as np
+
+        x = np.array([r.x for r in rects])[:, None]
+        y = np.array([r.y for r in rects])[:, None]
+        half_w = np.array([r.w / 2 for r in rects])[:, None]
+        half_h = np.array([r.h / 2 for r in rects])[:, None]
+        x0, x1 = float((x - half_w).min()) - reach, float((x + half_w).max()) + reach
+        y0, y1 = float((y - half_h).min()) - reach, float((y + half_h).max()) + reach
+        near = (self.high_x >= x0) & (self.low_x <= x1) & (self.high_y >= y0) & (self.low_y <= y1)
+        k = np.flatnonzero(near)
+        d = _rect_segment_distances(x - half_w, x + half_w, y - half_h, y + half_h,
+                                    self.ax[k], self.ay[k], self.bx[k], self.by[k])
+        own_edge = self.edge[k] == i
+        own = np.minimum(d[:, own_edge].min(axis=1, initial=reach), reach)
+        other = np.minimum(d[:, ~own_edge].min(axis=1, initial=reach), reach)
+        return own, other
+
+
+def _rect_segment_distances(left, right, top, bottom, ax, ay, bx, by):
+    """The distance of every rectangle (a column of ``left`` … ``bottom``) from every segment
+    (``ax`` … ``by``): 0 where the segment enters it, else the nearest of its ends to the
+    rectangle and of the rectangle's corners to it."""
+    import numpy as np
+
+    dx, dy = bx - ax, by - ay
+    best = np.full(np.broadcast_shapes(left.shape, ax.shape), np.inf)
+    for px, py in ((ax, ay), (bx, by)):  # the ends against the rectangle
+        best = np.minimum(best, np.hypot(np.maximum(np.maximum(left - px, 0.0), px - right),
+                                         np.maximum(np.maximum(top - py, 0.0), py - bottom)))
+    length = dx * dx + dy * dy
+    safe = np.where(length == 0, 1.0, length)
+    for cx, cy in ((left, top), (right, top), (right, bottom), (left, bottom)):  # the corners against the segment
+        s = np.where(length == 0, 0.0, np.clip(((cx - ax) * dx + (cy - ay) * dy) / safe, 0.0, 1.0))
+        best = np.minimum(best, np.hypot(cx - ax - s * dx, cy - ay - s * dy))
+    # Liang–Barsky clipping: does the segment enter the rectangle?
+    t0, t1 = np.zeros_like(best), np.ones_like(best)
+    outside = np.zeros(best.shape, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for p, q in ((-dx, ax - left), (dx, right - ax), (-dy, ay - top), (dy, bottom - ay)):
+            p = np.broadcast_to(p, best.shape)
+            ratio = q / p
+            outside |= (p == 0) & (q < 0)
+            t0 = np.where(p < 0, np.maximum(t0, ratio), t0)
+            t1 = np.where(p > 0, np.minimum(t1, ratio), t1)
+    return np.where(~outside & (t0 <= t1), 0.0, best)
 
 
 class _Rects:
@@ -430,7 +462,11 @@ class _Rects:
 
 
 def _labels(lay: Layout, edges: Sequence[Edge]) -> list[int]:
-    """Put each label beside its own edge; returns the edges whose label found no clear place."""
+    """Put each label beside its own edge; returns the edges whose label found no clear place.
+
+    A label's candidate places are tried in order (along the edge from its middle outwards,
+    either side, slid along); the distances of all of them from the edges near them are
+    measured at once."""
     lines = [bezier(c) + [h] for c, h in zip(lay.curves, lay.heads)]
     segments = _Segments(lines)
     blocked = _Rects(list(lay.boxes.values()))
@@ -440,26 +476,12 @@ def _labels(lay: Layout, edges: Sequence[Edge]) -> list[int]:
         if e.label is None:
             continue
         best: tuple[float, Rect] | None = None
-        for t in tries:
-            for side, shift in ((-1, 0.0), (1, 0.0), (-1, -0.45), (1, -0.45), (-1, 0.45), (1, 0.45)):
-                r = _beside(lines[i], t, side, e.label)
-                r = Rect(r.x + shift * r.w, r.y, r.w, r.h)  # also slid along: its end, not its middle, by the point
-                if blocked.hits(r, 2):
-                    continue
-                own, other = _distances(segments, i, r, REACH)
-                if own < CLEAR - 0.5:  # slid across its own edge
-                    continue
-                if e.smallest is not None and e.smallest != e.label:  # the same test for its shortest text
-                    small = Rect(r.x, r.y, *e.smallest)
-                    reach = REACH + max(r.w - small.w, r.h - small.h) / 2
-                    own_small, other_small = _distances(segments, i, small, reach)
-                    if not other_small > own_small + MARGIN_OWN:
-                        continue
-                score = other - own - 10 * abs(t - 0.5)
-                if other > own + MARGIN_OWN and (best is None or score > best[0]):
-                    best = (score, r)
-            if best is not None and best[0] >= REACH - CLEAR - 10 * abs(t - 0.5) - 0.5:
-                break  # nothing else near: no later place can be better
+        for start in range(0, len(tries), TRIES_AT_ONCE):  # most labels settle in the first few tries
+            places = [(t, _slid(_beside(lines[i], t, side, e.label), shift))
+                      for t in tries[start:start + TRIES_AT_ONCE] for side, shift in SIDES]
+            best, settled = _best_place(segments, blocked, i, e, places, best)
+            if settled:
+                break
         if best is None:
             failed.append(i)
             r = _beside(lines[i], 0.5, -1, e.label)
@@ -470,11 +492,35 @@ def _labels(lay: Layout, edges: Sequence[Edge]) -> list[int]:
     return failed
 
 
-def _distances(segments: _Segments, i: int, r: Rect, reach: float) -> tuple[float, float]:
-    """The distance of ``r`` from edge ``i`` and from the nearest other edge (at most ``reach``)."""
-    near = segments.nearest(r, reach)
-    own = near.pop(i, reach)
-    return own, min(near.values(), default=reach)
+SIDES = ((-1, 0.0), (1, 0.0), (-1, -0.45), (1, -0.45), (-1, 0.45), (1, 0.45))  # (side, slid along by its width)
+TRIES_AT_ONCE = 4  # places along the edge measured in one go
+
+
+def _best_place(segments: _Segments, blocked: _Rects, i: int, e: Edge, places: list[tuple[float, Rect]],
+                best: tuple[float, Rect] | None) -> tuple[tuple[float, Rect] | None, bool]:
+    """The best of ``places`` for edge ``i``'s label so far (score, place), and whether it is
+    settled: nothing else is near it, so no later place can be better."""
+    own, other = segments.distances(i, [r for _t, r in places], REACH)
+    fits = other > own + MARGIN_OWN
+    if e.smallest is not None and e.smallest != e.label:  # the same test for its shortest text
+        assert e.label is not None
+        small = [Rect(r.x, r.y, *e.smallest) for _t, r in places]
+        reach = REACH + max(e.label[0] - e.smallest[0], e.label[1] - e.smallest[1]) / 2
+        own_small, other_small = segments.distances(i, small, reach)
+        fits &= other_small > own_small + MARGIN_OWN
+    for k, (t, r) in enumerate(places):
+        if fits[k] and own[k] >= CLEAR - 0.5 and not blocked.hits(r, 2):  # not slid across its own edge
+            score = float(other[k] - own[k]) - 10 * abs(t - 0.5)
+            if best is None or score > best[0]:
+                best = (score, r)
+        if (k + 1) % len(SIDES) == 0 and best is not None and best[0] >= REACH - CLEAR - 10 * abs(t - 0.5) - 0.5:
+            return best, True
+    return best, False
+
+
+def _slid(r: Rect, shift: float) -> Rect:
+    """``r`` slid along by ``shift`` of its width: its end, not its middle, by the point."""
+    return Rect(r.x + shift * r.w, r.y, r.w, r.h)
 
 
 def _beside(line: list[Point], t: float, side: int, size: tuple[float, float]) -> Rect:
@@ -490,43 +536,6 @@ def _beside(line: list[Point], t: float, side: int, size: tuple[float, float]) -
     w, h = size
     reach = w / 2 * abs(nx) + h / 2 * abs(ny) + CLEAR  # the support of the box along the normal
     return Rect(x0 + nx * reach, y0 + ny * reach, w, h)
-
-
-def rect_segment_distance(r: Rect, a: Point, b: Point) -> float:
-    if _segment_hits_rect(r, a, b):
-        return 0.0
-    left, right, top, bottom = r.x - r.w / 2, r.x + r.w / 2, r.y - r.h / 2, r.y + r.h / 2
-    best = math.inf
-    for px, py in (a, b):  # the ends against the rectangle
-        dx = max(left - px, 0.0, px - right)
-        dy = max(top - py, 0.0, py - bottom)
-        best = min(best, math.hypot(dx, dy))
-    ax, ay = a
-    dx, dy = b[0] - ax, b[1] - ay
-    length = dx * dx + dy * dy
-    for cx, cy in ((left, top), (right, top), (right, bottom), (left, bottom)):  # the corners against the segment
-        t = 0.0 if length == 0 else max(0.0, min(1.0, ((cx - ax) * dx + (cy - ay) * dy) / length))
-        best = min(best, math.hypot(cx - ax - t * dx, cy - ay - t * dy))
-    return best
-
-
-def _segment_hits_rect(r: Rect, a: Point, b: Point) -> bool:
-    """Liang–Barsky clipping: does the segment enter the rectangle?"""
-    t0, t1 = 0.0, 1.0
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    for p, q in ((-dx, a[0] - r.left), (dx, r.right - a[0]), (-dy, a[1] - r.top), (dy, r.bottom - a[1])):
-        if p == 0:
-            if q < 0:
-                return False
-        else:
-            t = q / p
-            if p < 0:
-                t0 = max(t0, t)
-            else:
-                t1 = min(t1, t)
-            if t0 > t1:
-                return False
-    return True
 
 
 # -- the frame: title above, legend and notes below, the canvas ------------------------------

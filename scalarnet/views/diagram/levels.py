@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ...core.infix import formula, partial
 from ...core.node import Node
 from ...i18n import N_, _
 from .scene import Arrow, Box, Link, Scene, fold
@@ -108,7 +109,7 @@ def detail_scene(subject: Subject, st: Structure, phase: str, grads: Gradients, 
             if symbolic:
                 lines.append(pretty(_symbolic(subject, link)))
             names = _title(subject, link.child), _title(subject, link.parent)
-            lines.append(f"∂{names[0]}/∂{names[1]} = {num(link.partial)}" if all(names) else num(link.partial))
+            lines.append(f"{partial(*names)} = {num(link.partial)}" if all(names) else num(link.partial))
             g = grads.grad(link.child)
             if g is not None and grads.sent(link.child):
                 contributions.setdefault(id(link.parent), []).append(g * link.partial)
@@ -177,7 +178,7 @@ def _box(subject: Subject, node: Node, key: str, phase: str, grads: Gradients, c
 
 def _grad_lines(subject: Subject, node: Node, title: str, grads: Gradients, contributions: list[float],
                 loss: str) -> list[str]:
-    symbol = f"∂{loss}/∂{title}" if title else _("grad")
+    symbol = partial(loss, title) if title else _("grad")
     g = grads.grad(node)
     if g is None:
         return [f"{symbol} = ?"]
@@ -205,27 +206,7 @@ def _symbolic(subject: Subject, link: Link) -> str:
     return text(total)
 
 
-_PRECEDENCE = {"add": 1, "sum": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
-_ATOM = 5  # names, numbers, function calls
-
-
 def infix(subject: Subject, node: Node, depth: int = 4) -> str:
-    """``node`` as a formula of its named parents, with only the parentheses it needs."""
-    return _infix(subject, node, depth, top=True)[0]
-
-
-def _infix(subject: Subject, node: Node, depth: int, top: bool = False) -> tuple[str, int]:
-    name = subject.name(node)
-    if node.op is None or (name is not None and not top):
-        return (name if name is not None else num(node.value)), _ATOM
-    if depth == 0:
-        return "…", _ATOM
-    own = _PRECEDENCE.get(node.op.name, _ATOM)
-    args = []
-    for i, parent in enumerate(node.parents):
-        text, inner = _infix(subject, parent, depth - 1)
-        tight = node.op.name in ("sub", "div", "pow") and (i == 1 or node.op.name == "pow")
-        if own != _ATOM and (inner < own or (inner == own and tight)):
-            text = f"({text})"
-        args.append(text)
-    return node.op.format_value(args), own
+    """``node`` as a formula of its named parents, with only the parentheses it needs (the
+    shared printer, core/infix.py)."""
+    return formula(node, subject.name, num, depth)

@@ -288,7 +288,7 @@ def _neuron_lines(subject: Subject, nr: Neuron, consumers: list[tuple[Node, Neur
         if users[0] is nr or phase == "forward":
             lines += _param_line(subject, b, phase, loss)
             if phase != "forward" and len(users) > 1:  # one gradient, the sum of its uses
-                deltas = " + ".join(f"δ_{_short(subject, u)}" for u in users)
+                deltas = " + ".join(_delta(subject, u) for u in users)
                 lines.append(f"  = {deltas} = {sum_text([u.net.grad for u in users])}")
         else:
             lines.append(_("{bias} = {value} (shared: its gradient is in {neuron})").format(
@@ -300,14 +300,20 @@ def _neuron_lines(subject: Subject, nr: Neuron, consumers: list[tuple[Node, Neur
                 lines.append("  = " + sum_text([w.value * c.net.grad for w, c in consumers]))
             slope, formula = _slope(nr, out_name, net_name)
             lines.append(f"{formula} = {num(slope)}")
-        lines.append(f"δ_{_short(subject, nr)} = ∂{loss}/∂{net_name} = {num(nr.net.grad)}")
+        lines.append(f"{_delta(subject, nr)} = ∂{loss}/∂{net_name} = {num(nr.net.grad)}")
     return lines
 
 
-def _short(subject: Subject, nr: Neuron) -> str:
-    """The neuron's own name: h₁ for out_h1, else its output's name."""
+def _short(subject: Subject, nr: Neuron, shown: bool = True) -> str:
+    """The neuron's own name: h₁ for out_h1, else its output's name (``shown=False``: as in the file)."""
     name = subject.name(nr.out) or "unit"
-    return pretty(name[4:] if name.startswith("out_") and len(name) > 4 else name)
+    name = name[4:] if name.startswith("out_") and len(name) > 4 else name
+    return pretty(name) if shown else name
+
+
+def _delta(subject: Subject, nr: Neuron) -> str:
+    """δ of the neuron, written as the textbook's δ_{h1}: δ_h1 (its subscript once, views/typography.py)."""
+    return pretty("δ_" + _short(subject, nr, shown=False))
 
 
 def _slope(nr: Neuron, out: str, net: str) -> tuple[float, str]:

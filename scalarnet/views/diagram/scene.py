@@ -1,8 +1,8 @@
 """A diagram before it is drawn: boxes and arrows with their text, in any level of detail.
 
-The levels build scenes (``levels.py``, ``neurons.py``); ``layout.py`` places them (one
-layout for every picture of a step) and ``dot.py`` draws them. Between the
-two sit the things every level shares: folding anonymous op nodes into the arrows' partials,
+The levels build scenes (``levels.py``, ``neurons.py``) for ``plan.py``; ``place.py`` places
+them (one layout for every picture of a step) and ``dot.py`` draws them. Here are the things
+every level shares: folding anonymous op nodes into the arrows' partials,
 the paths from the loss to a parameter, and the size limit."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...core.node import Node
+from ...i18n import _
 
 MAX_ELEMENTS = 2000  # boxes + arrows; bigger diagrams are unreadable and slow Graphviz to a crawl
+MAX_CROWD = 50  # labelled arrows into or out of one box: more cannot each be labelled beside their own arrow
 
 
 class DiagramError(ValueError):
@@ -52,6 +54,8 @@ class Scene:
     highlight: set[str] = field(default_factory=set)  # boxes on the paths to the highlighted param
     loss: str = "L"  # the loss's symbol, for the legend
     note: list[str] = field(default_factory=list)  # what --param adds: the paths and their products
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (role, meaning) per kind of box shown
+    help: list[str] = field(default_factory=list)  # what the arrows and colours mean
 
     def add(self, box: Box) -> Box:
         self.boxes[box.key] = box
@@ -131,3 +135,24 @@ def check_size(level: str, size: int, coarser: list[str]) -> None:
                 else "; no coarser level fits this graph")
         raise DiagramError(f"the {level} level would draw {size} boxes and arrows, too many for a readable "
                            f"diagram (the limit is {MAX_ELEMENTS}){hint}")
+
+
+def check_crowding(scene: Scene) -> None:
+    """Refuse, before any layout, a box with more labelled arrows into or out of it than can
+    each be labelled beside its own arrow (``z = w + w + … + w`` with hundreds of terms): the
+    label placer would search for minutes and find no place."""
+    count: dict[tuple[str, str], int] = {}
+    for a in scene.arrows:
+        if a.lines:
+            for end in (("in", a.child), ("out", a.parent)):
+                count[end] = count.get(end, 0) + 1
+    if not count:
+        return
+    (way, key), n = max(count.items(), key=lambda item: item[1])
+    if n > MAX_CROWD:
+        box = scene.boxes[key]
+        message = (_("{name} would have {n} labelled arrows coming in") if way == "in"
+                   else _("{name} would have {n} labelled arrows going out"))
+        raise DiagramError(message.format(name=box.tooltip or box.title, n=n) + "; " + _(
+            "a diagram can label at most {limit} beside one box: give the sum named parts in [graph] "
+            "(s1 = \"w1 + … + w20\", …), or draw another --level").format(limit=MAX_CROWD))

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import graphviz
 
-from ..table import number
+from ..typography import picture_number, pretty, superscripts
+
+__all__ = ["DIGITS", "dot_label", "dot_text", "num", "pretty", "printable", "sum_text", "superscripts",
+           "update_lines"]
 
 DIGITS = 6  # significant digits in diagrams: 0.000438568 reads 0.000438568, never 0.0004
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_POWER = re.compile(r"\^(\d{1,2})(?![\d.])")  # x^2, not x^2.5
-# digits ending a word that starts with a letter of any script: w1, out_h1, W1[0,0], 输入1
-# (not 0.5, not 1e-05); [^\W\d_] is a letter, and only ASCII digits have subscripts
-_TRAILING_DIGITS = re.compile(r"(?<![\w.])([^\W\d_][^\W\d]*?)([0-9]+)(?![\w.])")
 
 
 def num(v: float) -> str:
-    """``number`` with the diagrams' DIGITS significant digits."""
-    return number(v, DIGITS)
+    """A number in a picture (``typography.picture_number``): DIGITS significant digits, the true
+    minus sign, never −0, and 3.64 × 10⁻⁵ where digits alone would need an exponent."""
+    return picture_number(v, DIGITS)
 
 
 def sum_text(terms: list[float]) -> str:
@@ -31,19 +28,6 @@ def sum_text(terms: list[float]) -> str:
     for t in terms[1:]:
         out += f" − {num(-t)}" if t < 0 else f" + {num(t)}"
     return out
-
-
-def superscripts(text: str) -> str:
-    """Small whole powers as superscripts: x^2 → x² (not x^2.5)."""
-    return _POWER.sub(lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
-
-
-def pretty(text: str) -> str:
-    """Names with their trailing digits as subscripts (w1 → w₁, out_h1 → out_h₁, W1[0,2] → W₁[0,2],
-    h10 → h₁₀, 输入1 → 输入₁)
-    and small whole powers as superscripts (x^2 → x²)."""
-    text = superscripts(text)
-    return _TRAILING_DIGITS.sub(lambda m: m.group(1) + m.group(2).translate(_SUBSCRIPTS), text)
 
 
 def update_lines(name: str, loss: str, value: float, grad: float, rate: float | None, new: float) -> list[str]:

@@ -1,8 +1,8 @@
-"""The hand-written backprop published with the 2-2-2 exercise of seed 003 (the MOOC 8.3
-BP example), rewritten as a function of the dict of named values that `scalarnet check`
+"""The hand-written backprop published with the MOOC 8.3 BP example (the tutorial that checks
+the 2-2-2 exercise by program), rewritten as a function of the dict of named values that `scalarnet check`
 passes in. Its mistakes are kept on purpose:
 
-    scalarnet check sigmoid-2-2-2 --against examples/seed003_backprop.py:back_propagate
+    scalarnet check sigmoid-2-2-2 --against examples/mooc83_backprop.py:back_propagate
 
 flags w1, w2, w3 and w4 and passes w5 … w8. The output-layer gradients are right:
 ∂E/∂w5 = (out_o1 − y1)·out_o1·(1 − out_o1)·out_h1. The hidden-layer ones are not: the error

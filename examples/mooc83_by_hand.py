@@ -1,7 +1,7 @@
-"""The seed 003 exercise written with the Python API instead of an exercise file:
+"""The MOOC 8.3 BP example written with the Python API instead of an exercise file:
 the 2-2-2 sigmoid network without biases, ten rounds of gradient descent with step size 1.
 
-Run: python examples/seed003_by_hand.py
+Run: python examples/mooc83_by_hand.py
 """
 
 from scalarnet import Node
