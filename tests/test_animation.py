@@ -12,8 +12,10 @@ from scalarnet.cli import main
 from scalarnet.views import render
 from scalarnet.views.animation import AnimationError, animate, viewport, windows, zoom
 from scalarnet.views.diagram import backward_frames
+from scalarnet.views.diagram.dot import STYLES
 
 Image = pytest.importorskip("PIL.Image", reason="Pillow is not installed (pip install 'scalarnet[anim]')")
+ImageColor = pytest.importorskip("PIL.ImageColor")
 needs_png = pytest.mark.skipif(not render.can_render("png"),
                                reason="no renderer for PNG here: " + render.install_hint("png"))
 
@@ -75,6 +77,15 @@ def test_the_walk_gif_is_the_whole_graph_then_a_zoomed_frame_per_node(tmp_path, 
         durations.append(im.info["duration"])
     assert durations == [1330] + [660] * 17  # 1000 / 1.5 ms a frame, in the GIF's hundredths of a second
     assert path.stat().st_size <= 500_000
+    # one palette for all, with every kind of box's colour in it (the octree alone turned the inputs' blue grey)
+    im.seek(0)
+    palette = im.getpalette()
+    entries = [tuple(palette[i:i + 3]) for i in range(0, len(palette), 3)]
+    for style in STYLES.values():
+        if "fillcolor" in style:
+            want = ImageColor.getrgb(style["fillcolor"])
+            assert min(max(abs(a - b) for a, b in zip(e, want)) for e in entries) <= 3, style
+    assert (255, 255, 255) in entries
 
 
 @pytest.mark.parametrize("backend", ["dot", "wasm"])

@@ -38,7 +38,7 @@ THUMBNAIL = 0.24  # the thumbnail's width, of the frame's
 PAD = 8  # px around the band's caption and thumbnail
 PX_PER_PT = 96 / 72  # both renderers draw PNGs at 96 dpi; Graphviz's viewport is in points
 COLOURS = 36  # in a GIF's one palette
-MARK = (224, 112, 0)  # the window on the thumbnail: the orange of the current box
+MARK = "#e07000"  # the window on the thumbnail: the orange of the current box
 
 
 class AnimationError(RuntimeError):
@@ -85,16 +85,16 @@ def animate(pngs: Sequence[bytes], fmt: str, fps: float = 2.0, width: int | None
     return join(frames, fmt, fps)
 
 
-def join(frames: list, fmt: str, fps: float = 2.0, first_hold: int = 1) -> bytes:
+def join(frames: list, fmt: str, fps: float = 2.0, first_hold: int = 1, keep: Sequence[str] = ()) -> bytes:
     """Pillow images of one size as one animation, looping forever; the first shown
-    ``first_hold`` times as long as the others."""
+    ``first_hold`` times as long as the others; a GIF's palette has ``keep``'s colours."""
     _check(fmt, frames)
     Image, _draw = _pillow()
     duration = round(1000 / check_fps(fps))
     durations = [duration * first_hold] + [duration] * (len(frames) - 1)
     out = io.BytesIO()
     if fmt == "gif":
-        frames = _one_palette(frames, Image)
+        frames = _one_palette(frames, Image, keep)
     options = {"save_all": True, "append_images": frames[1:], "duration": durations, "loop": 0}
     if fmt == "gif":
         frames[0].save(out, format="GIF", optimize=False, disposal=1, **options)
@@ -179,8 +179,8 @@ def viewport(pic: Picture, centre: tuple[float, float], scale: float, size: tupl
 
 def _caption(lines: list[str], room: int) -> str:
     """The titles as a picture of their own, drawn by the same renderer in the same font, on
-    a canvas ``room`` px wide (cut to its text afterwards): the in-process Graphviz guesses
-    text widths, and a canvas of its guess cut the longest title short."""
+    a canvas ``room`` px wide: the in-process Graphviz guesses text widths, and a canvas of
+    its guess cut the longest title short."""
     import graphviz
 
     from .diagram.dot import FONT
@@ -197,20 +197,16 @@ def _caption(lines: list[str], room: int) -> str:
     return g.source
 
 
-def _inked(image, image_module):
-    """The image up to the right and bottom of what is drawn on it."""
-    from PIL import ImageChops
-
-    box = ImageChops.difference(image, image_module.new("RGB", image.size, "white")).getbbox()
-    return image.crop((0, 0, box[2], box[3])) if box else image
-
-
 def walk(pics: Sequence[Picture], fmt: str, fps: float = 2.0, width: int = DEFAULT_WIDTH) -> bytes:
     """The backward walk of ``pics`` (one layout) as one animation ``width`` px across: the
     whole graph, held two frames, then one zoomed frame per node."""
     _check(fmt, pics)
     check_fps(fps)
-    return join(walk_frames(pics, width), fmt, fps, first_hold=2)
+    from .diagram.dot import CURRENT_FILL, RED, STYLES
+
+    colours = {c for style in STYLES.values() for k, c in style.items() if k in ("fillcolor", "color")}
+    keep = sorted(colours | {RED, CURRENT_FILL, MARK})
+    return join(walk_frames(pics, width), fmt, fps, first_hold=2, keep=keep)
 
 
 def walk_frames(pics: Sequence[Picture], width: int = DEFAULT_WIDTH) -> list:
@@ -234,7 +230,7 @@ def walk_frames(pics: Sequence[Picture], width: int = DEFAULT_WIDTH) -> list:
     except OSError as err:  # Pillow cannot read what the renderer wrote
         raise AnimationError(str(err)) from None
     overview, frames = drawn[0], drawn[2:2 + len(pics)]
-    captions = [_inked(c, Image) for c in [drawn[1], *drawn[2 + len(pics):]]]
+    captions = [drawn[1], *drawn[2 + len(pics):]]
     graph_w, graph_h = lay.width * whole, lay.height * whole  # the graph within the overview
     left, top = (width - graph_w) / 2, (height - graph_h) / 2
     thumb = overview.crop((round(left), round(top), round(left + graph_w), round(top + graph_h))).resize(
@@ -244,10 +240,7 @@ def walk_frames(pics: Sequence[Picture], width: int = DEFAULT_WIDTH) -> list:
     def frame(picture, caption, window: Window | None):
         out = Image.new("RGB", (width, band + height), "white")
         out.paste(_pad(picture, width, height, Image), (0, band))  # a pixel more or less, cut or padded
-        if caption.width > room:  # a long title: smaller rather than cut off
-            caption = caption.resize((room, max(1, round(caption.height * room / caption.width))),
-                                     Image.Resampling.LANCZOS)
-        out.paste(caption, (PAD, PAD))
+        out.paste(caption.crop((0, 0, room, caption.height)), (PAD, PAD))  # a title longer than the room is cut
         draw = ImageDraw.Draw(out)
         draw.line([(0, band - 1), (width, band - 1)], fill=(200, 200, 200))
         if window is not None:
@@ -263,22 +256,29 @@ def walk_frames(pics: Sequence[Picture], width: int = DEFAULT_WIDTH) -> list:
     return [frame(overview, captions[0], None)] + [frame(f, c, v) for f, c, v in zip(frames, captions[1:], views)]
 
 
-def _one_palette(frames: list, image_module) -> list:
-    """The frames in one palette of ``COLOURS`` colours, chosen once from all of them side by
-    side (fast octree: a few tenths of a second), every pixel then given its nearest colour
-    without dithering: a palette per frame lets colours flicker. A diagram's few colours and
-    the grey edges of its letters need no more: with 256 the 2-2-2 walk was 590 KB, with 36 it
-    is 440 KB; with 32 the inputs' blue merged into the targets' purple, and a palette from a
-    reduced copy turned black text brown. The octree averages white with its neighbours, so
-    near-white entries are made white again (the page behind a blog's GIF is)."""
+def _one_palette(frames: list, image_module, keep: Sequence[str] = ()) -> list:
+    """The frames in one palette, chosen once from all of them side by side, every pixel then
+    given its nearest colour without dithering (a palette per frame lets colours flicker):
+    ``keep``'s colours exactly, white, and ``COLOURS`` more from a fast octree (a third of a
+    second) for the grey edges of letters and lines. With 256 octree colours the 2-2-2 walk
+    was 590 KB, with 36 and the exact ones 415 KB; but the octree alone gives small areas no colour of
+    their own (the inputs' light blue came out grey or purple) and averages white with its
+    neighbours, whence the exact ones."""
+    from PIL import ImageColor
+
     sheet = image_module.new("RGB", (max(f.width for f in frames), sum(f.height for f in frames)), "white")
     y = 0
     for f in frames:
         sheet.paste(f, (0, y))
         y += f.height
-    palette = sheet.quantize(colors=COLOURS, method=image_module.Quantize.FASTOCTREE, dither=image_module.Dither.NONE)
-    entries = palette.getpalette()
-    palette.putpalette([255 if min(entries[i - i % 3:i - i % 3 + 3]) >= 248 else v for i, v in enumerate(entries)])
+    learned = sheet.quantize(colors=COLOURS, method=image_module.Quantize.FASTOCTREE, dither=image_module.Dither.NONE)
+    flat = learned.getpalette()[:3 * COLOURS]
+    exact = [ImageColor.getrgb(c)[:3] for c in ["#ffffff", *keep]]
+    learned = [tuple(flat[i:i + 3]) for i in range(0, len(flat), 3)]
+    near = [e for e in learned if any(max(abs(a - b) for a, b in zip(e, x)) <= 3 for x in exact)]  # their stand-ins
+    entries = (exact + [e for e in learned if e not in near])[:256]
+    palette = image_module.new("P", (1, 1))
+    palette.putpalette([v for e in entries for v in e])
     return [f.quantize(palette=palette, dither=image_module.Dither.NONE) for f in frames]
 
 
