@@ -209,14 +209,18 @@ def test_viewer_in_headless_chromium(mazur_page, tmp_path):
     _assert_drawn(shot)
 
 
-def test_every_frame_narrates_and_outlines_its_node_under_one_counter(mazur_page):
+VIEWPORTS = pytest.mark.parametrize("viewport", [(1400, 900), (800, 600)], ids=["1400x900", "800x600"])
+
+
+@VIEWPORTS
+def test_every_frame_narrates_and_outlines_its_node_under_one_counter(mazur_page, viewport):
     """Every frame at a node names it with its numbers and outlines its box, the update
     frames' rounded parameter boxes (drawn as <path>) too: 20 of the 78 frames had no
     outline. The toolbar is the one frame counter: the picture's own "frame 11 of 19" is gone."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser, page, errors, _ = _open(p, mazur_page)
+        browser, page, errors, _ = _open(p, mazur_page, *viewport)
         try:
             n = int(page.get_attribute("#slider", "max")) + 1
             outlined = {"forward": 0, "backward": 0, "update": 0}
@@ -240,11 +244,12 @@ def test_every_frame_narrates_and_outlines_its_node_under_one_counter(mazur_page
     assert errors == []
 
 
-def test_no_red_paths_until_a_parameter_is_picked(unpicked_page):
+@VIEWPORTS
+def test_no_red_paths_until_a_parameter_is_picked(unpicked_page, viewport):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser, page, errors, _ = _open(p, unpicked_page)
+        browser, page, errors, _ = _open(p, unpicked_page, *viewport)
         try:
             assert page.input_value("#param") == "" and page.inner_text("#param option:checked") == "none"
             for k in (0, 15, 30, 50):  # forward, walk, update, the second step
@@ -262,27 +267,59 @@ def test_no_red_paths_until_a_parameter_is_picked(unpicked_page):
     assert errors == []
 
 
-@pytest.mark.parametrize("width", [1400, 800])
-def test_the_opening_shows_the_frames_path_and_fit_keeps_the_text_readable(mazur_page, width):
-    """Opened at a forward frame, the whole path the node is computed from is in view, at
-    readable size; "fit" shrinks the picture no further than text of 9 CSS px and scrolls for
-    the rest (Mazur's picture fitted whole had 3 px text), keeping the frame's box in view."""
+# whether the frame's forward path, as big as it is now, would fit the stage with its smallest text at 9 CSS px
+PATH_FITS_AT_9_PX = """() => { const data = JSON.parse(document.getElementById('data').textContent);
+  const ids = data.frames[+document.body.dataset.current].path;
+  if (!ids.length) return true;
+  const rs = ids.map((id) => document.getElementById(id).getBoundingClientRect());
+  const w = Math.max(...rs.map((r) => r.right)) - Math.min(...rs.map((r) => r.left));
+  const h = Math.max(...rs.map((r) => r.bottom)) - Math.min(...rs.map((r) => r.top));
+  const stage = document.getElementById('stage'), grow = 9 / (%s);
+  return w * grow <= stage.clientWidth - 24 && h * grow <= stage.clientHeight - 24; }"""
+NOW_IN_VIEW = """() => { const stage = document.getElementById('stage').getBoundingClientRect();
+  return [...document.querySelectorAll('#canvas .now')].every((g) => { const r = g.getBoundingClientRect();
+    return r.left >= stage.left - 0.5 && r.right <= stage.right + 0.5 && r.top >= stage.top - 0.5
+      && r.bottom <= stage.bottom + 0.5; }); }"""
+
+
+@VIEWPORTS
+def test_the_opening_shows_the_frames_path_and_fit_keeps_the_text_readable(mazur_page, viewport):
+    """A link opens its frame with the frame's box in view, its text at least 9 CSS px, and
+    its whole forward path in view wherever that fits at 9 px (what a node of the forward pass
+    is computed from; in the walk, the way from the node to the loss). "fit" shrinks the
+    picture no further than text of 9 CSS px and scrolls for the rest (Mazur's picture fitted
+    whole had 3 px text), keeping the frame's box in view."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser, page, errors, _ = _open(p, mazur_page, width=width, fragment="#step=1&frame=2")
+        browser = None
+        whole = 0
+        # forward: the given numbers, net_h1, out_h1, E_total; walk: E_total, out_o2, w5, out_h1, w1; updates
+        for frame in (1, 2, 4, 10, 11, 13, 17, 21, 26, 30, 39):
+            browser, page, errors, _ = _open(p, mazur_page, *viewport, fragment=f"#step=1&frame={frame}")
+            try:
+                label = page.inner_text("#label")
+                smallest = page.evaluate(SMALLEST_TEXT)
+                assert smallest >= 9 - 0.01, (frame, label)
+                assert page.evaluate(NOW_IN_VIEW), (frame, label)
+                if page.evaluate(PATH_FITS_AT_9_PX % smallest):
+                    assert page.evaluate(OUT_OF_VIEW) == [], (frame, label)
+                    whole += 1
+                assert errors == []
+            finally:
+                browser.close()
+        assert whole >= 4  # short paths (net_h1, E_total and out_o2 in the walk, an update) open whole
+        browser, page, errors, _ = _open(p, mazur_page, *viewport, fragment="#step=1&frame=2")
         try:
             assert page.inner_text("#label") == "step 1 · forward pass: net_h1"
-            assert page.evaluate(OUT_OF_VIEW) == [] and page.evaluate(SMALLEST_TEXT) >= 9 - 0.01
+            assert page.evaluate(OUT_OF_VIEW) == []
             _go(page, 20)  # the walk at out_h1
             page.click("#fit")
             assert page.evaluate(SMALLEST_TEXT) == pytest.approx(9, abs=0.01)
             assert page.evaluate("document.getElementById('stage').scrollWidth > "
                                  "document.getElementById('stage').clientWidth")
-            box = page.locator("#canvas .now").bounding_box()
-            stage = page.locator("#stage").bounding_box()
-            assert stage["x"] <= box["x"] and box["x"] + box["width"] <= stage["x"] + stage["width"]
-            page.locator("#stage").screenshot(path=str(mazur_page.with_name(f"fit-{width}.png")))
+            assert page.evaluate(NOW_IN_VIEW)
+            page.locator("#stage").screenshot(path=str(mazur_page.with_name(f"fit-{viewport[0]}.png")))
         finally:
             browser.close()
     assert errors == []
@@ -403,28 +440,3 @@ def test_step_html_writes_the_page(tmp_path, monkeypatch, capsys):
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user writes, not 0600
     assert cli.main(["step", "sigmoid-2-2-1", "--html", str(out), "--param", "nope"]) == 2
-
-
-NOW_STROKES = """() => [...document.querySelectorAll('#canvas .now')].map((g) => {
-  const shape = g.querySelector('polygon, path, ellipse');
-  return shape ? getComputedStyle(shape).stroke : 'no shape'; })"""
-
-
-def test_every_frame_highlights_its_node_whatever_its_shape(mazur_page):
-    """The update frames' node is a parameter, whose rounded box Graphviz draws as a <path>:
-    it is outlined in orange like every other frame's node (20 of the 78 frames were not)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser, page, _, _ = _open(p, mazur_page)
-        try:
-            unlit, lit = [], 0
-            for k in range(78):
-                page.evaluate(f"document.getElementById('slider').value = {k};"
-                              "document.getElementById('slider').dispatchEvent(new Event('input'))")
-                strokes = page.evaluate(NOW_STROKES)
-                lit += bool(strokes)
-                unlit += [(k, s) for s in strokes if s != "rgb(224, 112, 0)"]
-            assert lit >= 58 and not unlit  # every walk and update frame has its node, outlined
-        finally:
-            browser.close()
