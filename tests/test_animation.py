@@ -10,7 +10,7 @@ import pytest
 
 from scalarnet.cli import main
 from scalarnet.views import render
-from scalarnet.views.animation import AnimationError, animate, viewport, windows, zoom
+from scalarnet.views.animation import AnimationError, join, viewport, windows, zoom
 from scalarnet.views.diagram import backward_frames
 from scalarnet.views.diagram.dot import STYLES
 
@@ -20,43 +20,22 @@ needs_png = pytest.mark.skipif(not render.can_render("png"),
                                reason="no renderer for PNG here: " + render.install_hint("png"))
 
 
-def _png(width: int, height: int, colour: str) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(out, format="PNG")
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("fmt", ["gif", "apng", "webp"])
 def test_every_frame_is_kept_in_order_at_the_requested_rate(fmt):
     colours = ["red", "green", "blue", "black"]
-    data = animate([_png(40, 30, c) for c in colours], fmt, fps=4)
+    data = join([Image.new("RGB", (40, 30), c) for c in colours], fmt, fps=4, first_hold=2)
     im = Image.open(io.BytesIO(data))
     assert im.n_frames == 4 and im.size == (40, 30)
     for k, colour in enumerate(colours):
         im.seek(k)
         assert im.convert("RGB").getpixel((20, 15)) == Image.new("RGB", (1, 1), colour).getpixel((0, 0))
-        assert im.info["duration"] == 250
-
-
-def test_a_smaller_frame_is_padded_at_the_right_and_bottom_never_scaled():
-    data = animate([_png(40, 30, "black"), _png(20, 10, "black")], "gif", fps=1)
-    im = Image.open(io.BytesIO(data))
-    im.seek(1)
-    frame = im.convert("RGB")
-    assert frame.size == (40, 30)
-    assert frame.getpixel((5, 5)) == (0, 0, 0) and frame.getpixel((35, 25)) == (255, 255, 255)
-
-
-def test_width_scales_every_frame_down_alike_and_never_up():
-    im = Image.open(io.BytesIO(animate([_png(400, 100, "red"), _png(400, 100, "blue")], "gif", width=200)))
-    assert im.size == (200, 50) and im.n_frames == 2
-    assert Image.open(io.BytesIO(animate([_png(40, 30, "red")], "gif", width=200))).size == (40, 30)
+        assert im.info["duration"] == (500 if k == 0 else 250)
 
 
 @pytest.mark.parametrize("fps", [0, -1, float("inf"), float("nan"), 51])
 def test_a_rate_that_is_no_rate_is_refused(fps):
     with pytest.raises(AnimationError, match="--fps"):
-        animate([_png(4, 4, "red")], "gif", fps=fps)
+        join([Image.new("RGB", (4, 4), "red")], "gif", fps=fps)
 
 
 @needs_png

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -67,22 +68,6 @@ def _check(fmt: str, frames: Sequence) -> None:
             format=fmt, formats=", ".join(ANIMATIONS)))
     if not frames:
         raise AnimationError(_("there are no frames to animate"))
-
-
-def animate(pngs: Sequence[bytes], fmt: str, fps: float = 2.0, width: int | None = None) -> bytes:
-    """One animated image of ``pngs`` in order, ``fps`` frames a second, looping forever;
-    ``width``: scaled down to this many pixels across, never up. A frame smaller than the
-    others is padded with white at its right and bottom rather than scaled, so no box moves."""
-    _check(fmt, pngs)
-    Image, _draw = _pillow()
-    frames = [Image.open(io.BytesIO(data)).convert("RGB") for data in pngs]
-    wide = max(f.width for f in frames)
-    high = max(f.height for f in frames)
-    frames = [_pad(f, wide, high, Image) for f in frames]
-    if width is not None and width < wide:
-        size = (width, max(1, round(high * width / wide)))
-        frames = [f.resize(size, Image.Resampling.LANCZOS) for f in frames]
-    return join(frames, fmt, fps)
 
 
 def join(frames: list, fmt: str, fps: float = 2.0, first_hold: int = 1, keep: Sequence[str] = ()) -> bytes:
@@ -211,8 +196,6 @@ def walk(pics: Sequence[Picture], fmt: str, fps: float = 2.0, width: int = DEFAU
 
 def walk_frames(pics: Sequence[Picture], width: int = DEFAULT_WIDTH) -> list:
     """The frames of ``walk`` as Pillow images, all of one size."""
-    from . import render
-
     Image, ImageDraw = _pillow()
     lay = pics[0].layout
     height = round(width * WINDOW_SHAPE)
@@ -226,7 +209,7 @@ def walk_frames(pics: Sequence[Picture], width: int = DEFAULT_WIDTH) -> list:
                + [viewport(p, (v.x, v.y), zoom(), (width, height)) for p, v in zip(pics, views)]
                + [_caption(t, room) for t in titles])
     try:
-        drawn = [Image.open(io.BytesIO(png)).convert("RGB") for png in render.render_many(sources, "png")]
+        drawn = [Image.open(io.BytesIO(png)).convert("RGB") for png in _render_in_halves(sources)]
     except OSError as err:  # Pillow cannot read what the renderer wrote
         raise AnimationError(str(err)) from None
     overview, frames = drawn[0], drawn[2:2 + len(pics)]
@@ -254,6 +237,21 @@ def walk_frames(pics: Sequence[Picture], width: int = DEFAULT_WIDTH) -> list:
         return out
 
     return [frame(overview, captions[0], None)] + [frame(f, c, v) for f, c, v in zip(frames, captions[1:], views)]
+
+
+def _render_in_halves(sources: list[str]) -> list[bytes]:
+    """The PNGs of ``sources``, drawn by two renderers at once where there are two cores:
+    Graphviz drawing the frames is half of the time the walk takes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import render
+
+    if (os.cpu_count() or 1) < 2 or len(sources) < 4:
+        return render.render_many(sources, "png")
+    half = len(sources) // 2
+    with ThreadPoolExecutor(2) as pool:  # each thread waits on its own child process
+        first, second = pool.map(lambda part: render.render_many(part, "png"), [sources[:half], sources[half:]])
+    return first + second
 
 
 def _one_palette(frames: list, image_module, keep: Sequence[str] = ()) -> list:
