@@ -80,13 +80,13 @@ def join(frames: list, fmt: str, fps: float = 2.0, first_hold: int = 1, keep: Se
     out = io.BytesIO()
     if fmt == "gif":
         frames = _one_palette(frames, Image, keep)
-    options = {"save_all": True, "append_images": frames[1:], "duration": durations, "loop": 0}
+    first, options = frames[0], {"save_all": True, "append_images": frames[1:], "duration": durations, "loop": 0}
     if fmt == "gif":
-        frames[0].save(out, format="GIF", optimize=False, disposal=1, **options)
+        first.save(out, format="GIF", optimize=False, disposal=1, **options)
     elif fmt == "apng":
-        frames[0].save(out, format="PNG", **options)
+        first.save(out, format="PNG", **options)
     else:
-        frames[0].save(out, format="WEBP", lossless=True, **options)
+        first.save(out, format="WEBP", lossless=True, **options)
     return out.getvalue()
 
 
