@@ -169,6 +169,8 @@ def test_viewer_page_has_a_frame_per_walk_step(tmp_path):
     said = {f["node"]: f["narration"] for f in data["frames"] if f["phase"] == "backward"}
     assert said["o"] == "∂o/∂o = 1" and said["n"].endswith("= 0.5")  # 1 − tanh²(n) = 1 − 0.7071² = 0.5
     assert "∂o/∂w₁ at the current values" in page.html
+    assert '<option value="w1" selected>w1</option>' in page.html  # w1's red paths from the start
+    assert '<option value="" selected>none</option>' in scalarnet.viewer(o).html  # none until picked
     path = page.save(tmp_path / "neuron.html")
     assert path.read_text(encoding="utf-8") == page.html
     with pytest.raises(KeyError, match="not a parameter"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import os
@@ -14,7 +15,7 @@ from conftest import load_bundled
 
 from scalarnet.views import render
 from scalarnet.views.typography import name as shown
-from scalarnet.views.viewer import build, show, to_html, write_html
+from scalarnet.views.viewer import _Drawn, build, show, to_html
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -51,6 +52,22 @@ def test_frames_follow_forward_walk_update(mazur_viewer):
     assert len(lit["w1"]) == 16 and len(lit["w5"]) == 7
     assert "∂E_total/∂w₁" in mazur_viewer.steps[0].derivations["w1"]
     assert all(f.current for f in first_step if f.node)  # every frame at a node finds its box
+
+
+def test_each_frame_opens_on_its_forward_path(mazur_viewer):
+    """The boxes (and the arrows between them) the page opens on: at a node of the forward
+    pass, everything it is computed from; in the walk, everything from it to the loss; at an
+    update, the parameter; at the given numbers, the given boxes."""
+    def named(frame) -> tuple[set[str], int]:
+        name_of = {i: name for name, ids in _Drawn(mazur_viewer.svg(frame)).boxes().items() for i in ids}
+        return {name_of[i] for i in frame.path if i in name_of}, sum(1 for i in frame.path if i not in name_of)
+
+    at = {(f.phase, f.node): f for f in mazur_viewer.frames if f.step == 0}
+    assert named(at["forward", "out_h1"]) == ({"out_h1", "net_h1", "w1", "w2", "i1", "i2", "b1"}, 6)
+    assert named(at["backward", "out_h1"]) == ({"out_h1", "net_o1", "net_o2", "out_o1", "out_o2", "E_total"}, 6)
+    assert named(at["update", "w1"]) == ({"w1"}, 0)
+    given = {"i1", "i2", "t1", "t2", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1", "b2"}
+    assert named(at["forward", ""]) == (given, 0)
 
 
 def test_narration_says_what_happens_with_the_numbers(mazur_viewer):
@@ -96,13 +113,49 @@ def _open(p, path, width=1400, height=900, fragment=""):
     return browser, page, errors, requests
 
 
-@pytest.fixture(scope="module")
-def mazur_page(tmp_path_factory):
+def _page(tmp_path_factory, viewer, name: str):
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
     if not (shutil.which("chromium") or shutil.which("chromium-browser")):
         pytest.skip("no Chromium here (apt-get install chromium)")
-    needs_renderer()
-    return write_html(load_bundled("mazur-2-2-2"), 2, tmp_path_factory.mktemp("viewer") / "mazur.html", param="w1")
+    path = tmp_path_factory.mktemp("viewer") / name
+    path.write_text(to_html(viewer), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def mazur_page(tmp_path_factory, mazur_viewer):
+    """Two steps of Mazur's network, w1 chosen (as `--param w1` does)."""
+    return _page(tmp_path_factory, mazur_viewer, "mazur.html")
+
+
+@pytest.fixture(scope="module")
+def unpicked_page(tmp_path_factory, mazur_viewer):
+    """The same, no parameter chosen (as without `--param`)."""
+    return _page(tmp_path_factory, dataclasses.replace(mazur_viewer, param=""), "unpicked.html")
+
+
+# the smallest text of the picture as drawn: its font size in CSS px (Graphviz sizes it in points)
+SMALLEST_TEXT = """() => { const s = document.querySelector('#canvas svg');
+  const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+  return Math.min(...[...s.querySelectorAll('text')].map((t) => parseFloat(t.getAttribute('font-size')) * scale)); }"""
+# the ids of the frame's forward path that lie outside the visible stage
+OUT_OF_VIEW = """() => { const data = JSON.parse(document.getElementById('data').textContent);
+  const stage = document.getElementById('stage').getBoundingClientRect();
+  return data.frames[+document.body.dataset.current].path.filter((id) => {
+    const r = document.getElementById(id).getBoundingClientRect();
+    return r.left < stage.left - 0.5 || r.right > stage.right + 0.5 || r.top < stage.top - 0.5
+      || r.bottom > stage.bottom + 0.5; }); }"""
+# whether the frame's box is outlined in orange (none: the frame is at no node)
+OUTLINED = """() => { const now = [...document.querySelectorAll('#canvas .now')];
+  if (!now.length) return null;
+  return now.flatMap((g) => [...g.querySelectorAll('polygon, ellipse, path')])
+    .some((s) => getComputedStyle(s).stroke === 'rgb(224, 112, 0)' && getComputedStyle(s).strokeWidth === '4px'); }"""
+PICTURE_TEXT = "[...document.querySelectorAll('#canvas text')].map((t) => t.textContent).join('\\n')"
+
+
+def _go(page, k: int) -> None:
+    page.evaluate(f"document.getElementById('slider').value = {k};"
+                  "document.getElementById('slider').dispatchEvent(new Event('input'))")
 
 
 BOXES = """() => [...document.querySelectorAll('#canvas g.node')]
@@ -121,10 +174,7 @@ def test_viewer_in_headless_chromium(mazur_page, tmp_path):
             assert n == 78 and frame() == 0 and page.inner_text("#where") == f"frame 1 of {n}"
             assert page.inner_text("#label") == "step 1 · forward pass: the given numbers"
             assert page.locator("#canvas svg").count() == 1
-            # readable by default: every text of the diagram at least 10 CSS px high
-            heights = page.evaluate("[...document.querySelectorAll('#canvas text')]"
-                                    ".map((t) => t.getBoundingClientRect().height)")
-            assert heights and min(heights) >= 10
+            assert page.evaluate(SMALLEST_TEXT) >= 9 - 0.01  # readable from the start
             page.click("#next")
             assert frame() == 1 and page.inner_text("#narration").startswith("net_h1 = ")
             page.click("#prev")
@@ -159,24 +209,117 @@ def test_viewer_in_headless_chromium(mazur_page, tmp_path):
     _assert_drawn(shot)
 
 
-def test_every_frame_narrates_its_node_with_its_numbers(mazur_page):
+VIEWPORTS = pytest.mark.parametrize("viewport", [(1400, 900), (800, 600)], ids=["1400x900", "800x600"])
+
+
+@VIEWPORTS
+def test_every_frame_narrates_and_outlines_its_node_under_one_counter(mazur_page, viewport):
+    """Every frame at a node names it with its numbers and outlines its box, the update
+    frames' rounded parameter boxes (drawn as <path>) too: 20 of the 78 frames had no
+    outline. The toolbar is the one frame counter: the picture's own "frame 11 of 19" is gone."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser, page, errors, _ = _open(p, mazur_page)
+        browser, page, errors, _ = _open(p, mazur_page, *viewport)
         try:
             n = int(page.get_attribute("#slider", "max")) + 1
+            outlined = {"forward": 0, "backward": 0, "update": 0}
             for k in range(n):
-                page.evaluate(f"document.getElementById('slider').value = {k};"
-                              "document.getElementById('slider').dispatchEvent(new Event('input'))")
+                _go(page, k)
                 label, said = page.inner_text("#label"), page.inner_text("#narration")
                 current = page.evaluate(
                     "document.querySelector('#tables > div:not([hidden]) tr.current')?.dataset.name")
                 if current:  # a frame at a node: the narration names it and shows a number
                     assert shown(current) in said and shown(current) in label, (k, label, said)
                     assert re.search(r"\d", said)
+                    assert page.evaluate(OUTLINED), (k, label)
+                    outlined[label.split(" · ")[1].split(" ")[0]] += 1
                 else:
-                    assert said
+                    assert said and page.evaluate(OUTLINED) is None
+                assert page.inner_text("#where") == f"frame {k + 1} of {n}"
+                assert not re.search(r"\d+ of \d+", page.evaluate(PICTURE_TEXT)), k
+            assert outlined == {"forward": 18, "backward": 38, "update": 20}  # both steps
+        finally:
+            browser.close()
+    assert errors == []
+
+
+@VIEWPORTS
+def test_no_red_paths_until_a_parameter_is_picked(unpicked_page, viewport):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page, errors, _ = _open(p, unpicked_page, *viewport)
+        try:
+            assert page.input_value("#param") == "" and page.inner_text("#param option:checked") == "none"
+            for k in (0, 15, 30, 50):  # forward, walk, update, the second step
+                _go(page, k)
+                assert page.locator("#canvas .hl").count() == 0, k
+                assert page.locator("#derivations pre:visible").count() == 0
+                assert page.inner_text("#derivations .pick:visible").startswith("Pick a parameter above")
+            page.select_option("#param", "w5")
+            assert page.locator("#canvas .hl").count() == 7 and page.locator("#derivations .pick:visible").count() == 0
+            assert "∂E_total/∂w₅" in page.inner_text("#derivations pre:visible")
+            page.select_option("#param", "")
+            assert page.locator("#canvas .hl").count() == 0 and page.locator("#derivations pre:visible").count() == 0
+        finally:
+            browser.close()
+    assert errors == []
+
+
+# whether the frame's forward path, as big as it is now, would fit the stage with its smallest text at 9 CSS px
+PATH_FITS_AT_9_PX = """() => { const data = JSON.parse(document.getElementById('data').textContent);
+  const ids = data.frames[+document.body.dataset.current].path;
+  if (!ids.length) return true;
+  const rs = ids.map((id) => document.getElementById(id).getBoundingClientRect());
+  const w = Math.max(...rs.map((r) => r.right)) - Math.min(...rs.map((r) => r.left));
+  const h = Math.max(...rs.map((r) => r.bottom)) - Math.min(...rs.map((r) => r.top));
+  const stage = document.getElementById('stage'), grow = 9 / (%s);
+  return w * grow <= stage.clientWidth - 24 && h * grow <= stage.clientHeight - 24; }"""
+NOW_IN_VIEW = """() => { const stage = document.getElementById('stage').getBoundingClientRect();
+  return [...document.querySelectorAll('#canvas .now')].every((g) => { const r = g.getBoundingClientRect();
+    return r.left >= stage.left - 0.5 && r.right <= stage.right + 0.5 && r.top >= stage.top - 0.5
+      && r.bottom <= stage.bottom + 0.5; }); }"""
+
+
+@VIEWPORTS
+def test_the_opening_shows_the_frames_path_and_fit_keeps_the_text_readable(mazur_page, viewport):
+    """A link opens its frame with the frame's box in view, its text at least 9 CSS px, and
+    its whole forward path in view wherever that fits at 9 px (what a node of the forward pass
+    is computed from; in the walk, the way from the node to the loss). "fit" shrinks the
+    picture no further than text of 9 CSS px and scrolls for the rest (Mazur's picture fitted
+    whole had 3 px text), keeping the frame's box in view."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = None
+        whole = 0
+        # forward: the given numbers, net_h1, out_h1, E_total; walk: E_total, out_o2, w5, out_h1, w1; updates
+        for frame in (1, 2, 4, 10, 11, 13, 17, 21, 26, 30, 39):
+            browser, page, errors, _ = _open(p, mazur_page, *viewport, fragment=f"#step=1&frame={frame}")
+            try:
+                label = page.inner_text("#label")
+                smallest = page.evaluate(SMALLEST_TEXT)
+                assert smallest >= 9 - 0.01, (frame, label)
+                assert page.evaluate(NOW_IN_VIEW), (frame, label)
+                if page.evaluate(PATH_FITS_AT_9_PX % smallest):
+                    assert page.evaluate(OUT_OF_VIEW) == [], (frame, label)
+                    whole += 1
+                assert errors == []
+            finally:
+                browser.close()
+        assert whole >= 4  # short paths (net_h1, E_total and out_o2 in the walk, an update) open whole
+        browser, page, errors, _ = _open(p, mazur_page, *viewport, fragment="#step=1&frame=2")
+        try:
+            assert page.inner_text("#label") == "step 1 · forward pass: net_h1"
+            assert page.evaluate(OUT_OF_VIEW) == []
+            _go(page, 20)  # the walk at out_h1
+            page.click("#fit")
+            assert page.evaluate(SMALLEST_TEXT) == pytest.approx(9, abs=0.01)
+            assert page.evaluate("document.getElementById('stage').scrollWidth > "
+                                 "document.getElementById('stage').clientWidth")
+            assert page.evaluate(NOW_IN_VIEW)
+            page.locator("#stage").screenshot(path=str(mazur_page.with_name(f"fit-{viewport[0]}.png")))
         finally:
             browser.close()
     assert errors == []
@@ -257,6 +400,8 @@ def test_widget_steps_through_the_frames(mazur_viewer, monkeypatch):
     assert html.escape(frame.narration) in narration.value
     choose.value = "w5"
     assert "∂E_total/∂w₅" in side.value and "stroke: #d62728" in picture.value
+    choose.value = ""  # "none": no red paths, the hint instead of a derivation
+    assert choose.label == "none" and "stroke: #d62728" not in picture.value and "Pick a parameter" in side.value
 
 
 def test_without_ipywidgets_the_notebook_gets_the_static_page(mazur_viewer, monkeypatch):
@@ -288,32 +433,10 @@ def test_step_html_writes_the_page(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out.strip() == str(out)
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.count('data-param="w21"') == 2
+    assert '<option value="w21" selected>w21</option>' in page
+    assert cli.main(["step", "sigmoid-2-2-1", "--html", str(out)]) == 0  # no --param: none chosen
+    assert '<option value="" selected>none</option>' in out.read_text(encoding="utf-8")
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user writes, not 0600
     assert cli.main(["step", "sigmoid-2-2-1", "--html", str(out), "--param", "nope"]) == 2
-
-
-NOW_STROKES = """() => [...document.querySelectorAll('#canvas .now')].map((g) => {
-  const shape = g.querySelector('polygon, path, ellipse');
-  return shape ? getComputedStyle(shape).stroke : 'no shape'; })"""
-
-
-def test_every_frame_highlights_its_node_whatever_its_shape(mazur_page):
-    """The update frames' node is a parameter, whose rounded box Graphviz draws as a <path>:
-    it is outlined in orange like every other frame's node (20 of the 78 frames were not)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser, page, _, _ = _open(p, mazur_page)
-        try:
-            unlit, lit = [], 0
-            for k in range(78):
-                page.evaluate(f"document.getElementById('slider').value = {k};"
-                              "document.getElementById('slider').dispatchEvent(new Event('input'))")
-                strokes = page.evaluate(NOW_STROKES)
-                lit += bool(strokes)
-                unlit += [(k, s) for s in strokes if s != "rgb(224, 112, 0)"]
-            assert lit >= 58 and not unlit  # every walk and update frame has its node, outlined
-        finally:
-            browser.close()

@@ -57,14 +57,13 @@ def run(args: argparse.Namespace) -> int:
 def _write_animation(pics: list, path: Path, args: argparse.Namespace) -> int:
     """``render --frames --format gif``: the walk's frames as one animated image."""
     from ..views import render
-    from ..views.animation import AnimationError, animate, check_fps
+    from ..views.animation import DEFAULT_WIDTH, AnimationError, check_fps, walk
 
     if not args.frames:
         return error(_("--format {format} animates the backward walk: add --frames").format(format=args.format))
     try:
         check_fps(args.fps)
-        pngs = render.render_many([p.graph.source for p in pics], "png")
-        data = animate(pngs, args.format, args.fps, args.width)
+        data = walk(pics, args.format, args.fps, args.width or DEFAULT_WIDTH)
     except (AnimationError, render.RenderError) as err:
         return error(str(err), status=1)
     render.write_atomic(path, data)
@@ -89,8 +88,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("svg", "png", "pdf", "dot", *ANIMATIONS), default="svg",
                    help=_("default svg; gif, apng and webp (with --frames) animate the walk in one file"))
     p.add_argument("--fps", type=float, default=2.0, help=_("with an animated --format: frames per second (default 2)"))
-    p.add_argument("--width", type=positive, help=_("with an animated --format: scale the frames down to this many "
-                                                   "pixels across (default: full size)"))
+    p.add_argument("--width", type=positive, help=_("with an animated --format: its width in pixels (default 1100); "
+                                                   "after the whole graph, each frame zooms to the walk's node so "
+                                                   "that its numbers are 12 px high"))
     p.add_argument("--out", default=".", help=_("the folder to write into (default: the current folder)"))
     lr_argument(p)
     p.set_defaults(run=run)

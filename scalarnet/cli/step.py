@@ -71,5 +71,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=positive, default=1, help=_("how many steps (default 1)"))
     p.add_argument("--html", metavar="OUT.html", help=_("write a self-contained step-through viewer of the steps"))
     p.add_argument("--param", type=typed_name,
-                   help=_("with --html: the parameter whose derivation the viewer shows first"))
+                   help=_("with --html: the parameter whose paths (in red) and derivation the viewer "
+                          "shows from the start (default: none until the reader picks one)"))
     p.set_defaults(run=run)

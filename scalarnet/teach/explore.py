@@ -247,7 +247,8 @@ class Page:
 def viewer(root: Node, param: str | None = None, title: str = "") -> Page:
     """The step-through page of ``scalarnet viewer`` for a graph built in Python: the forward
     values, then one frame per node of the backward walk, beside the table of values and
-    gradients and the derivation of each parameter (``param`` first)."""
+    gradients and the derivation of each parameter (``param``'s paths and derivation shown from
+    the start; without it, none until the reader picks one)."""
     from ..views import viewer as page
 
     with _named_and_derived(root) as names:
@@ -258,5 +259,6 @@ def viewer(root: Node, param: str | None = None, title: str = "") -> Page:
         chosen = ([param] if param else []) + [p for p in params if p != param][: page.MAX_DERIVED - 1]
         derivations = _derivations(root)
         ds = {p: derivations.derive(p) for p in chosen}
-        shown = page.assemble(title or _("the graph of {name}").format(name=names[id(root)]), chosen, [(subject, ds)])
+        shown = page.assemble(title or _("the graph of {name}").format(name=names[id(root)]), chosen, [(subject, ds)],
+                              param=param)
         return Page(page.to_html(shown), shown)

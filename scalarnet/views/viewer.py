@@ -12,7 +12,9 @@ ipywidgets where installed and the page in an iframe where not.
 The frames of a step share one layout, so the page keeps few whole SVG pictures and small
 patches (``svg_patch``); the forward and update frames share one picture each and differ
 only in which box is marked. The diagrams are drawn without a highlight: the page marks the
-paths of the chosen parameter itself (so the choice can change), from element ids.
+paths of the chosen parameter itself (so the choice can change; none until the reader picks
+one, unless ``param`` was given), from element ids. The page's toolbar is the one frame
+counter: the walk pictures' own "frame K of N" line is taken out.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Frame:
     picture: int = -1  # index into Viewer.pictures; -1 without diagrams
     current: list[str] = field(default_factory=list)  # SVG element ids of the frame's box
     pending: list[str] = field(default_factory=list)  # forward: the boxes not computed yet
+    path: list[str] = field(default_factory=list)  # the boxes and arrows the page opens on (see _frame_path)
 
 
 @dataclass
@@ -65,7 +68,7 @@ class StepView:
 @dataclass
 class Viewer:
     title: str
-    param: str
+    param: str  # the parameter whose paths and derivation show from the start; "" for none
     params: list[str]  # those with derivations, the chosen one first
     steps: list[StepView]
     frames: list[Frame]
@@ -82,8 +85,7 @@ def build(exercise: Exercise, steps: int = 1, param: str | None = None) -> Viewe
     names = list(exercise.params)
     if param is not None and param not in names:
         raise KeyError(f"{param!r} is not a parameter; the parameters are {', '.join(names)}")
-    chosen = param or (names[0] if names else None)  # an exercise of inputs only has no parameter to derive
-    derived = [] if chosen is None else [chosen] + [n for n in names if n != chosen][: MAX_DERIVED - 1]
+    derived = (([param] if param else []) + [n for n in names if n != param])[:MAX_DERIVED]
 
     numbers = range(exercise.steps_done + 1, exercise.steps_done + steps + 1)
     # first the text every step will show, on a twin of the exercise, so that the steps of
@@ -103,16 +105,16 @@ def build(exercise: Exercise, steps: int = 1, param: str | None = None) -> Viewe
             yield subject, {p: found.derive(p) for p in derived}
             exercise.advance_to(k + 1)
 
-    return assemble(exercise.title, derived, parts(), shared)
+    return assemble(exercise.title, derived[:MAX_DERIVED], parts(), shared, param)
 
 
 def assemble(title: str, params: list[str], parts: Iterable[tuple[Subject, dict[str, Derivation]]],
-             shared: Sequence[Sizing] = ()) -> Viewer:
+             shared: Sequence[Sizing] = (), param: str | None = None) -> Viewer:
     """The viewer of the steps in ``parts``: each the subject a step's diagrams draw, with the
-    derivations of ``params`` (the first is the one shown first). ``shared``: the sizing of
-    every step, so that they share one layout. Used for exercise files and for graphs built
-    in Python alike."""
-    viewer = Viewer(title, params[0] if params else "", params, [], [])
+    derivations of ``params``; ``param`` (one of them) is shown from the start, none when it
+    is None. ``shared``: the sizing of every step, so that they share one layout. Used for
+    exercise files and for graphs built in Python alike."""
+    viewer = Viewer(title, param or "", params, [], [])
     drawings: list[tuple[Frame, object]] = []  # each frame with its diagram
     for subject, derivations in parts:
         by_id = {id(node): node for node in subject.members}
@@ -216,21 +218,21 @@ def _draw(viewer: Viewer, drawings: list[tuple[Frame, object]]) -> None:
     except render.RenderError as err:
         viewer.note = _("No diagrams: {error}.").format(error=err)
         return
-    stored, boxes = [], []
+    stored, drawn = [], []
     for svg in svgs:
-        text = _inline(svg.decode("utf-8"))
+        text = _without_frame_counter(_inline(svg.decode("utf-8")))
         stored.append(viewer.pictures.add(text))
-        boxes.append(_boxes(text))
+        drawn.append(_Drawn(text))
     viewer.highlights = [{} for _ in viewer.pictures.pictures]
     for frame, picture in drawings:
         j = distinct[id(picture)]
-        frame.picture, ids = stored[j], boxes[j]
+        frame.picture, ids = stored[j], drawn[j].boxes()
         frame.current = ids.get(frame.node, [])
         if frame.phase == "forward":
             frame.pending = [i for name in viewer.steps[frame.step].forward[frame.done:] for i in ids.get(name, [])]
+        frame.path = _frame_path(frame, drawn[j], viewer.steps[frame.step])
         if not viewer.highlights[frame.picture]:  # a picture belongs to one step: its paths
-            text = viewer.pictures.text(frame.picture)
-            viewer.highlights[frame.picture] = {p: _on_paths(text, paths)
+            viewer.highlights[frame.picture] = {p: drawn[j].on_paths(paths)
                                                for p, paths in viewer.steps[frame.step].paths.items()}
 
 
@@ -286,32 +288,94 @@ def _inline(svg: str) -> str:
     return re.sub(r">\s+<", "><", svg)
 
 
-_SVG_NODE = re.compile(r'<g id="([^"]+)" class="node[^"]*"><title>[^<]*</title><g id="[^"]*"><a xlink:title="([^"]*)"')
+_SVG_NODE = re.compile(r'<g id="([^"]+)" class="node[^"]*"><title>([^<]*)</title><g id="[^"]*">'
+                       r'<a xlink:title="([^"]*)"')  # a named box: its id, Graphviz key and name
 _SVG_EDGE = re.compile(r'<g id="([^"]+)" class="edge[^"]*"><title>([^<]*)</title>')
+_TITLE_LINE = re.compile(r'<g id="title_\d+" class="node"><title>[^<]*</title><text[^>]*>([^<]*)</text></g>')
 
 
-def _boxes(svg: str) -> dict[str, list[str]]:
-    """The SVG element ids of each named node's box."""
-    found: dict[str, list[str]] = {}
-    for gid, title in _SVG_NODE.findall(svg):
-        found.setdefault(html.unescape(title), []).append(gid)
-    return found
+def _without_frame_counter(svg: str) -> str:
+    """The picture without the walk's own "frame K of N: at NAME" title line: the page counts
+    the frames of every step and phase in its toolbar, and a second count (of the walk's
+    frames only) beside it disagreed with it. Everything else stays where it is (Graphviz
+    places every element on its own)."""
+    shape = re.escape(_("frame {k} of {n}: at {name}"))
+    counter = re.compile(shape.replace(re.escape("{k}"), r"\d+").replace(re.escape("{n}"), r"\d+")
+                         .replace(re.escape("{name}"), ".+"))
+
+    def drop(m: re.Match) -> str:
+        return "" if counter.fullmatch(html.unescape(m.group(1))) else m.group(0)
+
+    return _TITLE_LINE.sub(drop, svg)
 
 
-def _on_paths(svg: str, paths: list[tuple[str, ...]]) -> list[str]:
-    """The ids of the SVG boxes and arrows on these named paths."""
-    names = {n for path in paths for n in path}
-    steps = {frozenset(pair) for path in paths for pair in zip(path, path[1:])}
-    key_name, ids = {}, []
-    for gid, title in _SVG_NODE.findall(svg):
-        key_name[gid] = html.unescape(title)
-        if key_name[gid] in names:
-            ids.append(gid)
-    for gid, title in _SVG_EDGE.findall(svg):
-        ends = html.unescape(title).split("->")
-        if len(ends) == 2 and frozenset(key_name.get(e.split(":")[0]) for e in ends) in steps:
-            ids.append(gid)
-    return ids
+class _Drawn:
+    """The boxes and arrows of one rendered picture, as the SVG names them: each box's
+    element id, Graphviz key and node name, and each arrow's id and ends."""
+
+    def __init__(self, svg: str) -> None:
+        self.box_of_key: dict[str, str] = {}  # Graphviz key -> the box's element id
+        self.name_of_key: dict[str, str] = {}
+        for gid, key, name in _SVG_NODE.findall(svg):
+            self.box_of_key[html.unescape(key)] = gid
+            self.name_of_key[html.unescape(key)] = html.unescape(name)
+        self.arrows: list[tuple[str, str, str]] = []  # (id, from key, to key)
+        for gid, title in _SVG_EDGE.findall(svg):
+            ends = [e.split(":")[0] for e in html.unescape(title).split("->")]
+            if len(ends) == 2 and all(e in self.box_of_key for e in ends):
+                self.arrows.append((gid, ends[0], ends[1]))
+
+    def boxes(self) -> dict[str, list[str]]:
+        """The element ids of each named node's box."""
+        found: dict[str, list[str]] = {}
+        for key, name in self.name_of_key.items():
+            found.setdefault(name, []).append(self.box_of_key[key])
+        return found
+
+    def on_paths(self, paths: list[tuple[str, ...]]) -> list[str]:
+        """The ids of the boxes and arrows on these named paths."""
+        names = {n for path in paths for n in path}
+        steps = {frozenset(pair) for path in paths for pair in zip(path, path[1:])}
+        return ([self.box_of_key[k] for k, name in self.name_of_key.items() if name in names]
+                + [gid for gid, a, b in self.arrows
+                   if frozenset((self.name_of_key[a], self.name_of_key[b])) in steps])
+
+    def keys_of(self, names: set[str]) -> set[str]:
+        return {key for key, name in self.name_of_key.items() if name in names}
+
+    def reach(self, start: set[str], forward: bool) -> set[str]:
+        """``start`` and every box an arrow leads to from it (``forward``) or back from it."""
+        seen, todo = set(start), list(start)
+        while todo:
+            here = todo.pop()
+            for _gid, a, b in self.arrows:
+                src, dst = (a, b) if forward else (b, a)
+                if src == here and dst not in seen:
+                    seen.add(dst)
+                    todo.append(dst)
+        return seen
+
+    def ids(self, keys: set[str]) -> list[str]:
+        """The element ids of these boxes and of the arrows between them."""
+        return ([self.box_of_key[k] for k in sorted(keys)]
+                + [gid for gid, a, b in self.arrows if a in keys and b in keys])
+
+
+def _frame_path(frame: Frame, drawn: _Drawn, view: StepView) -> list[str]:
+    """The part of the picture the page opens on at ``frame``: its forward path. At a node
+    of the forward pass, the node and everything it is computed from; at a node of the walk,
+    the node and everything from it to the loss (its gradient's paths); at an update, the
+    parameter; at the given numbers, the given boxes; a whole phase, nothing (the whole
+    picture)."""
+    if frame.node:
+        start = drawn.keys_of({frame.node})
+        if frame.phase == "update":
+            return drawn.ids(start)
+        return drawn.ids(drawn.reach(start, forward=frame.phase != "forward"))
+    if frame.phase == "forward" and frame.done == 0:
+        computed = set(view.forward)
+        return drawn.ids({k for k, name in drawn.name_of_key.items() if name not in computed})
+    return []
 
 
 def script_json(doc: object) -> str:
@@ -344,11 +408,12 @@ def to_html(viewer: Viewer, interval_ms: int = 900) -> str:
     data = {"interval": interval_ms, "steps": [s.step for s in viewer.steps],
             "pictures": viewer.pictures.to_json(), "highlights": viewer.highlights,
             "frames": [{"step": f.step, "phase": f.phase, "node": f.node, "label": f.label, "narration": f.narration,
-                        "done": f.done, "picture": f.picture, "current": f.current, "pending": f.pending}
+                        "done": f.done, "picture": f.picture, "current": f.current, "pending": f.pending,
+                        "path": f.path}
                        for f in viewer.frames],
             "words": {"where": _("frame {k} of {n}"), "play": _("play"), "pause": _("pause")}}
-    options = "".join(f'<option value="{esc(p)}"{" selected" if p == viewer.param else ""}>{esc(p)}</option>'
-                      for p in viewer.params)
+    options = "".join(f'<option value="{esc(v)}"{" selected" if v == viewer.param else ""}>{esc(shown)}</option>'
+                      for v, shown in _param_choices(viewer))
     note = f'<p class="note">{esc(viewer.note)}</p>' if viewer.note else ""
     tables = "".join(f'<div data-step="{k}" hidden>{s.table}</div>' for k, s in enumerate(viewer.steps))
     derivations = "".join(f'<pre data-step="{s}" data-param="{esc(p)}" hidden>{esc(text)}</pre>'
@@ -381,13 +446,23 @@ def to_html(viewer: Viewer, interval_ms: int = 900) -> str:
 <main>
 <section id="stage" title="{esc(_("drag to move, wheel to zoom"))}"><div id="canvas"></div></section>
 <section id="side"><h2 id="label"></h2><div id="tables">{tables}</div>
-<h2 id="derivation-title">{esc(_("derivation"))}</h2><div id="derivations">{derivations}</div></section>
+<h2 id="derivation-title">{esc(_("derivation"))}</h2><div id="derivations"><p class="pick">{esc(_pick_hint())}</p>
+{derivations}</div></section>
 </main>
 <script type="application/json" id="data">{script_json(data)}</script>
 <script>{js}</script>
 </body>
 </html>
 """
+
+
+def _pick_hint() -> str:  # shown where no parameter is chosen yet
+    return _("Pick a parameter above: its paths from the loss turn red here and its derivation is written out.")
+
+
+def _param_choices(viewer: Viewer) -> list[tuple[str, str]]:
+    """The parameter menu: (value, shown), "none" first (no red paths, no derivation)."""
+    return [("", _("none")), *((p, p) for p in viewer.params)]
 
 
 def write_html(exercise: Exercise, steps: int, path: str | Path, param: str | None = None) -> Path:
@@ -434,7 +509,8 @@ def _widget(viewer: Viewer, widgets):
     play = widgets.Play(min=0, max=last, interval=900, description=_("play"))
     slider = widgets.IntSlider(min=0, max=last, description=_("frame"))
     widgets.jslink((play, "value"), (slider, "value"))
-    choose = widgets.Dropdown(options=viewer.params, value=viewer.param, description=_("parameter"))
+    choose = widgets.Dropdown(options=[(shown, value) for value, shown in _param_choices(viewer)],
+                              value=viewer.param, description=_("parameter"))
     narration = widgets.HTML()
     picture = widgets.HTML(layout=widgets.Layout(width="62%", overflow="auto"))
     side = widgets.HTML(layout=widgets.Layout(width="38%"))
@@ -450,7 +526,7 @@ def _widget(viewer: Viewer, widgets):
                          else f"<p>{html.escape(viewer.note)}</p>")
         narration.value = f"<b>{html.escape(frame.narration)}</b>"
         view = viewer.steps[frame.step]
-        text = html.escape(view.derivations[choose.value])
+        text = html.escape(view.derivations.get(choose.value, _pick_hint()))
         side.value = (f"<style>{frame_style(frame, 'sn-table')}</style><h4>{html.escape(frame.label)}</h4>"
                       f'<div id="sn-table">{view.table}</div><pre>{text}</pre>')
 

@@ -4,6 +4,8 @@
   const $ = (id) => document.getElementById(id);
   const stage = $('stage'), canvas = $('canvas'), slider = $('slider'), choose = $('param');
   const prev = $('prev'), next = $('next'), play = $('play');
+  const SMALLEST = 9, COMFORTABLE = 11;  // CSS px of the smallest text: the least on opening and after
+  // "fit" (what does not fit is scrolled to), and the most the opening zooms in for a small path
   let k = -1, shownPicture = -1, timer = null, zoom = null;
   const texts = new Map();  // picture -> its SVG text, rebuilt once
   function pictureText(i) {
@@ -34,17 +36,17 @@
     s.setAttribute('width', w * zoom); s.setAttribute('height', h * zoom);
     $('zoomlevel').textContent = Math.round(zoom * 100) + ' %';
   }
-  function fitZoom() {
-    const [w, h] = natural();
-    return Math.min((stage.clientWidth - 4) / w, (stage.clientHeight - 4) / h);
+  const MARGIN = 12;  // CSS px kept around a region brought into view
+  function fitZoom(w, h, margin = 2) {  // the zoom that shows w × h (picture px at 100 %) whole
+    return Math.min((stage.clientWidth - 2 * margin) / w, (stage.clientHeight - 2 * margin) / h);
   }
-  function readableZoom() {  // the smallest text at least 11 CSS px high
+  function textZoom(px) {  // the zoom at which the smallest text is px CSS px high (Graphviz sizes it in points)
     let smallest = Infinity;
     svg().querySelectorAll('text').forEach((t) => {
       const size = parseFloat(t.getAttribute('font-size') || '14');
       if (size > 0 && size < smallest) smallest = size;
     });
-    return smallest === Infinity ? 1 : 11 / (smallest * 4 / 3);
+    return smallest === Infinity ? 1 : px / (smallest * 4 / 3);
   }
   function setZoom(z, cx, cy) {  // keep the point under (cx, cy) of the stage where it is
     const s = svg(); if (!s) return;
@@ -54,18 +56,52 @@
     applyZoom();
     stage.scrollLeft = x * zoom - cx; stage.scrollTop = y * zoom - cy;
   }
-  function reveal(id) {  // on opening only: frames never move the picture afterwards
-    const el = canvas.querySelector('[id="' + CSS.escape(id) + '"]');
-    if (!el) return;
-    const box = el.getBoundingClientRect(), view = stage.getBoundingClientRect();
-    stage.scrollLeft += box.left + box.width / 2 - view.left - stage.clientWidth / 2;
-    stage.scrollTop += box.top + box.height / 2 - view.top - stage.clientHeight / 2;
+  const find = (id) => canvas.querySelector('[id="' + CSS.escape(id) + '"]');
+  function region(ids) {  // the box around these elements, in picture px at 100 % (null: none drawn)
+    const at = svg().getBoundingClientRect();
+    let box = null;
+    ids.map(find).filter((el) => el).forEach((el) => {
+      const r = el.getBoundingClientRect();
+      const [x0, y0] = [(r.left - at.left) / zoom, (r.top - at.top) / zoom];
+      const [x1, y1] = [(r.right - at.left) / zoom, (r.bottom - at.top) / zoom];
+      box = box ? [Math.min(box[0], x0), Math.min(box[1], y0), Math.max(box[2], x1), Math.max(box[3], y1)]
+        : [x0, y0, x1, y1];
+    });
+    return box;
+  }
+  function place(box, keep) {  // box in view: centred where it fits, else from its start (the
+    // forward pass runs from the left and the top), then keep's box moved into view too
+    const margin = MARGIN, [x0, y0, x1, y1] = box.map((v) => v * zoom);
+    const width = stage.clientWidth, height = stage.clientHeight;
+    stage.scrollLeft = x1 - x0 <= width ? (x0 + x1 - width) / 2 : x0 - margin;
+    stage.scrollTop = y1 - y0 <= height ? (y0 + y1 - height) / 2 : y0 - margin;
+    if (!keep) return;
+    const [a0, b0, a1, b1] = keep.map((v) => v * zoom);
+    if (a1 + margin > stage.scrollLeft + width) stage.scrollLeft = a1 + margin - width;
+    if (a0 - margin < stage.scrollLeft) stage.scrollLeft = a0 - margin;
+    if (b1 + margin > stage.scrollTop + height) stage.scrollTop = b1 + margin - height;
+    if (b0 - margin < stage.scrollTop) stage.scrollTop = b0 - margin;
+  }
+  function whole() { const [w, h] = natural(); return [0, 0, w, h]; }
+  function open(frame) {  // on opening only (frames never move the picture afterwards): the frame's
+    // forward path whole, but its text no smaller than SMALLEST (the rest is scrolled to) and
+    // no larger than the whole picture fitted or COMFORTABLE text, whichever is larger
+    zoom = 1; applyZoom();
+    const path = region(frame.path) || whole(), [w, h] = natural();
+    const most = Math.max(fitZoom(w, h), textZoom(COMFORTABLE));
+    setZoom(Math.max(textZoom(SMALLEST), Math.min(most, fitZoom(path[2] - path[0], path[3] - path[1], MARGIN))));
+    place(path, region(frame.current));
+  }
+  function fit() {  // the whole picture, or, where its text would get smaller than SMALLEST, as
+    // much as fits at SMALLEST, from the start of the frame's forward path (scroll for the rest)
+    const [w, h] = natural(), frame = frames[k];
+    setZoom(Math.max(fitZoom(w, h), textZoom(SMALLEST)));
+    place(region(frame.path) || whole(), region(frame.current));
   }
   function mark() {
     const frame = frames[k];
     canvas.querySelectorAll('.hl, .now, .pending').forEach((el) => el.classList.remove('hl', 'now', 'pending'));
     const ids = (data.highlights[frame.picture] || {})[choose.value] || [];
-    const find = (id) => canvas.querySelector('[id="' + CSS.escape(id) + '"]');
     ids.forEach((id) => { const el = find(id); if (el) el.classList.add('hl'); });
     frame.current.forEach((id) => { const el = find(id); if (el) el.classList.add('now'); });
     frame.pending.forEach((id) => { const el = find(id); if (el) el.classList.add('pending'); });
@@ -93,16 +129,14 @@
     if (frame.picture >= 0 && frame.picture !== shownPicture) {
       canvas.innerHTML = pictureText(frame.picture);
       shownPicture = frame.picture;
-      const first = zoom === null;
-      if (first) zoom = Math.max(fitZoom(), readableZoom());
-      applyZoom();
-      if (first && frame.current.length) reveal(frame.current[0]);
+      if (zoom === null) open(frame); else applyZoom();
     }
     if (frame.picture >= 0) mark();
     table(frame);
     document.querySelectorAll('#derivations > [data-step]').forEach((el) => {
       el.hidden = !(+el.dataset.step === frame.step && el.dataset.param === choose.value);
     });
+    document.querySelector('#derivations > .pick').hidden = choose.value !== '';
     slider.value = k;
     $('where').textContent = words.where.replace('{k}', k + 1).replace('{n}', n);
     $('label').textContent = frame.label;
@@ -136,7 +170,7 @@
   slider.addEventListener('input', () => { stop(); show(+slider.value); });
   choose.addEventListener('change', () => show(k));
   play.addEventListener('click', toggle);
-  $('fit').addEventListener('click', () => { setZoom(fitZoom()); stage.scrollLeft = 0; stage.scrollTop = 0; });
+  $('fit').addEventListener('click', fit);
   $('actual').addEventListener('click', () => setZoom(1));
   $('zoomin').addEventListener('click', () => setZoom(zoom * 1.25));
   $('zoomout').addEventListener('click', () => setZoom(zoom / 1.25));

@@ -31,7 +31,7 @@ from . import dot, layout
 from .levels import PHASES
 from .place import place
 from .plan import LEVELS, Sizing, level_text, plan, sizing
-from .scene import DiagramError
+from .scene import DiagramError, Scene
 from .subject import Subject, from_exercise, from_node
 
 __all__ = ["LEVELS", "PHASES", "DiagramError", "Picture", "Sizing", "backward_frames", "diagram", "pictures", "save",
@@ -45,6 +45,7 @@ class Picture:
     notes: list[str] = field(default_factory=list)  # why a level was changed, for the user
     current: str = ""  # frames: the name of the node the walk is at
     layout: layout.Layout | None = None  # where everything is: pass it back as ``pinned`` to keep it
+    scene: Scene | None = None  # what it draws (boxes and arrows by DOT key): an animation zooms to its current box
 
 
 def subject_of(source: Exercise | Node | str | Path, step: int = 1, example: int = 0) -> Subject:
@@ -80,7 +81,7 @@ def pictures(subject: Subject, *, phase: str = "backward", level: str | None = N
     what = plan(subject, phase=phase, level=level, param=param, symbolic=symbolic, frames=frames,
                 size_with=size_with, sized=pinned is None)
     where = pinned if pinned is not None else place(what.sizing)  # type: ignore[arg-type]
-    return [Picture(dot.to_digraph(scene, where), what.level, what.notes, current, where)
+    return [Picture(dot.to_digraph(scene, where), what.level, what.notes, current, where, scene)
             for scene, current in what.shown]
 
 

@@ -19,6 +19,7 @@ from .text import dot_label, dot_text
 FONT = "DejaVu Sans Condensed,Helvetica,Arial,sans-serif"
 MONO = "DejaVu Sans Mono,Menlo,Consolas,Courier,monospace"
 RED = "#d62728"
+CURRENT_FILL = "#ffb570"  # the box the backward walk is at
 
 STYLES: dict[str, dict[str, str]] = {
     "param": {"shape": "box", "style": "rounded,filled", "fillcolor": "#fff2cc", "color": "#d6b656"},
@@ -61,7 +62,7 @@ def to_digraph(scene: Scene, lay: layout.Layout) -> graphviz.Digraph:
         if box.key in scene.highlight:
             style.update(color=RED, penwidth="3")
         if box.key == scene.current:
-            style.update(fillcolor="#ffb570", color=RED, penwidth="3", style="filled,bold")
+            style.update(fillcolor=CURRENT_FILL, color=RED, penwidth="3", style="filled,bold")
         r = lay.boxes[box.key]
         _node(g, box.key, dot_label([box.title, *box.lines]), tooltip=dot_text(box.tooltip or box.title),
                id=box.key, **{"class": box.role}, **flip.box(r), **style)
