@@ -32,6 +32,11 @@ REACH = 24.0  # other edges farther than this from a label do not matter
 BOX_GAP = 14.0  # between boxes of one column
 MARGIN = 8.0  # around the canvas
 TRIES = [0.5 + d * s for d in (0.0, 0.06, 0.12, 0.18, 0.24, 0.3, 0.36, 0.42) for s in (-1, 1)][1:]
+ATTEMPTS = 14  # layouts tried, each with wider gaps where labels found no place
+GAP_GROWTH, BOX_GAP_GROWTH = 1.1, 1.03  # per attempt
+STUCK = 6  # attempts in a row that placed no more labels: the last
+FAN_SPACING = 12.0  # between the arrowheads into one box (or the tails out of it): a fan, not a comb
+SPREAD = 0.8  # the share of a box's side its arrows spread over
 KIND_KEEPS_ORDER = ("input", "target", "node", "neuron", "layer", "loss", "batch")
 
 
@@ -95,9 +100,11 @@ class Layout:
 
 
 def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[str, float, float]] = (),
-            below: Sequence[tuple[str, float, float]] = ()) -> Layout:
+            below: Sequence[tuple[str, float, float]] = (), fit: tuple[float, float] | None = None) -> Layout:
     """The layout of a graph; ``above`` and ``below``: (key, width, height) blocks stacked
-    above the graph (the title) and set side by side below it (legend, notes).
+    above the graph (the title) and set side by side below it (legend, notes); ``fit``:
+    (width, height) of the frame the canvas is shaped like (a slide, a page), the picture
+    centred in it.
 
     Placing the labels is the slow part (a second or more for a big graph), and the same
     graph is often laid out again: a PNG after its SVG, the pictures of a quiz's variants,
@@ -108,7 +115,8 @@ def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[
         if len(_recent) >= RECENT_LAYOUTS:
             _recent.pop(next(iter(_recent)))
         _recent[key] = _arrange(nodes, edges, above, below)
-    return copy.deepcopy(_recent[key])
+    lay = copy.deepcopy(_recent[key])
+    return lay if fit is None else shaped(lay, fit)
 
 
 RECENT_LAYOUTS = 32
@@ -117,7 +125,7 @@ _recent: dict[tuple, Layout] = {}
 
 def _arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[str, float, float]],
              below: Sequence[tuple[str, float, float]]) -> Layout:
-    by_key = {n.key: n for n in nodes}
+    by_key = {n.key: _room_for_arrows(n, edges) for n in nodes}
     columns = _columns(nodes, edges)
     first = _order(columns, edges, by_key)
     box_gap = BOX_GAP
@@ -126,19 +134,30 @@ def _arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple
             for c in range(len(order))]
     best: tuple[int, Layout] | None = None
     stuck = 0  # attempts in a row that placed no more labels than the best one
-    for _attempt in range(9 if len(edges) <= 300 else 2):
+    for _attempt in range(ATTEMPTS if len(edges) <= 300 else 2):
         lay, failed = _place(order, edges, by_key, ys, gaps, columns)
         stuck = stuck + 1 if best is not None and len(failed) >= best[0] else 0
         if best is None or len(failed) < best[0]:
             best = (len(failed), lay)
-        if not failed or stuck == 3:  # wider gaps no longer help (many arrows into one box): stop widening
+        if not failed or stuck == STUCK:  # wider gaps no longer help: stop widening
             break
+        # More room where a label found none, in small steps (big ones overshoot: a picture
+        # twice as wide as it needs to be is unreadable on a slide): wider gaps, and the boxes
+        # of a column further apart, so crossing edges cross more steeply.
         for c in {c for i in failed for c in range(columns[edges[i].parent], columns[edges[i].child])}:
-            gaps[c] = gaps[c] * 1.25 + 10  # more room where a label found none: wider gaps,
-        box_gap *= 1.2  # and the boxes of a column further apart, so crossing edges cross more steeply
+            gaps[c] = gaps[c] * GAP_GROWTH + 6
+        box_gap *= BOX_GAP_GROWTH
         order, ys = _heights(first, columns, edges, by_key, box_gap)
     assert best is not None
     return _frame(best[1], above, below)
+
+
+def _room_for_arrows(node: Node, edges: Sequence[Edge]) -> Node:
+    """``node``, made tall enough that the arrows into it (and out of it) land FAN_SPACING
+    apart: ten arrowheads 5 pt apart read as one black comb."""
+    ends = max(sum(e.child == node.key for e in edges), sum(e.parent == node.key for e in edges))
+    need = (ends - 1) * FAN_SPACING / SPREAD
+    return node if node.h >= need else Node(node.key, node.w, need, node.kind, node.rank, node.partner)
 
 
 # -- columns and order ----------------------------------------------------------------------
@@ -328,7 +347,7 @@ def _ports(edges: Sequence[Edge], boxes: dict[str, Rect]) -> tuple[list[Point], 
 
 
 def _spread(b: Rect, j: int, n: int) -> float:
-    usable = b.h * 0.7
+    usable = b.h * SPREAD
     return b.y if n == 1 else b.top + (b.h - usable) / 2 + usable * j / (n - 1)
 
 
@@ -566,6 +585,25 @@ def _frame(lay: Layout, above: Sequence[tuple[str, float, float]], below: Sequen
     right = max([x1 + dx, x - 16] + [r.right for r in lay.extras.values()])
     lay.width = right + MARGIN
     lay.height = y + band + MARGIN
+    return lay
+
+
+def shaped(lay: Layout, frame: tuple[float, float]) -> Layout:
+    """``lay`` on a canvas of the frame's proportions (a slide, a page), the picture in its
+    middle: the canvas grows in one direction only, so the picture is as big as before."""
+    width, height = lay.width, lay.height
+    if width / height < frame[0] / frame[1]:
+        width = height * frame[0] / frame[1]
+    else:
+        height = width * frame[1] / frame[0]
+    dx, dy = (width - lay.width) / 2, (height - lay.height) / 2
+    shift = _shifter(dx, dy)
+    lay.boxes = {k: Rect(r.x + dx, r.y + dy, r.w, r.h) for k, r in lay.boxes.items()}
+    lay.labels = [None if r is None else Rect(r.x + dx, r.y + dy, r.w, r.h) for r in lay.labels]
+    lay.extras = {k: Rect(r.x + dx, r.y + dy, r.w, r.h) for k, r in lay.extras.items()}
+    lay.curves = [[shift(p) for p in c] for c in lay.curves]
+    lay.heads = [shift(p) for p in lay.heads]
+    lay.width, lay.height = width, height
     return lay
 
 

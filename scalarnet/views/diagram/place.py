@@ -15,9 +15,9 @@ from .plan import Sizing
 from .scene import Scene
 
 
-def place(sizing: Sizing) -> layout.Layout:
+def place(sizing: Sizing, fit: tuple[float, float] | None = None) -> layout.Layout:
     """The layout every picture of ``sizing`` shares: the same boxes and arrows in every scene,
-    other texts."""
+    other texts; ``fit``: the (width, height) whose shape the canvas takes."""
     scenes = sizing.scenes
     first = scenes[0]
     sizes: dict[str, tuple[float, float]] = {}
@@ -42,7 +42,7 @@ def place(sizing: Sizing) -> layout.Layout:
              ("help", *text_size(_widest([s.help for s in scenes]), LEGEND_SIZE))]
     if any(sizing.notes):
         below.append(("note", *text_size(_widest(list(sizing.notes)), LEGEND_SIZE)))
-    return layout.arrange(nodes, edges, above, below)
+    return layout.arrange(nodes, edges, above, below, fit)
 
 
 def _partners(scene: Scene) -> dict[str, str]:
