@@ -43,7 +43,7 @@ MEASURE = """
     const n = path.getTotalLength(), points = [];
     for (let s = 0; s <= n; s += 1) { const p = path.getPointAtLength(s); points.push([p.x, p.y]); }
     const texts = [...g.querySelectorAll('text')];
-    edges.push({id: g.id, points, labels: texts.map((t) => rect(t.getBBox())),
+    edges.push({id: g.id, cls: g.getAttribute('class'), points, labels: texts.map((t) => rect(t.getBBox())),
                 sizes: texts.map((t) => parseFloat(t.getAttribute('font-size')))});
   }
   return {width: svg.getAttribute('width'), height: svg.getAttribute('height'), boxes, edges};
@@ -239,3 +239,128 @@ def test_chinese_pictures_of_a_step_share_one_layout(page, backend):
         graphs += [diagram("sigmoid-2-2-2", param="w8")]
     assert "第 1 步" in graphs[0].source
     assert_one_layout(measure_all(page, graphs, backend, edges=False), 21)
+
+
+# -- pictures on a slide and a page (issue 21, items 1 and 4) ------------------------------------
+# The smallest text of the whole picture (boxes, labels, title, legend) in CSS px, the SVG
+# drawn at its own size and then scaled to fit a 1920×1080 projector: its font size, and the
+# height of its drawn box (getBoundingClientRect, as Chromium lays the glyphs out).
+FITTED_TEXT = """
+(frame) => {
+  const svg = document.querySelector('svg');
+  const page = svg.getBoundingClientRect();
+  const scale = Math.min(frame[0] / page.width, frame[1] / page.height);
+  const perUnit = page.width / svg.viewBox.baseVal.width;
+  let size = Infinity, height = Infinity;
+  for (const t of svg.querySelectorAll('text')) {
+    if (!t.textContent.trim()) continue;
+    size = Math.min(size, parseFloat(t.getAttribute('font-size')) * perUnit * scale);
+    height = Math.min(height, t.getBoundingClientRect().height * scale);
+  }
+  return {size, height, width: page.width, height_px: page.height};
+}
+"""
+DEFAULT_PICTURES = [("sigmoid-2-2-2", {}, "named"), ("mazur-2-2-2", {"level": "neuron"}, "neuron"),
+                    ("curve-fit-1-5-1", {}, "named"), ("quadratic-5-layer", {}, "layer")]
+# Measured after the gentler widening, with the neuron level's weight labels twice as near their
+# own connection (before → after: 8.3 → 8.7, 7.5 → 7.7, 7.4 → 7.9, 5.0 → 5.0 px): a floor that
+# catches a layout growing back, not yet the issue's goal (FITTED_GOAL, below).
+FITTED_FLOOR = {"sigmoid-2-2-2": 8.5, "mazur-2-2-2": 7.6, "curve-fit-1-5-1": 7.8, "quadratic-5-layer": 4.9}
+FITTED_GOAL = 12.0
+
+
+def fitted_text(page, graphs: list, backend: str, frame=(1920, 1080)) -> list[dict]:
+    out = []
+    for data in render.render_many([g.source for g in graphs], "svg", backend):
+        svg = data.decode("utf-8")
+        page.set_content(f"<!doctype html><html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
+        out.append(page.evaluate(FITTED_TEXT, list(frame)))
+    return out
+
+
+def default_pictures() -> list:
+    graphs = []
+    for name, options, level in DEFAULT_PICTURES:
+        pic = pictures(subject_of(name), **options)[0]
+        assert pic.level == level, name  # the default level is the one the issue measured
+        graphs.append(pic.graph)
+    return graphs
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_default_pictures_fitted_to_a_projector_keep_their_smallest_text(page, backend):
+    measured = fitted_text(page, default_pictures(), backend)
+    for (name, _options, _level), m in zip(DEFAULT_PICTURES, measured):
+        assert m["size"] >= FITTED_FLOOR[name], (name, m)
+        assert m["height"] >= 0.9 * m["size"], (name, m)  # the drawn glyphs are as tall as the font says
+
+
+@pytest.mark.xfail(strict=True, reason="issue 21 item 1: 12 px on a projector needs a second row for wide "
+                                       "networks and smaller boxes; not done yet")
+def test_default_pictures_reach_12_px_on_a_projector(page):
+    measured = fitted_text(page, default_pictures(), "dot" if shutil.which("dot") else "wasm")
+    assert min(m["size"] for m in measured) >= FITTED_GOAL
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fit_gives_the_canvas_the_frames_shape_and_keeps_the_picture(page, backend):
+    plain = diagram("sigmoid-2-2-2")
+    shaped = [diagram("sigmoid-2-2-2", fit=fit) for fit in ("slide", "a4", "1000x1000")]
+    measured = measure_all(page, [plain, *shaped], backend)
+    sizes = [(float(m["width"].rstrip("pt")), float(m["height"].rstrip("pt"))) for m in measured]
+    for (w, h), want in zip(sizes[1:], (1920 / 1080, 595 / 842, 1.0)):
+        assert abs(w / h - want) < 0.002 * want, (w, h, want)
+        assert w >= sizes[0][0] - 1 and h >= sizes[0][1] - 1  # grown in one direction, never shrunk
+    for m in measured[1:]:  # the same boxes, only moved: the picture is as large as before
+        for key, box in named_boxes(m).items():
+            a, b = box["shape"], named_boxes(measured[0])[key]["shape"]
+            assert abs((a["x1"] - a["x0"]) - (b["x1"] - b["x0"])) <= 1, key
+            assert abs((a["y1"] - a["y0"]) - (b["y1"] - b["y0"])) <= 1, key
+    assert labels_and_texts_in_place(measured[1:]) > 20
+
+
+def centre_distance_ratio(m: dict, edge: dict) -> float:
+    """How many times farther the label's centre is from the nearest other edge than from its own."""
+    label = union(edge["labels"])
+    c = ((label["x0"] + label["x1"]) / 2, (label["y0"] + label["y1"]) / 2)
+    own = min(math.dist(c, p) for p in edge["points"])
+    other = min(math.dist(c, p) for o in m["edges"] if o is not edge for p in o["points"])
+    return other / own
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_neuron_weight_labels_sit_on_their_own_connection(page, backend):
+    """Mazur's w₁ … w₈: each label's centre at least twice as near its own connection as any
+    other (before: w₆ and w₇ only 1.2–1.5 times), in every phase."""
+    graphs = [diagram("mazur-2-2-2", level="neuron", phase=phase) for phase in ("forward", "backward", "update")]
+    for m in measure_all(page, graphs, backend):
+        neurons = {b["title"] for b in m["boxes"].values() if "neuron" in (b["cls"] or "").split()}
+        weights = [e for e in m["edges"] if e["labels"] and e["id"] and _child(m, e) in neurons]
+        assert len(weights) == 8
+        ratios = sorted(round(centre_distance_ratio(m, e), 2) for e in weights)
+        assert ratios[0] >= 2.0, ratios
+
+
+def _child(m: dict, edge: dict) -> str:
+    return edge["cls"].split("-")[-1]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fan_in_arrowheads_are_spread_not_a_comb(page, backend):
+    """The 10 arrows into y_pred of the 1-5-1 (before: arrowheads 4.9 pt apart) and the 5 into
+    the output neuron: at least 11 pt between neighbouring arrowheads."""
+    graphs = [diagram("curve-fit-1-5-1"), diagram("curve-fit-1-5-1", level="neuron")]
+    for k, data in enumerate(render.render_many([g.source for g in graphs], "svg", backend)):
+        svg = data.decode("utf-8")
+        page.set_content(f"<!doctype html><html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
+        heads = page.evaluate("""() => [...document.querySelectorAll('g.edge')].map((g) => {
+            const b = g.querySelector('polygon').getBBox();
+            return [g.getAttribute('class').split('-').pop(), b.y + b.height / 2];
+        })""")
+        into: dict[str, list[float]] = {}
+        for child, y in heads:
+            into.setdefault(child, []).append(y)
+        fan = max(into.values(), key=len)
+        assert len(fan) == (10 if k == 0 else 5)
+        ys = sorted(fan)
+        assert min(b - a for a, b in zip(ys, ys[1:])) >= 11, ys

@@ -224,6 +224,12 @@ def file_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help=_("an exercise file (TOML), or the name of a bundled exercise"))
 
 
+def fit_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fit", "--page", dest="fit", metavar="slide|a4|WxH",
+                   help=_("shape the picture's canvas like a 16:9 slide, an A4 portrait page or WIDTHxHEIGHT "
+                          "(the picture centred in it)"))
+
+
 def lr_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, help=_("learning rate (default: the file's [train] learning_rate)"))
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..i18n import _
-from .common import command, error
+from .common import command, error, fit_argument
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,12 +23,16 @@ def run(args: argparse.Namespace) -> int:
             return error(_("run `scalarnet diagrams` from the repository's top folder (where diagrams/ is), "
                             "or say where to write: --out FOLDER"))
         out = "diagrams"
-    if args.format == "svg" and _up_to_date(Path(out), sources(), source_hash):
+    try:
+        wanted = sources(args.fit)
+    except ValueError as err:  # DiagramError: a --fit that names no shape
+        return error(str(err))
+    if args.format == "svg" and _up_to_date(Path(out), wanted, source_hash):
         print(_("scalarnet: {folder}: every diagram is up to date; nothing to redraw").format(folder=out),
               file=sys.stderr)
         return 0
     try:
-        written = regenerate(out, args.format)
+        written = regenerate(out, args.format, fit=args.fit)
     except RenderError as err:
         return error(str(err), status=1)
     print("\n".join(str(p) for p in written))
@@ -51,4 +55,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = command(sub, "diagrams", _("regenerate the diagrams/ folder for the bundled exercises"), exercise=False)
     p.add_argument("--out", help=_("the folder (default: diagrams/ of the repository, run from its top folder)"))
     p.add_argument("--format", choices=("svg", "png", "pdf"), default="svg", help=_("default svg"))
+    fit_argument(p)
     p.set_defaults(run=run)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..i18n import _
-from .common import command, error, json_argument, positive, print_json
+from .common import command, error, fit_argument, json_argument, positive, print_json
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
     asked = [q.strip() for q in args.ask.split(",") if q.strip()] if args.ask else None
     try:
         made = quiz.make(args.file, args.variants, args.out, seed=args.seed, asked=asked, pdf=not args.no_pdf,
-                         force=args.force)
+                         force=args.force, fit=args.fit)
     except quiz.QuizError as err:
         return error(str(err))
     if args.json:
@@ -46,6 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-pdf", action="store_true", help=_("skip the PDFs even when pdflatex is installed"))
     p.add_argument("--force", action="store_true", help=_("replace the quiz already in the --out folder (its "
                    "variants, summary and grades) instead of refusing"))
+    fit_argument(p)
     json_argument(p, _("print {document} only").format(document='{"variants": [{"id", "exercise", "sheet", "key"}, '
                                                                   '...]}'))
     p.set_defaults(run=run)

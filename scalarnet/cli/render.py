@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..i18n import _
 from ..views.animation import ANIMATIONS
-from .common import command, error, load_exercise, lr_argument, positive, typed_name
+from .common import command, error, fit_argument, load_exercise, lr_argument, positive, typed_name
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         subject = diagram.subject_of(ex, args.step, args.example)
         pics = diagram.pictures(subject, phase=args.phase, level=args.level, param=args.param,
-                                symbolic=args.symbolic, frames=args.frames)
+                                symbolic=args.symbolic, frames=args.frames, fit=args.fit)
     except ValueError as err:  # DiagramError: too big, unknown parameter; a bad --example
         return error(f"{args.file}: {err}")
     for note in pics[0].notes:
@@ -92,5 +92,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                                    "after the whole graph, each frame zooms to the walk's node so "
                                                    "that its numbers are 12 px high"))
     p.add_argument("--out", default=".", help=_("the folder to write into (default: the current folder)"))
+    fit_argument(p)
     lr_argument(p)
     p.set_defaults(run=run)

@@ -179,15 +179,17 @@ def check_asked(asked: list[str], record: StepRecord) -> None:
 
 # -- writing -----------------------------------------------------------------------------------
 def make(source: str | Path, variants: int, out: str | Path, seed: int = 0, asked: list[str] | None = None,
-         pdf: bool = True, force: bool = False) -> list[Variant]:
+         pdf: bool = True, force: bool = False, fit: str | None = None) -> list[Variant]:
     """Write the variants, the class summary, the answer template and the manifest into ``out``.
 
     The quiz is made in a folder beside ``out`` and moved in when it is complete, the manifest
     last: an interrupted quiz leaves nothing behind, and a folder holding another quiz is
-    refused (``force``: replaced whole, its grades with it)."""
+    refused (``force``: replaced whole, its grades with it). ``fit``: the pictures' canvas shape
+    (``slide``, ``a4``, ``WxH``)."""
     if not 1 <= variants <= MAX_VARIANTS:
         raise QuizError(_("--variants {n}: give 1 to {limit} (each variant takes about a second and a quarter of "
                           "a MB; a class needs far fewer)").format(n=short_number(variants), limit=MAX_VARIANTS))
+    _check_fit(fit)
     path = resolve(source)
     spec = load(path)
     check_quizzable(spec)
@@ -198,7 +200,7 @@ def make(source: str | Path, variants: int, out: str | Path, seed: int = 0, aske
                                        "it (its grades too)").format(entries=", ".join(e.name for e in old[:3])))
     staging = _staging_folder(out)
     try:
-        made = _write_variants(spec, variants, seed, asked, pdf, staging)
+        made = _write_variants(spec, variants, seed, asked, pdf, staging, fit)
         final = [v.moved(staging, out) for v in made]
         asked = list(made[0].answers)
         _summary(staging, out, spec, seed, asked, final)
@@ -253,10 +255,10 @@ def _move_in(staging: Path, out: Path, old: list[Path]) -> None:
 
 
 def _write_variants(spec: ExerciseSpec, variants: int, seed: int, asked: list[str] | None, pdf: bool,
-                    folder: Path) -> list[Variant]:
+                    folder: Path, fit: str | None = None) -> list[Variant]:
     width = max(2, len(str(variants)))
     drawn = [_draw_variant(spec, k, seed, folder / f"variant-{k:0{width}d}") for k in range(1, variants + 1)]
-    pictures = _pictures(drawn)
+    pictures = _pictures(drawn, fit)
     made: list[Variant] = []
     for (exercise, given, record, steps), picture in zip(drawn, pictures):
         made.append(_variant(len(made) + 1, exercise, given, record, steps, picture, asked))
@@ -334,7 +336,18 @@ def _variant(k: int, exercise: Path, given: dict[str, float], record: StepRecord
     return v
 
 
-def _pictures(drawn: list[tuple[Path, dict[str, float], StepRecord, StepDerivations]]) -> list[dict[str, Path]]:
+def _check_fit(fit: str | None) -> None:
+    """A ``--fit`` that names no shape, refused before any variant is drawn."""
+    from ..views.diagram import DiagramError, frame_of
+
+    try:
+        frame_of(fit)
+    except DiagramError as err:
+        raise QuizError(str(err)) from None
+
+
+def _pictures(drawn: list[tuple[Path, dict[str, float], StepRecord, StepDerivations]],
+              fit: str | None = None) -> list[dict[str, Path]]:
     """Every variant's network picture with the given numbers only (the computed values are
     hidden), all in one layout sized for the widest numbers of any variant (every variant has
     the same boxes and arrows), rendered to SVG and PNG in one go per format; where nothing
@@ -343,7 +356,7 @@ def _pictures(drawn: list[tuple[Path, dict[str, float], StepRecord, StepDerivati
 
     subjects = [subject_of(exercise, step=1) for exercise, *_rest in drawn]
     shared = [sizing(s, level="neuron") for s in subjects]
-    pinned = pictures(subjects[0], phase="forward", level="neuron", size_with=shared)[0].layout
+    pinned = pictures(subjects[0], phase="forward", level="neuron", size_with=shared, fit=fit)[0].layout
     graphs = []
     for subject, (exercise, given, _record, steps) in zip(subjects, drawn):
         graph = pictures(subject, phase="forward", level="neuron", pinned=pinned)[0].graph

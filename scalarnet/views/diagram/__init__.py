@@ -28,14 +28,15 @@ from ...core.node import Node
 from ...engines.scalar import Exercise
 from .. import render
 from . import dot, layout
+from .fit import FRAMES, frame_of
 from .levels import PHASES
 from .place import place
 from .plan import LEVELS, Sizing, level_text, plan, sizing
 from .scene import DiagramError, Scene
 from .subject import Subject, from_exercise, from_node
 
-__all__ = ["LEVELS", "PHASES", "DiagramError", "Picture", "Sizing", "backward_frames", "diagram", "pictures", "save",
-           "save_all", "sizing", "subject_of", "level_text"]
+__all__ = ["FRAMES", "LEVELS", "PHASES", "DiagramError", "Picture", "Sizing", "backward_frames", "diagram",
+           "frame_of", "pictures", "save", "save_all", "sizing", "subject_of", "level_text"]
 
 
 @dataclass
@@ -58,10 +59,12 @@ def subject_of(source: Exercise | Node | str | Path, step: int = 1, example: int
 
 
 def diagram(source: Exercise | Node | str | Path, *, step: int = 1, example: int = 0, phase: str = "backward",
-            level: str | None = None, param: str | None = None, symbolic: bool = False) -> graphviz.Digraph:
-    """The diagram of training step ``step`` (as ``scalarnet step --json`` numbers it) for one example."""
+            level: str | None = None, param: str | None = None, symbolic: bool = False,
+            fit: str | None = None) -> graphviz.Digraph:
+    """The diagram of training step ``step`` (as ``scalarnet step --json`` numbers it) for one
+    example; ``fit``: ``slide``, ``a4`` or ``WxH``, the shape of its canvas."""
     return pictures(subject_of(source, step, example), phase=phase, level=level, param=param,
-                    symbolic=symbolic)[0].graph
+                    symbolic=symbolic, fit=fit)[0].graph
 
 
 def backward_frames(source: Exercise | Node | str | Path, *, step: int = 1, example: int = 0,
@@ -72,15 +75,17 @@ def backward_frames(source: Exercise | Node | str | Path, *, step: int = 1, exam
 
 def pictures(subject: Subject, *, phase: str = "backward", level: str | None = None, param: str | None = None,
              symbolic: bool = False, frames: bool = False, size_with: Sequence[Sizing] = (),
-             pinned: layout.Layout | None = None) -> list[Picture]:
+             pinned: layout.Layout | None = None, fit: str | None = None) -> list[Picture]:
     """The pictures of one step, in one pass: what to draw (``plan``: the scenes), where
     (``place``: their one layout), how (``dot``). ``size_with``: the ``sizing`` of other
     steps of the same graph, so that all of them share one layout (a viewer of several steps).
     ``pinned``: a layout made before (``Picture.layout``) for the same boxes and arrows, used
-    as it is, so that only texts change (a live page); its boxes must hold the new texts."""
+    as it is, so that only texts change (a live page); its boxes must hold the new texts.
+    ``fit``: ``slide``, ``a4`` or ``WxH``, the shape of the canvas (``fit.py``)."""
+    frame = frame_of(fit)
     what = plan(subject, phase=phase, level=level, param=param, symbolic=symbolic, frames=frames,
                 size_with=size_with, sized=pinned is None)
-    where = pinned if pinned is not None else place(what.sizing)  # type: ignore[arg-type]
+    where = pinned if pinned is not None else place(what.sizing, frame)  # type: ignore[arg-type]
     return [Picture(dot.to_digraph(scene, where), what.level, what.notes, current, where, scene)
             for scene, current in what.shown]
 

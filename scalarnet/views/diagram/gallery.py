@@ -26,17 +26,17 @@ def gallery() -> list[tuple[str, str, dict]]:
     return [(name, name, {}) for name in bundled_names()] + [e for e in EXTRA if e[1] in bundled_names()]
 
 
-def graphs() -> dict[str, graphviz.Digraph]:
-    """File name -> diagram, for every diagram of the gallery."""
-    return {name: diagram(exercise, **options) for name, exercise, options in gallery()}
+def graphs(fit: str | None = None) -> dict[str, graphviz.Digraph]:
+    """File name -> diagram, for every diagram of the gallery (``fit``: the canvas's shape)."""
+    return {name: diagram(exercise, fit=fit, **options) for name, exercise, options in gallery()}
 
 
-def sources() -> dict[str, str]:
-    return {name: g.source for name, g in graphs().items()}
+def sources(fit: str | None = None) -> dict[str, str]:
+    return {name: g.source for name, g in graphs(fit).items()}
 
 
-def regenerate(out: str | Path, fmt: str = "svg", backend: str | None = None) -> list[Path]:
+def regenerate(out: str | Path, fmt: str = "svg", backend: str | None = None, fit: str | None = None) -> list[Path]:
     """Write every gallery diagram as ``.dot`` and as ``fmt`` into ``out``; returns the paths."""
-    found = graphs()
+    found = graphs(fit)
     paths = [Path(out) / name for name in found]
     return save_all(list(found.values()), paths, "dot") + save_all(list(found.values()), paths, fmt, backend)

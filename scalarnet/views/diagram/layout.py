@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 
 Point = tuple[float, float]
 
@@ -31,7 +31,14 @@ MARGIN_OWN = 6.0  # another edge must be this much farther than the label's own 
 REACH = 24.0  # other edges farther than this from a label do not matter
 BOX_GAP = 14.0  # between boxes of one column
 MARGIN = 8.0  # around the canvas
+TEXT_SHIFT = 1.25  # how far a renderer may draw a label's text from where it was placed
+GRAPHVIZ_PAD = 4.0  # what Graphviz adds on every side of the canvas it is given (its default pad)
 TRIES = [0.5 + d * s for d in (0.0, 0.06, 0.12, 0.18, 0.24, 0.3, 0.36, 0.42) for s in (-1, 1)][1:]
+ATTEMPTS = 14  # layouts tried, each with wider gaps where labels found no place
+GAP_GROWTH, BOX_GAP_GROWTH = 1.1, 1.03  # per attempt
+STUCK = 6  # attempts in a row that placed no more labels: the last
+FAN_SPACING = 12.0  # between the arrowheads into one box (or the tails out of it): a fan, not a comb
+SPREAD = 0.8  # the share of a box's side its arrows spread over
 KIND_KEEPS_ORDER = ("input", "target", "node", "neuron", "layer", "loss", "batch")
 
 
@@ -81,6 +88,7 @@ class Edge:
     child: str
     label: tuple[float, float] | None  # the label's size (its widest text in any picture), None: no label
     smallest: tuple[float, float] | None = None  # its narrowest text, centred in the same place
+    apart: float = 0.0  # >0: the label's centre this many times nearer its own edge than any other
 
 
 @dataclass
@@ -95,9 +103,11 @@ class Layout:
 
 
 def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[str, float, float]] = (),
-            below: Sequence[tuple[str, float, float]] = ()) -> Layout:
+            below: Sequence[tuple[str, float, float]] = (), fit: tuple[float, float] | None = None) -> Layout:
     """The layout of a graph; ``above`` and ``below``: (key, width, height) blocks stacked
-    above the graph (the title) and set side by side below it (legend, notes).
+    above the graph (the title) and set side by side below it (legend, notes); ``fit``:
+    (width, height) of the frame the canvas is shaped like (a slide, a page), the picture
+    centred in it.
 
     Placing the labels is the slow part (a second or more for a big graph), and the same
     graph is often laid out again: a PNG after its SVG, the pictures of a quiz's variants,
@@ -108,7 +118,8 @@ def arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[
         if len(_recent) >= RECENT_LAYOUTS:
             _recent.pop(next(iter(_recent)))
         _recent[key] = _arrange(nodes, edges, above, below)
-    return copy.deepcopy(_recent[key])
+    lay = copy.deepcopy(_recent[key])
+    return lay if fit is None else shaped(lay, fit)
 
 
 RECENT_LAYOUTS = 32
@@ -117,28 +128,41 @@ _recent: dict[tuple, Layout] = {}
 
 def _arrange(nodes: Sequence[Node], edges: Sequence[Edge], above: Sequence[tuple[str, float, float]],
              below: Sequence[tuple[str, float, float]]) -> Layout:
-    by_key = {n.key: n for n in nodes}
+    by_key = {n.key: _room_for_arrows(n, edges) for n in nodes}
     columns = _columns(nodes, edges)
     first = _order(columns, edges, by_key)
     box_gap = BOX_GAP
     order, ys = _heights(first, columns, edges, by_key, box_gap)
     gaps = [max([40.0] + [e.label[0] + 36 for e in edges if e.label and _col(columns, e.child) == c + 1])
             for c in range(len(order))]
-    best: tuple[int, Layout] | None = None
+    best: tuple[tuple[int, int], Layout] | None = None
     stuck = 0  # attempts in a row that placed no more labels than the best one
-    for _attempt in range(9 if len(edges) <= 300 else 2):
-        lay, failed = _place(order, edges, by_key, ys, gaps, columns)
-        stuck = stuck + 1 if best is not None and len(failed) >= best[0] else 0
-        if best is None or len(failed) < best[0]:
-            best = (len(failed), lay)
-        if not failed or stuck == 3:  # wider gaps no longer help (many arrows into one box): stop widening
+    for _attempt in range(ATTEMPTS if len(edges) <= 300 else 2):
+        lay, (failed, loose) = _place(order, edges, by_key, ys, gaps, columns)
+        score = (len(failed), len(loose))  # labels with no place, then labels not ``apart`` enough
+        stuck = stuck + 1 if best is not None and score >= best[0] else 0
+        if best is None or score < best[0]:
+            best = (score, lay)
+        if not (failed or loose) or stuck >= STUCK:  # every label placed, or wider gaps no longer help
             break
+        failed += loose
+        # More room where a label found none, in small steps (big ones overshoot: a picture
+        # twice as wide as it needs to be is unreadable on a slide): wider gaps, and the boxes
+        # of a column further apart, so crossing edges cross more steeply.
         for c in {c for i in failed for c in range(columns[edges[i].parent], columns[edges[i].child])}:
-            gaps[c] = gaps[c] * 1.25 + 10  # more room where a label found none: wider gaps,
-        box_gap *= 1.2  # and the boxes of a column further apart, so crossing edges cross more steeply
+            gaps[c] = gaps[c] * GAP_GROWTH + 6
+        box_gap *= BOX_GAP_GROWTH
         order, ys = _heights(first, columns, edges, by_key, box_gap)
     assert best is not None
     return _frame(best[1], above, below)
+
+
+def _room_for_arrows(node: Node, edges: Sequence[Edge]) -> Node:
+    """``node``, made tall enough that the arrows into it (and out of it) land FAN_SPACING
+    apart: ten arrowheads 5 pt apart read as one black comb."""
+    ends = max(sum(e.child == node.key for e in edges), sum(e.parent == node.key for e in edges))
+    need = (ends - 1) * FAN_SPACING / SPREAD
+    return node if node.h >= need else Node(node.key, node.w, need, node.kind, node.rank, node.partner)
 
 
 # -- columns and order ----------------------------------------------------------------------
@@ -288,7 +312,7 @@ def _pack(col: list[str], want: dict[str, float], by_key: dict[str, Node], gap: 
 
 # -- edges and labels -----------------------------------------------------------------------
 def _place(order: list[list[str]], edges: Sequence[Edge], by_key: dict[str, Node], ys: dict[str, float],
-           gaps: list[float], columns: dict[str, int]) -> tuple[Layout, list[int]]:
+           gaps: list[float], columns: dict[str, int]) -> tuple[Layout, tuple[list[int], list[int]]]:
     xs, x = [], 0.0
     widths = [max(by_key[k].w for k in col) if col else 0.0 for col in order]
     for c, w in enumerate(widths):
@@ -300,8 +324,7 @@ def _place(order: list[list[str]], edges: Sequence[Edge], by_key: dict[str, Node
     curves = [_curve(tails[i], heads[i], boxes, order, xs, columns[e.parent], columns[e.child])
               for i, e in enumerate(edges)]
     lay = Layout(0, 0, boxes, curves, heads, [None] * len(edges))
-    failed = _labels(lay, edges)
-    return lay, failed
+    return lay, _labels(lay, edges)
 
 
 def _ports(edges: Sequence[Edge], boxes: dict[str, Rect]) -> tuple[list[Point], list[Point]]:
@@ -328,7 +351,7 @@ def _ports(edges: Sequence[Edge], boxes: dict[str, Rect]) -> tuple[list[Point], 
 
 
 def _spread(b: Rect, j: int, n: int) -> float:
-    usable = b.h * 0.7
+    usable = b.h * SPREAD
     return b.y if n == 1 else b.top + (b.h - usable) / 2 + usable * j / (n - 1)
 
 
@@ -461,8 +484,9 @@ class _Rects:
         return any(r.overlaps(o, pad) for cell in self._cells(r, pad) for o in self.cells.get(cell, ()))
 
 
-def _labels(lay: Layout, edges: Sequence[Edge]) -> list[int]:
-    """Put each label beside its own edge; returns the edges whose label found no clear place.
+def _labels(lay: Layout, edges: Sequence[Edge]) -> tuple[list[int], list[int]]:
+    """Put each label beside its own edge; returns the edges whose label found no clear place,
+    and those whose label is not ``apart`` enough from the other edges.
 
     A label's candidate places are tried in order (along the edge from its middle outwards,
     either side, slid along); the distances of all of them from the edges near them are
@@ -470,26 +494,35 @@ def _labels(lay: Layout, edges: Sequence[Edge]) -> list[int]:
     lines = [bezier(c) + [h] for c, h in zip(lay.curves, lay.heads)]
     segments = _Segments(lines)
     blocked = _Rects(list(lay.boxes.values()))
-    failed = []
+    failed, loose = [], []
     tries = TRIES if len(edges) <= 300 else TRIES[:8]
     for i, e in enumerate(edges):
         if e.label is None:
             continue
-        best: tuple[float, Rect] | None = None
-        for start in range(0, len(tries), TRIES_AT_ONCE):  # most labels settle in the first few tries
-            places = [(t, _slid(_beside(lines[i], t, side, e.label), shift))
-                      for t in tries[start:start + TRIES_AT_ONCE] for side, shift in SIDES]
-            best, settled = _best_place(segments, blocked, i, e, places, best)
-            if settled:
-                break
+        best = _search(segments, blocked, i, e, lines[i], tries)
+        if best is None and e.apart:  # nowhere ``apart`` times as near its own edge: nearer than any
+            best = _search(segments, blocked, i, replace(e, apart=0.0), lines[i], tries)  # other, then
+            loose.append(i)
         if best is None:
             failed.append(i)
-            r = _beside(lines[i], 0.5, -1, e.label)
-        else:
-            r = best[1]
+        r = _beside(lines[i], 0.5, -1, e.label) if best is None else best[1]
         blocked.add(r)
         lay.labels[i] = r
-    return failed
+    return failed, loose
+
+
+def _search(segments: _Segments, blocked: _Rects, i: int, e: Edge, line: list[Point],
+            tries: list[float]) -> tuple[float, Rect] | None:
+    """The best clear place for edge ``i``'s label, or None."""
+    assert e.label is not None
+    best: tuple[float, Rect] | None = None
+    for start in range(0, len(tries), TRIES_AT_ONCE):  # most labels settle in the first few tries
+        places = [(t, _slid(_beside(line, t, side, e.label), shift))
+                  for t in tries[start:start + TRIES_AT_ONCE] for side, shift in SIDES]
+        best, settled = _best_place(segments, blocked, i, e, places, best)
+        if settled:
+            break
+    return best
 
 
 SIDES = ((-1, 0.0), (1, 0.0), (-1, -0.45), (1, -0.45), (-1, 0.45), (1, 0.45))  # (side, slid along by its width)
@@ -508,6 +541,11 @@ def _best_place(segments: _Segments, blocked: _Rects, i: int, e: Edge, places: l
         reach = REACH + max(e.label[0] - e.smallest[0], e.label[1] - e.smallest[1]) / 2
         own_small, other_small = segments.distances(i, small, reach)
         fits &= other_small > own_small + MARGIN_OWN
+    if e.apart:  # a network's weights: unmistakably on their own connection, seen from the text's middle
+        assert e.label is not None
+        reach = e.apart * (math.hypot(*e.label) / 2 + CLEAR) + 1  # beyond ``apart`` × any own distance
+        own_centre, other_centre = segments.distances(i, [Rect(r.x, r.y, 0.0, 0.0) for _t, r in places], reach)
+        fits &= other_centre >= e.apart * (own_centre + TEXT_SHIFT)
     for k, (t, r) in enumerate(places):
         if fits[k] and own[k] >= CLEAR - 0.5 and not blocked.hits(r, 2):  # not slid across its own edge
             score = float(other[k] - own[k]) - 10 * abs(t - 0.5)
@@ -566,6 +604,26 @@ def _frame(lay: Layout, above: Sequence[tuple[str, float, float]], below: Sequen
     right = max([x1 + dx, x - 16] + [r.right for r in lay.extras.values()])
     lay.width = right + MARGIN
     lay.height = y + band + MARGIN
+    return lay
+
+
+def shaped(lay: Layout, frame: tuple[float, float]) -> Layout:
+    """``lay`` on a canvas of the frame's proportions (a slide, a page), the picture in its
+    middle: the canvas grows in one direction only, so the picture is as big as before."""
+    width, height = lay.width + 2 * GRAPHVIZ_PAD, lay.height + 2 * GRAPHVIZ_PAD  # the drawn canvas
+    if width / height < frame[0] / frame[1]:
+        width = height * frame[0] / frame[1]
+    else:
+        height = width * frame[1] / frame[0]
+    width, height = width - 2 * GRAPHVIZ_PAD, height - 2 * GRAPHVIZ_PAD
+    dx, dy = (width - lay.width) / 2, (height - lay.height) / 2
+    shift = _shifter(dx, dy)
+    lay.boxes = {k: Rect(r.x + dx, r.y + dy, r.w, r.h) for k, r in lay.boxes.items()}
+    lay.labels = [None if r is None else Rect(r.x + dx, r.y + dy, r.w, r.h) for r in lay.labels]
+    lay.extras = {k: Rect(r.x + dx, r.y + dy, r.w, r.h) for k, r in lay.extras.items()}
+    lay.curves = [[shift(p) for p in c] for c in lay.curves]
+    lay.heads = [shift(p) for p in lay.heads]
+    lay.width, lay.height = width, height
     return lay
 
 

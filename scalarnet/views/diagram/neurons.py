@@ -373,8 +373,9 @@ def _summary(kind: str, params: list[Node], subject: Subject, phase: str, loss: 
     lines = [many.format(n=len(unique), first=names[0], last=names[-1])]
     if phase != "forward":
         biggest = max(unique, key=lambda p: abs(p.grad))
-        lines.append(_("largest |∂{loss}/∂{kind}|: {name} = {value}").format(
-            loss=loss, kind=_(KINDS[kind]), name=_name(subject, biggest, kind), value=num(biggest.grad)))
+        # on two lines: the arrow's label, and so the gap between two layers, half as wide
+        lines += [_("largest |∂{loss}/∂{kind}|:").format(loss=loss, kind=_(KINDS[kind])),
+                  f"{_name(subject, biggest, kind)} = {num(biggest.grad)}"]
     return lines
 
 

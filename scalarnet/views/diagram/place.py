@@ -14,10 +14,12 @@ from .metrics import LEGEND_SIZE, SLACK, TITLE_SIZE, block_size, box_size, edge_
 from .plan import Sizing
 from .scene import Scene
 
+WEIGHTS_APART = 2.0  # a neuron level's weight label: its centre twice as near its own connection as any
 
-def place(sizing: Sizing) -> layout.Layout:
+
+def place(sizing: Sizing, fit: tuple[float, float] | None = None) -> layout.Layout:
     """The layout every picture of ``sizing`` shares: the same boxes and arrows in every scene,
-    other texts."""
+    other texts; ``fit``: the (width, height) whose shape the canvas takes."""
     scenes = sizing.scenes
     first = scenes[0]
     sizes: dict[str, tuple[float, float]] = {}
@@ -36,13 +38,14 @@ def place(sizing: Sizing) -> layout.Layout:
             dims = [edge_label_size(t) for t in texts]
             label = (max(d[0] for d in dims), max(d[1] for d in dims))
             smallest = (min(d[0] for d in dims) / SLACK, min(d[1] for d in dims))
-        edges.append(layout.Edge(a.parent, a.child, label, smallest))
+        apart = WEIGHTS_APART if a.params and first.level == "neuron" else 0.0
+        edges.append(layout.Edge(a.parent, a.child, label, smallest, apart))
     above = [("title", *text_size(_widest([s.title for s in scenes] + list(sizing.titles)), TITLE_SIZE))]
     below = [("legend", *_legend_size(first)),
              ("help", *text_size(_widest([s.help for s in scenes]), LEGEND_SIZE))]
     if any(sizing.notes):
         below.append(("note", *text_size(_widest(list(sizing.notes)), LEGEND_SIZE)))
-    return layout.arrange(nodes, edges, above, below)
+    return layout.arrange(nodes, edges, above, below, fit)
 
 
 def _partners(scene: Scene) -> dict[str, str]:
