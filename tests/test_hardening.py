@@ -653,7 +653,7 @@ def test_diagrams_up_to_date_needs_no_renderer(monkeypatch, capsys):
     drawn = sources()
     if not _up_to_date(root / "diagrams", drawn, source_hash):
         pytest.skip("diagrams/ is not up to date with this code (scalarnet diagrams redraws it)")
-    monkeypatch.setattr("scalarnet.views.diagram.gallery.sources", lambda: drawn)  # the same DOT, made once
+    monkeypatch.setattr("scalarnet.views.diagram.gallery.sources", lambda fit=None: drawn)  # the same DOT, made once
     monkeypatch.chdir(root)
     monkeypatch.setenv("SCALARNET_RENDERER", "none")
     before = {p: p.stat().st_mtime_ns for p in (root / "diagrams").iterdir()}

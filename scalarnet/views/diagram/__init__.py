@@ -82,7 +82,7 @@ def pictures(subject: Subject, *, phase: str = "backward", level: str | None = N
     ``pinned``: a layout made before (``Picture.layout``) for the same boxes and arrows, used
     as it is, so that only texts change (a live page); its boxes must hold the new texts.
     ``fit``: ``slide``, ``a4`` or ``WxH``, the shape of the canvas (``fit.py``)."""
-    frame = frame_of(fit)
+    frame = frame_of(fit) if fit is not None else None  # parsed only when asked for
     what = plan(subject, phase=phase, level=level, param=param, symbolic=symbolic, frames=frames,
                 size_with=size_with, sized=pinned is None)
     where = pinned if pinned is not None else place(what.sizing, frame)  # type: ignore[arg-type]

@@ -37,7 +37,7 @@ from ..diagram import DiagramError, Sizing, dot, pictures, sizing
 from ..diagram.plan import plan
 from ..diagram.subject import Subject, from_exercise
 from ..narration import Narrator, num
-from ..viewer import WALK_LIMIT, Frame, _boxes, _forward_order, _inline, _on_paths, _step_frames, _table, frame_style
+from ..viewer import WALK_LIMIT, Frame, _Drawn, _forward_order, _inline, _step_frames, _table, frame_style
 from .patch import Template
 
 MAX_EXAMPLES = 12  # examples whose inputs and targets get a control each (a data set gets the first ones)
@@ -329,7 +329,7 @@ class Live:
             shape.reference = _inline(render.render(first.graph.source, "svg").decode("utf-8"))
         except render.RenderError as err:
             return Shape(None, note=_("No diagrams: {error}.").format(error=err))
-        shape.boxes = _boxes(shape.reference)
+        shape.boxes = _Drawn(shape.reference).boxes()
         return shape
 
     def _widest(self, subject: Subject, per_node: bool) -> list[Sizing]:
@@ -439,7 +439,7 @@ class Live:
         drawn = subject.example
         paths = sorted({path.nodes for path in found.paths or [] if path.example == drawn})
         return StepText(frames, keys, _table(subject, slot, forward, walk), derivation.text(found),
-                        _on_paths(shape.reference, paths) if shape.reference else [])
+                        _Drawn(shape.reference).on_paths(paths) if shape.reference else [])
 
     # -- pictures --------------------------------------------------------------------------
     def _start_picture(self, values: Mapping[str, float], index: int, key: str,
