@@ -158,9 +158,12 @@ def _go(page, k: int) -> None:
                   "document.getElementById('slider').dispatchEvent(new Event('input'))")
 
 
-BOXES = """() => [...document.querySelectorAll('#canvas g.node')]
+# each box where it sits in the picture (from the picture's corner, so scrolling does not count)
+BOXES = """() => { const at = document.querySelector('#canvas svg').getBoundingClientRect();
+  return [...document.querySelectorAll('#canvas g.node')]
   .filter((g) => g.querySelector('polygon, path, ellipse')).map((g) => {
-  const r = g.getBoundingClientRect(); return [g.id, Math.round(r.x), Math.round(r.y), Math.round(r.width)]; })"""
+  const r = g.getBoundingClientRect();
+  return [g.id, Math.round(r.x - at.x), Math.round(r.y - at.y), Math.round(r.width)]; }); }"""
 
 
 def test_viewer_in_headless_chromium(mazur_page, tmp_path):
@@ -216,7 +219,8 @@ VIEWPORTS = pytest.mark.parametrize("viewport", [(1400, 900), (800, 600)], ids=[
 def test_every_frame_narrates_and_outlines_its_node_under_one_counter(mazur_page, viewport):
     """Every frame at a node names it with its numbers and outlines its box, the update
     frames' rounded parameter boxes (drawn as <path>) too: 20 of the 78 frames had no
-    outline. The toolbar is the one frame counter: the picture's own "frame 11 of 19" is gone."""
+    outline, and the box is in view (stepping to a node off screen scrolls to it). The toolbar
+    is the one frame counter: the picture's own "frame 11 of 19" is gone."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -233,6 +237,7 @@ def test_every_frame_narrates_and_outlines_its_node_under_one_counter(mazur_page
                     assert shown(current) in said and shown(current) in label, (k, label, said)
                     assert re.search(r"\d", said)
                     assert page.evaluate(OUTLINED), (k, label)
+                    assert page.evaluate(NOW_IN_VIEW), (k, label)  # stepping scrolls to its box
                     outlined[label.split(" · ")[1].split(" ")[0]] += 1
                 else:
                     assert said and page.evaluate(OUTLINED) is None

@@ -75,7 +75,11 @@
     const width = stage.clientWidth, height = stage.clientHeight;
     stage.scrollLeft = x1 - x0 <= width ? (x0 + x1 - width) / 2 : x0 - margin;
     stage.scrollTop = y1 - y0 <= height ? (y0 + y1 - height) / 2 : y0 - margin;
+    reveal(keep);
+  }
+  function reveal(keep) {  // keep's box into view by the least scroll (null: nothing to keep)
     if (!keep) return;
+    const margin = MARGIN, width = stage.clientWidth, height = stage.clientHeight;
     const [a0, b0, a1, b1] = keep.map((v) => v * zoom);
     if (a1 + margin > stage.scrollLeft + width) stage.scrollLeft = a1 + margin - width;
     if (a0 - margin < stage.scrollLeft) stage.scrollLeft = a0 - margin;
@@ -83,7 +87,7 @@
     if (b0 - margin < stage.scrollTop) stage.scrollTop = b0 - margin;
   }
   function whole() { const [w, h] = natural(); return [0, 0, w, h]; }
-  function open(frame) {  // on opening only (frames never move the picture afterwards): the frame's
+  function open(frame) {  // on opening only (later frames only scroll their node into view): the frame's
     // forward path whole, but its text no smaller than SMALLEST (the rest is scrolled to) and
     // no larger than the whole picture fitted or COMFORTABLE text, whichever is larger
     zoom = 1; applyZoom();
@@ -131,7 +135,10 @@
       shownPicture = frame.picture;
       if (zoom === null) open(frame); else applyZoom();
     }
-    if (frame.picture >= 0) mark();
+    if (frame.picture >= 0) {
+      mark();
+      reveal(region(frame.current));  // a step to a node off screen scrolls just enough to show it
+    }
     table(frame);
     document.querySelectorAll('#derivations > [data-step]').forEach((el) => {
       el.hidden = !(+el.dataset.step === frame.step && el.dataset.param === choose.value);
