@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from results import write_section
+
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- latency:begin -->", "<!-- latency:end -->"
 TIMEOUT = 600.0  # seconds for one run of one command
@@ -323,23 +325,6 @@ def report(commands: list[Row], growth: list[Row], header: str, notes: list[str]
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the latency section of ``path`` (or append it), atomically."""
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    start, end = old.find(BEGIN), old.find(END)
-    if start >= 0 and end > start:
-        new = old[:start] + section.rstrip("\n") + old[end + len(END):]
-    else:
-        new = (old.rstrip("\n") + "\n\n" if old.strip() else "") + section
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(new)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -444,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         text = report(commands, growth, header, notes)
         print(text)
         if out is not None:
-            write_section(out, text)
+            write_section(out, text, BEGIN, END)
             print(f"written to {out}", file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results import write_section
+
 HERE = Path(__file__).resolve().parent
 BEGIN, END = "<!-- serve:begin -->", "<!-- serve:end -->"
 EXERCISES = ("mazur-2-2-2", "sigmoid-2-2-2")
@@ -133,21 +135,6 @@ def section(rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this benchmark's section of ``path`` (or append it), whole or not at all."""
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    start, end = old.find(BEGIN), old.find(END)
-    new = (old[:start] + text.rstrip("\n") + old[end + len(END):] if 0 <= start < end
-           else (old.rstrip("\n") + "\n\n" if old.strip() else "") + text)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(new)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -158,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(rows)
     print(text)
     if not args.print:
-        write_section(args.out, text)
+        write_section(args.out, text, BEGIN, END)
         print(f"written to {args.out}", file=sys.stderr)
     print(f"median of the medians: {statistics.median(medians):.0f} ms", file=sys.stderr)
     return 0
